@@ -1,0 +1,186 @@
+"""The `magbot` command: ask, chat, entries, eval (and serve, which hands over to bot/)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from faq.corpus import CorpusError
+from faq.engine import Engine, Explanation
+from faq.model import Answer, Entry
+from faq.render import to_text
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the corpus does not load, or a check or evaluation failed
+EXIT_USAGE = 2  # bad arguments or an empty question
+MAX_ARG_CHARS = 10_000
+DEFAULT_EVAL = Path("tests/eval/questions.tsv")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and give its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CorpusError as exc:
+        print(f"magbot: the corpus is not valid:\n{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="magbot",
+        description="An FAQ bot about magnesium for leg cramps. General information, "
+        "not medical advice.",
+        epilog="Exit codes: 0 ok, 1 corpus invalid or check failed, 2 usage error.",
+    )
+    parser.add_argument(
+        "--entries", type=Path, default=None, help="entries directory (default: the shipped one)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ask = commands.add_parser("ask", help="answer one question (or one per line with -)")
+    ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--explain", action="store_true", help="show which terms matched what")
+    ask.set_defaults(run=_ask)
+    chat = commands.add_parser("chat", help="an interactive loop for testers")
+    chat.set_defaults(run=_chat)
+    entries = commands.add_parser("entries", help="list every entry")
+    entries.add_argument("--json", action="store_true", help="print the entries as JSON")
+    entries.set_defaults(run=_entries)
+    evaluate = commands.add_parser("eval", help="score the engine on a labelled question set")
+    evaluate.add_argument("file", nargs="?", type=Path, default=DEFAULT_EVAL)
+    evaluate.add_argument("--misses", action="store_true", help="list every question it got wrong")
+    evaluate.set_defaults(run=_eval)
+    serve = commands.add_parser("serve", help="run the Telegram bot", add_help=False)
+    serve.add_argument("rest", nargs=argparse.REMAINDER)
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine.load(args.entries)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    if args.question == "-":
+        return _ask_lines(_engine(args), sys.stdin, sys.stdout, as_json=args.json)
+    question = args.question[:MAX_ARG_CHARS]
+    if not question.strip():
+        print("magbot: the question is empty; try: magbot ask \"does magnesium help cramps?\"",
+              file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine(args)
+    if args.explain:
+        print(format_explanation(engine.explain(question)))
+    elif args.json:
+        print(json.dumps(answer_json(engine.answer(question)), ensure_ascii=False))
+    else:
+        print(to_text(engine.answer(question).reply))
+    return EXIT_OK
+
+
+def _ask_lines(engine: Engine, lines: TextIO, out: TextIO, *, as_json: bool) -> int:
+    for line in lines:
+        question = line.rstrip("\r\n")[:MAX_ARG_CHARS]
+        answer = engine.answer(question)
+        if as_json:
+            out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+        else:
+            out.write(to_text(answer.reply) + "\n\n")
+        out.flush()
+    return EXIT_OK
+
+
+def _chat(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    print("magbot chat: ask about magnesium and leg cramps (Ctrl-D or 'quit' to leave).")
+    while True:
+        try:
+            question = input("you> ")
+        except EOFError:
+            print()
+            return EXIT_OK
+        if question.strip().lower() in ("quit", "exit", ":q"):
+            return EXIT_OK
+        if not question.strip():
+            continue
+        answer = engine.answer(question[:MAX_ARG_CHARS])
+        print(f"magbot [{answer.status.value}]>\n{to_text(answer.reply)}\n")
+
+
+def _entries(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.json:
+        print(json.dumps([entry_json(e) for e in engine.entries], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for entry in engine.entries:
+        print(f"{entry.id:16} {entry.question}  ({len(entry.alternates)} alternates, "
+              f"reviewed {entry.reviewed})")
+    return EXIT_OK
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from faq import evaluate
+
+    if not args.file.is_file():
+        print(f"magbot: no such question file: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate.score(evaluate.run(_engine(args), evaluate.read_examples(args.file)))
+    print(evaluate.format_report(report))
+    if args.misses:
+        for miss in report.misses:
+            got = miss.top if miss.offered else miss.answer.status.value
+            print(f"  [{miss.example.label} → {got}] {miss.example.question}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.main import main as serve_main  # only `serve` pays for importing telegram
+
+    return serve_main(args.rest, entries=args.entries)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """Give an answer as the JSON object `magbot ask --json` prints."""
+    return {
+        "query": answer.query,
+        "status": answer.status.value,
+        "id": answer.entry.id if answer.entry else None,
+        "score": round(answer.score, 4),
+        "confidence": round(answer.confidence, 4),
+        "margin": round(answer.margin, 4),
+        "candidates": [{"id": h.entry_id, "score": round(h.score, 4)} for h in answer.candidates],
+        "flags": list(answer.flags),
+        "reply": to_text(answer.reply),
+    }
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """Give an entry as the JSON object `magbot entries --json` prints."""
+    return entry.model_dump(mode="json")
+
+
+def format_explanation(explanation: Explanation) -> str:
+    """Give the terms, their matches and BM25 contributions as readable text."""
+    answer = explanation.answer
+    analysis = explanation.analysis
+    lines = [f"status: {answer.status.value}  confidence: {answer.confidence:.3f}  "
+             f"margin: {answer.margin:.3f}"]
+    if analysis.corrections:
+        fixes = ", ".join(f"{typo} → {fixed}" for typo, fixed in analysis.corrections)
+        lines.append(f"typos corrected: {fixes}")
+    lines.append(f"terms: {' '.join(analysis.terms) or '(none)'}")
+    for hit in answer.candidates:
+        parts = [f"{c.term}={c.score:.2f}" for c in explanation.contributions
+                 if c.entry_id == hit.entry_id and c.score > 0]
+        lines.append(f"  {hit.entry_id:16} {hit.score:7.3f}  {' '.join(parts) or '-'}")
+    return "\n".join(lines)

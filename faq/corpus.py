@@ -1,0 +1,166 @@
+"""Markdown + YAML front matter → validated entries, with errors that name file and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+from pydantic import ValidationError
+
+from faq.model import MAX_ANSWER_CHARS, Entry
+
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the corpus: where, which field, and why."""
+
+    file: str
+    field: str
+    reason: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        kind = "warning" if self.warning else "error"
+        return f"{self.file}: {kind}: {self.field}: {self.reason}"
+
+
+class CorpusError(Exception):
+    """The corpus failed validation; `problems` lists every fault found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def default_entries_dir() -> Path:
+    """Give the directory of the entries shipped with the package."""
+    return Path(str(resources.files("faq") / "entries"))
+
+
+def load_corpus(directory: Path | None = None) -> tuple[Entry, ...]:
+    """Give every entry in the directory, validated, or raise CorpusError listing all faults."""
+    entries, problems = check_corpus(directory)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise CorpusError(errors)
+    return entries
+
+
+def check_corpus(directory: Path | None = None) -> tuple[tuple[Entry, ...], list[Problem]]:
+    """Give the entries that parse and every problem found in the directory."""
+    folder = directory or default_entries_dir()
+    paths = sorted(folder.glob("*.md"))
+    if not paths:
+        return (), [Problem(str(folder), "-", "no entries (*.md) found")]
+    parsed: dict[str, Entry] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        entry, found = parse_entry(path)
+        problems.extend(found)
+        if entry is not None:
+            parsed[path.name] = entry
+    problems.extend(_cross_check(parsed))
+    return tuple(parsed.values()), problems
+
+
+def parse_entry(path: Path) -> tuple[Entry | None, list[Problem]]:
+    """Give the entry in one file, or None and the reasons it is not valid."""
+    name = path.name
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    if raw.startswith(BOM):
+        return None, [Problem(name, "-", "starts with a byte-order mark (BOM); save as UTF-8")]
+    try:
+        post = frontmatter.loads(raw)
+    except yaml.YAMLError as exc:
+        return None, [Problem(name, "front matter", f"invalid YAML: {_yaml_reason(exc)}")]
+    meta = dict(post.metadata)
+    problems = _surprises(name, meta)
+    if problems:
+        return None, problems
+    try:
+        entry = Entry.model_validate({**meta, "answer": post.content.strip()})
+    except ValidationError as exc:
+        return None, [_from_pydantic(name, err) for err in exc.errors()]
+    if entry.id != path.stem:
+        return entry, [Problem(name, "id", f"id {entry.id!r} must equal the file name {path.stem!r}")]
+    return entry, []
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    return f"{getattr(exc, 'problem', None) or exc}{where}"
+
+
+def _surprises(name: str, meta: dict[str, Any]) -> list[Problem]:
+    """YAML 1.1 turns `no` into False and `10:00` into 600: catch those with a hint."""
+    problems = []
+    for key, value in meta.items():
+        for path, item in _walk(str(key), value):
+            if isinstance(item, bool | int | float) and not _numeric_ok(path, item):
+                problems.append(
+                    Problem(
+                        name,
+                        path,
+                        f"YAML read this as {type(item).__name__} {item!r}; put the text in quotes",
+                    )
+                )
+    if "reviewed" in meta and not isinstance(meta["reviewed"], dt.date):
+        problems.append(Problem(name, "reviewed", "must be a date written as YYYY-MM-DD"))
+    return problems
+
+
+def _numeric_ok(path: str, item: object) -> bool:
+    return False if isinstance(item, bool) else path == "reviewed"
+
+
+def _walk(path: str, value: object) -> Iterable[tuple[str, object]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(f"{path}.{key}", item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(f"{path}[{i}]", item)
+    else:
+        yield path, value
+
+
+def _from_pydantic(name: str, err: Any) -> Problem:
+    loc = ".".join(str(part) for part in err["loc"]) or "-"
+    reason = err["msg"]
+    if err["type"] == "extra_forbidden":
+        reason = "unknown key (allowed: id, question, alternates, sources, reviewed, related, "
+        reason += "tags, evidence)"
+    elif loc == "answer" and err["type"] == "string_too_long":
+        length = len(err.get("input", ""))
+        reason = f"answer is {length} characters; the limit is {MAX_ANSWER_CHARS}"
+    return Problem(name, loc, reason)
+
+
+def _cross_check(parsed: dict[str, Entry]) -> list[Problem]:
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for name, entry in parsed.items():
+        if entry.id in owner:
+            reason = f"duplicate id {entry.id!r} (also in {owner[entry.id]})"
+            problems.append(Problem(name, "id", reason))
+        owner.setdefault(entry.id, name)
+    for name, entry in parsed.items():
+        for target in entry.related:
+            if target not in owner:
+                reason = f"points to {target!r}, which is not an entry"
+                problems.append(Problem(name, "related", reason))
+            elif target == entry.id:
+                problems.append(Problem(name, "related", "an entry cannot relate to itself"))
+    return problems

@@ -1,0 +1,101 @@
+"""rank-bm25 wrapped: entries → two weighted fields → ranked hits for a list of terms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from faq.model import Hit
+
+QUESTION_WEIGHT = 1.0
+ANSWER_WEIGHT = 0.35
+
+
+class LuceneBM25(BM25Okapi):
+    """BM25Okapi with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5)).
+
+    BM25Okapi floors the IDF of any term found in half the documents or more to a
+    small epsilon, so in a small corpus where "magnesium" and "cramp" are everywhere
+    those words weigh the same as a word found nowhere. Lucene's IDF stays positive
+    and still orders common terms below rare ones.
+    """
+
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+        self.average_idf = sum(self.idf.values()) / max(len(self.idf), 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One entry as the index sees it: its id and the terms of its two fields."""
+
+    entry_id: str
+    question_terms: tuple[str, ...]
+    answer_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TermScore:
+    """How much one query term added to one entry's score."""
+
+    term: str
+    entry_id: str
+    score: float
+
+
+class Index:
+    """Scores entries for a query: question and alternates weighted over the answer text."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        if not documents:
+            raise ValueError("cannot index an empty corpus")
+        self.ids = tuple(doc.entry_id for doc in documents)
+        self._questions = LuceneBM25([list(doc.question_terms) or [""] for doc in documents])
+        self._answers = LuceneBM25([list(doc.answer_terms) or [""] for doc in documents])
+        self._max_idf = max(self._questions.idf.values())
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """Give every entry's score for these terms, in index order."""
+        query = list(terms)
+        return QUESTION_WEIGHT * np.asarray(
+            self._questions.get_scores(query)
+        ) + ANSWER_WEIGHT * np.asarray(self._answers.get_scores(query))
+
+    def search(self, terms: Sequence[str], k: int = 5) -> list[Hit]:
+        """Give the k best entries, best first, ties broken by index order."""
+        scores = self.scores(terms)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [Hit(self.ids[i], float(scores[i])) for i in order]
+
+    def ideal(self, terms: Sequence[str]) -> float:
+        """Give the score a perfect match for these terms would approach.
+
+        A term the corpus has never seen counts at the highest IDF, so questions about
+        things the corpus does not cover get a low normalised score.
+        """
+        k1 = self._questions.k1
+        weight = (k1 + 1) * (QUESTION_WEIGHT + ANSWER_WEIGHT)
+        return sum(weight * self._idf(term) for term in set(terms))
+
+    def contributions(self, terms: Sequence[str], entry_ids: Sequence[str]) -> list[TermScore]:
+        """Give each distinct term's share of the score of each named entry."""
+        rows = [self.ids.index(entry_id) for entry_id in entry_ids]
+        out = []
+        for term in dict.fromkeys(terms):
+            per_entry = self.scores([term])
+            out.extend(TermScore(term, self.ids[r], float(per_entry[r])) for r in rows)
+        return out
+
+    def knows(self, term: str) -> bool:
+        """Tell whether any entry contains the term."""
+        return term in self._questions.idf or term in self._answers.idf
+
+    def _idf(self, term: str) -> float:
+        if term in self._questions.idf:
+            return float(self._questions.idf[term])
+        return float(self._answers.idf.get(term, self._max_idf))

@@ -1,0 +1,159 @@
+"""Reply → plain text (CLI) or Telegram HTML: pure functions, the same layout for both."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from faq.model import Evidence, Reply, Source
+
+TELEGRAM_LIMIT = 4096
+TELEGRAM_TAGS = frozenset({"b", "i", "u", "s", "a", "code", "pre", "blockquote"})
+_LEVELS = {"high": "high", "moderate": "moderate", "low": "low", "very-low": "very low"}
+_md = MarkdownIt("commonmark", {"html": False})
+
+Tag = Callable[[str, str], str]
+
+
+def _plain(_tag: str, text: str) -> str:
+    return text
+
+
+def _html_tag(tag: str, text: str) -> str:
+    return f"<{tag}>{text}</{tag}>"
+
+
+def to_text(reply: Reply) -> str:
+    """Give the reply as plain text, exactly as the CLI prints it."""
+    return _layout(reply, markdown_to_text(reply.body), _plain, lambda s: s)
+
+
+def to_html(reply: Reply) -> str:
+    """Give the reply as Telegram HTML: only tags Telegram accepts, all text escaped."""
+    return _layout(reply, markdown_to_html(reply.body), _html_tag, _escape)
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Give Markdown as plain text: bullets as •, emphasis markers dropped."""
+    return _render(_md.parse(markdown), _plain, lambda s: s).strip()
+
+
+def markdown_to_html(markdown: str) -> str:
+    """Give Markdown as Telegram HTML (b, i, a, code, pre, blockquote); everything else as text."""
+    return _render(_md.parse(markdown), _html_tag, _escape).strip()
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _layout(reply: Reply, body: str, tag: Tag, escape: Callable[[str], str]) -> str:
+    parts = [body]
+    if reply.evidence is not None:
+        parts.append(_evidence(reply.evidence, tag, escape))
+    parts.extend("⚠️ " + escape(caution) for caution in reply.cautions)
+    if reply.sources:
+        parts.append(_sources(reply.sources, tag, escape))
+    if reply.disclaimer:
+        parts.append(tag("i", "ℹ️ " + escape(reply.disclaimer)))  # noqa: RUF001
+    return _fit("\n\n".join(parts))
+
+
+def _evidence(evidence: Evidence, tag: Tag, escape: Callable[[str], str]) -> str:
+    level = _LEVELS[evidence.level]
+    return f"{tag('b', f'Evidence ({level} certainty):')} {escape(evidence.note)}"
+
+
+def _sources(sources: tuple[Source, ...], tag: Tag, escape: Callable[[str], str]) -> str:
+    lines = [tag("b", "Sources:")]
+    for source in sources:
+        url = str(source.url)
+        if tag is _plain:
+            lines.append(f"- {source.name}: {url}")
+        else:
+            lines.append(f'• <a href="{html.escape(url)}">{escape(source.name)}</a>')
+    return "\n".join(lines)
+
+
+def _fit(text: str) -> str:
+    """Keep a reply within Telegram's limit; the shipped corpus never comes close."""
+    if len(text) <= TELEGRAM_LIMIT:
+        return text
+    return text[: TELEGRAM_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
+
+
+def _render(tokens: list[Token], tag: Tag, escape: Callable[[str], str]) -> str:
+    out: list[str] = []
+    numbers: list[int] = []
+    for token in tokens:
+        kind = token.type
+        if kind == "inline":
+            out.append(_inline(token.children or [], tag, escape))
+        elif kind in ("paragraph_close", "heading_close", "blockquote_close"):
+            out.append("\n" if _in_list(numbers) else "\n\n")
+        elif kind == "heading_open":
+            out.append("")
+        elif kind == "bullet_list_open":
+            numbers.append(0)
+        elif kind == "ordered_list_open":
+            numbers.append(1)
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            numbers.pop()
+            out.append("\n" if numbers else "\n")
+        elif kind == "list_item_open":
+            out.append(_bullet(numbers))
+        elif kind in ("fence", "code_block"):
+            out.append(tag("pre", escape(token.content.rstrip("\n"))) + "\n\n")
+        elif kind == "html_block":
+            out.append(escape(token.content) + "\n")
+    return "".join(out)
+
+
+def _in_list(numbers: list[int]) -> bool:
+    return bool(numbers)
+
+
+def _bullet(numbers: list[int]) -> str:
+    indent = "  " * (len(numbers) - 1)
+    if numbers and numbers[-1]:
+        marker = f"{numbers[-1]}. "
+        numbers[-1] += 1
+        return indent + marker
+    return indent + "• "
+
+
+def _inline(children: list[Token], tag: Tag, escape: Callable[[str], str]) -> str:
+    out: list[str] = []
+    stack: list[list[str]] = []
+    for child in children:
+        kind = child.type
+        if kind in ("strong_open", "em_open", "link_open", "s_open"):
+            stack.append(out)
+            out = []
+            if kind == "link_open":
+                out.append(str(child.attrGet("href") or ""))
+        elif kind in ("strong_close", "em_close", "s_close"):
+            inner, out = "".join(out), stack.pop()
+            out.append(tag({"strong_close": "b", "em_close": "i", "s_close": "s"}[kind], inner))
+        elif kind == "link_close":
+            href, *rest = out
+            out = stack.pop()
+            out.append(_link(href, "".join(rest), tag))
+        elif kind == "code_inline":
+            out.append(tag("code", escape(child.content)))
+        elif kind in ("softbreak", "hardbreak"):
+            out.append("\n")
+        else:
+            out.append(escape(child.content))
+    return "".join(out)
+
+
+def _link(href: str, text: str, tag: Tag) -> str:
+    if tag is _plain:
+        return f"{text} ({href})" if href and href != text else text
+    if not href.startswith(("http://", "https://")):
+        return text
+    return f'<a href="{html.escape(href)}">{text}</a>'

@@ -1,0 +1,333 @@
+"""The maintainers' report: what goes unanswered, which entries disappoint, how often each answers.
+
+Pure functions over a ``StoreSnapshot``; ``magbot report`` prints ``format_report`` or the JSON.
+
+Grouping of unanswered questions (unsure + out of scope), deterministic and simple:
+questions equal after case-folding and collapsing spaces count as one question, shown in its
+most frequent spelling. Distinct questions are taken most frequent first (ties alphabetically);
+each joins the first group whose seed (its first, most frequent question) has key terms with a
+Jaccard similarity of at least ``JACCARD_THRESHOLD``, else it seeds a new group. Comparing with
+the seed rather than the whole group keeps groups from drifting along chains of questions.
+A group's shared terms are the terms found in more than half of its questions (weighted by
+count), most common first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from faq.model import Status
+from faq.store import StoreSnapshot
+
+JACCARD_THRESHOLD = 0.5
+_QUESTION_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    """Unanswered questions that share most of their key terms."""
+
+    representative: str
+    count: int
+    shared_terms: tuple[str, ...]
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntryFeedback:
+    """The 👍 and 👎 counts of one entry."""
+
+    entry_id: str
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True)
+class EntryAnswers:
+    """How many times one entry was given as the answer."""
+
+    entry_id: str
+    answers: int
+
+
+@dataclass(frozen=True)
+class PeriodRates:
+    """Query outcomes in one ISO week (``2025-W03``)."""
+
+    period: str
+    queries: int
+    unsure: int
+    out_of_scope: int
+    red_flags: int
+
+    @property
+    def unsure_rate(self) -> float:
+        """Share of the week's stored queries that were unsure."""
+        return self.unsure / self.queries if self.queries else 0.0
+
+    @property
+    def out_of_scope_rate(self) -> float:
+        """Share of the week's stored queries that were out of scope."""
+        return self.out_of_scope / self.queries if self.queries else 0.0
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts over the whole report; red flags are not among the stored queries."""
+
+    queries: int
+    answered: int
+    unsure: int
+    out_of_scope: int
+    chitchat: int
+    red_flags: int
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``magbot report`` shows."""
+
+    since: datetime | None
+    totals: Totals
+    unanswered: tuple[QuestionGroup, ...]
+    feedback: tuple[EntryFeedback, ...]
+    answers: tuple[EntryAnswers, ...]
+    periods: tuple[PeriodRates, ...]
+
+
+def build_report(
+    snapshot: StoreSnapshot, *, key_terms: Callable[[str], list[str]], top: int = 10
+) -> Report:
+    """Aggregate a snapshot; ``top`` limits the question groups and the 👎 table."""
+    unanswered = [
+        q.question
+        for q in snapshot.queries
+        if q.question and q.status in (Status.UNSURE, Status.OUT_OF_SCOPE)
+    ]
+    return Report(
+        since=snapshot.since,
+        totals=_totals(snapshot),
+        unanswered=group_questions(unanswered, key_terms=key_terms)[:top],
+        feedback=_feedback(snapshot)[:top],
+        answers=_answers(snapshot),
+        periods=_periods(snapshot),
+    )
+
+
+def group_questions(
+    questions: Iterable[str], *, key_terms: Callable[[str], list[str]]
+) -> tuple[QuestionGroup, ...]:
+    """Group questions whose key terms overlap strongly, largest group first."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for question in questions:
+        text = " ".join(question.split())
+        spellings[text.casefold()][text] += 1
+    counts = {key: sum(seen.values()) for key, seen in spellings.items()}
+    spelling = {key: _usual_spelling(seen) for key, seen in spellings.items()}
+    seeds: list[frozenset[str]] = []
+    members: list[list[str]] = []
+    for key in sorted(counts, key=lambda k: (-counts[k], k)):
+        terms = frozenset(key_terms(spelling[key]))
+        index = next(
+            (i for i, s in enumerate(seeds) if _jaccard(s, terms) >= JACCARD_THRESHOLD), None
+        )
+        if index is None:
+            seeds.append(terms)
+            members.append([key])
+        else:
+            members[index].append(key)
+    groups = [_group(keys, counts, spelling, key_terms) for keys in members]
+    return tuple(sorted(groups, key=lambda g: (-g.count, g.representative)))
+
+
+def report_to_json(report: Report) -> dict[str, Any]:
+    """Return the report as plain JSON-ready values."""
+    return {
+        "since": report.since.isoformat() if report.since else None,
+        "totals": asdict(report.totals),
+        "unanswered": [
+            {
+                "representative": g.representative,
+                "count": g.count,
+                "shared_terms": list(g.shared_terms),
+                "questions": list(g.questions),
+            }
+            for g in report.unanswered
+        ],
+        "feedback": [asdict(f) for f in report.feedback],
+        "answers": [asdict(a) for a in report.answers],
+        "periods": [
+            {
+                **asdict(p),
+                "unsure_rate": round(p.unsure_rate, 4),
+                "out_of_scope_rate": round(p.out_of_scope_rate, 4),
+            }
+            for p in report.periods
+        ],
+    }
+
+
+def format_report(report: Report) -> str:
+    """Return the report as aligned plain-text tables for a terminal."""
+    t = report.totals
+    since = report.since.isoformat(timespec="minutes") if report.since else "the beginning"
+    lines = [
+        f"magbot report since {since}",
+        f"Queries: {t.queries} (answered {t.answered}, unsure {t.unsure}, "
+        f"out of scope {t.out_of_scope}, chitchat {t.chitchat})",
+        f"Red flags: {t.red_flags}",
+        f"Feedback: {t.helpful} 👍, {t.unhelpful} 👎",
+        "",
+        "Unanswered questions (unsure + out of scope), grouped by shared terms",
+        *_table(
+            ("count", "shared terms", "representative question"),
+            "rll",
+            [
+                (g.count, ", ".join(g.shared_terms) or "-", _clip(g.representative))
+                for g in report.unanswered
+            ],
+        ),
+        "",
+        "Entries with the most 👎",
+        *_table(
+            ("entry", "not helpful", "helpful"),
+            "lrr",
+            [(f.entry_id, f.unhelpful, f.helpful) for f in report.feedback],
+        ),
+        "",
+        "Answers per entry",
+        *_table(("entry", "answers"), "lr", [(a.entry_id, a.answers) for a in report.answers]),
+        "",
+        "Unsure and out-of-scope rates per ISO week",
+        *_table(
+            ("week", "queries", "unsure", "out of scope", "red flags"),
+            "lrrrr",
+            [
+                (
+                    p.period,
+                    p.queries,
+                    _percent(p.unsure_rate),
+                    _percent(p.out_of_scope_rate),
+                    p.red_flags,
+                )
+                for p in report.periods
+            ],
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    # Two questions without key terms are not similar: only identical text merges them.
+    union = a | b
+    return len(a & b) / len(union) if union else 0.0
+
+
+def _group(
+    keys: list[str],
+    counts: dict[str, int],
+    spelling: dict[str, str],
+    key_terms: Callable[[str], list[str]],
+) -> QuestionGroup:
+    total = sum(counts[k] for k in keys)
+    term_weight: Counter[str] = Counter()
+    for key in keys:
+        for term in set(key_terms(spelling[key])):
+            term_weight[term] += counts[key]
+    shared = sorted(
+        (t for t, w in term_weight.items() if 2 * w > total), key=lambda t: (-term_weight[t], t)
+    )
+    return QuestionGroup(
+        representative=spelling[keys[0]],
+        count=total,
+        shared_terms=tuple(shared),
+        questions=tuple(spelling[k] for k in keys),
+    )
+
+
+def _usual_spelling(seen: Counter[str]) -> str:
+    # The most frequent spelling, ties alphabetically: the same rows always give the same text.
+    return min(seen, key=lambda text: (-seen[text], text))
+
+
+def _totals(snapshot: StoreSnapshot) -> Totals:
+    statuses = Counter(q.status for q in snapshot.queries)
+    helpful = sum(1 for f in snapshot.feedback if f.helpful)
+    return Totals(
+        queries=len(snapshot.queries),
+        answered=statuses[Status.ANSWERED],
+        unsure=statuses[Status.UNSURE],
+        out_of_scope=statuses[Status.OUT_OF_SCOPE],
+        chitchat=statuses[Status.CHITCHAT],
+        red_flags=sum(day.count for day in snapshot.red_flags),
+        helpful=helpful,
+        unhelpful=len(snapshot.feedback) - helpful,
+    )
+
+
+def _feedback(snapshot: StoreSnapshot) -> tuple[EntryFeedback, ...]:
+    up = Counter(f.entry_id for f in snapshot.feedback if f.helpful)
+    down = Counter(f.entry_id for f in snapshot.feedback if not f.helpful)
+    rows = [EntryFeedback(entry, up[entry], n) for entry, n in down.items()]
+    return tuple(sorted(rows, key=lambda r: (-r.unhelpful, r.helpful, r.entry_id)))
+
+
+def _answers(snapshot: StoreSnapshot) -> tuple[EntryAnswers, ...]:
+    counts = Counter(
+        q.entry_id for q in snapshot.queries if q.status is Status.ANSWERED and q.entry_id
+    )
+    return tuple(EntryAnswers(e, n) for e, n in sorted(counts.items(), key=lambda i: (-i[1], i[0])))
+
+
+def _periods(snapshot: StoreSnapshot) -> tuple[PeriodRates, ...]:
+    queries = Counter(_iso_week(q.at.date()) for q in snapshot.queries)
+    outcomes = Counter((_iso_week(q.at.date()), q.status) for q in snapshot.queries)
+    flags: Counter[str] = Counter()
+    for day in snapshot.red_flags:
+        flags[_iso_week(day.day)] += day.count
+    return tuple(
+        PeriodRates(
+            period=week,
+            queries=queries[week],
+            unsure=outcomes[week, Status.UNSURE],
+            out_of_scope=outcomes[week, Status.OUT_OF_SCOPE],
+            red_flags=flags[week],
+        )
+        for week in sorted(set(queries) | set(flags))
+    )
+
+
+def _iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _table(headers: tuple[str, ...], align: str, rows: list[tuple[object, ...]]) -> list[str]:
+    # align has one letter per column: "r" for numbers (they line up on the last digit), "l" text.
+    if not rows:
+        return ["  (none)"]
+    cells = [tuple(str(c) for c in row) for row in rows]
+    widths = [max(len(r[i]) for r in [headers, *cells]) for i in range(len(headers))]
+
+    def line(values: tuple[str, ...]) -> str:
+        parts = (
+            v.rjust(w) if a == "r" else v.ljust(w)
+            for v, w, a in zip(values, widths, align, strict=True)
+        )
+        return ("  " + "  ".join(parts)).rstrip()
+
+    return [line(headers), line(tuple("-" * w for w in widths)), *(line(r) for r in cells)]
+
+
+def _percent(rate: float) -> str:
+    return f"{100 * rate:.1f}%"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _QUESTION_WIDTH else text[: _QUESTION_WIDTH - 1] + "…"

@@ -1,0 +1,57 @@
+"""Pattern rules kept as data (YAML): compiled once, matched against normalised text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_ESCAPE = re.compile(r"\\[a-zA-Z]")
+_LITERAL_WORD = re.compile(r"[a-z]{3,}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named set of regular expressions; it matches when any of them is found."""
+
+    id: str
+    patterns: tuple[re.Pattern[str], ...]
+    message: str = ""
+    personal: bool = False
+
+    def matches(self, text: str) -> bool:
+        """Tell whether any pattern is found in the normalised text."""
+        return any(pattern.search(text) for pattern in self.patterns)
+
+    def words(self) -> set[str]:
+        """Give the plain words the patterns spell out, so typos can be corrected towards them."""
+        plain = (_ESCAPE.sub(" ", p.pattern) for p in self.patterns)
+        return {word for text in plain for word in _LITERAL_WORD.findall(text)}
+
+
+def compile_rules(
+    raw: list[dict[str, Any]], messages: dict[str, str] | None = None, default: str = ""
+) -> list[Rule]:
+    """Give rules from their YAML form; `message` may name an entry of `messages`."""
+    named = messages or {}
+    rules = []
+    for item in raw:
+        message = str(item.get("message", "")) or default
+        message = named.get(message, message)
+        patterns = tuple(re.compile(p) for p in item["patterns"])
+        rules.append(Rule(str(item["id"]), patterns, message, bool(item.get("personal", False))))
+    return rules
+
+
+@cache
+def load_data(name: str) -> dict[str, Any]:
+    """Give one YAML file of faq/data as a mapping."""
+    text = (resources.files("faq") / "data" / name).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"faq/data/{name} must hold a mapping")
+    return data
