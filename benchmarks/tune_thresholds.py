@@ -1,0 +1,119 @@
+"""Fit the decision thresholds on the tuning set and write faq/data/thresholds.yaml.
+
+Usage: python benchmarks/tune_thresholds.py [tests/eval/dev.tsv] [--write]
+
+Each labelled question is ranked once; a grid search then picks the thresholds that
+maximise a utility in which a wrong confident answer costs more than a right one earns
+(a health bot should rather offer choices than answer the wrong question):
+  in scope:      answered right +1, unsure with the right entry in the top 3 +0.6,
+                 answered wrong -2, declined 0
+  out of scope:  declined +1, unsure -0.3, answered -1
+Red flags and small talk are decided by rules before ranking and do not take part.
+The held-out set (tests/eval/questions.tsv) is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq import evaluate
+from faq.engine import Engine, Thresholds, decide
+from faq.model import Status
+
+THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "faq" / "data" / "thresholds.yaml"
+GRID = [round(0.05 * i, 2) for i in range(1, 17)]
+MARGINS = [round(0.05 * i, 2) for i in range(0, 11)]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One ranked question: its label, whether rank 1 / top 3 is right, and its scores."""
+
+    in_scope: bool
+    top_right: bool
+    in_top3: bool
+    confidence: float
+    margin: float
+
+
+def points(engine: Engine, examples: list[evaluate.Example]) -> list[Point]:
+    """Give the ranked points of the examples that reach the ranking step."""
+    out = []
+    for example in examples:
+        answer = engine.answer(example.question)
+        if answer.status in (Status.RED_FLAG, Status.CHITCHAT) or not answer.candidates:
+            continue
+        if answer.status is Status.OUT_OF_SCOPE and answer.flags:
+            continue  # declined by a scope rule, whatever the thresholds
+        ids = [hit.entry_id for hit in answer.candidates]
+        in_scope = example.label not in (evaluate.OOS, evaluate.CHITCHAT, evaluate.RED_FLAG)
+        out.append(
+            Point(in_scope, ids[0] == example.label, example.label in ids[:3],
+                  answer.confidence, answer.margin)
+        )
+    return out
+
+
+def utility(data: list[Point], thresholds: Thresholds) -> float:
+    """Give the total utility of deciding every point with these thresholds."""
+    total = 0.0
+    for point in data:
+        status = decide(point.confidence, point.margin, thresholds)
+        if point.in_scope:
+            if status is Status.ANSWERED:
+                total += 1.0 if point.top_right else -2.0
+            elif status is Status.UNSURE and point.in_top3:
+                total += 0.6
+        else:
+            total += {Status.OUT_OF_SCOPE: 1.0, Status.UNSURE: -0.3}.get(status, -1.0)
+    return total
+
+
+def best_thresholds(data: list[Point]) -> tuple[Thresholds, float]:
+    """Give the grid point with the highest utility (ties: the more cautious one)."""
+    best: tuple[float, Thresholds] | None = None
+    for answer, margin, unsure in itertools.product(GRID, MARGINS, GRID):
+        if unsure > answer:
+            continue
+        candidate = Thresholds(answer, margin, unsure)
+        score = utility(data, candidate)
+        if best is None or score > best[0] + 1e-9:
+            best = (score, candidate)
+    assert best is not None
+    return best[1], best[0]
+
+
+def main() -> int:
+    """Fit and print the thresholds; with --write, store them for the engine."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", type=Path, default=Path("tests/eval/dev.tsv"))
+    parser.add_argument("--write", action="store_true", help="write faq/data/thresholds.yaml")
+    args = parser.parse_args()
+    if args.file.name == "questions.tsv":
+        print("refusing to fit on the held-out set", file=sys.stderr)
+        return 2
+    data = points(Engine.load(), evaluate.read_examples(args.file))
+    fitted, score = best_thresholds(data)
+    print(f"{len(data)} ranked questions, utility {score:.1f}: {fitted}")
+    if args.write:
+        THRESHOLDS_FILE.write_text(_yaml(fitted, args.file), encoding="utf-8")
+        print(f"wrote {THRESHOLDS_FILE}")
+    return 0
+
+
+def _yaml(thresholds: Thresholds, source: Path) -> str:
+    return (
+        f"# Fitted by `python benchmarks/tune_thresholds.py {source} --write` on the tuning set;\n"
+        "# the held-out set (tests/eval/questions.tsv) reports the figures. Do not edit by hand.\n"
+        f"answer_confidence: {thresholds.answer_confidence}\n"
+        f"answer_margin: {thresholds.answer_margin}\n"
+        f"unsure_confidence: {thresholds.unsure_confidence}\n"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
