@@ -52,8 +52,13 @@ def points(engine: Engine, examples: list[evaluate.Example]) -> list[Point]:
         ids = [hit.entry_id for hit in answer.candidates]
         in_scope = example.label not in (evaluate.OOS, evaluate.CHITCHAT, evaluate.RED_FLAG)
         out.append(
-            Point(in_scope, ids[0] == example.label, example.label in ids[:3],
-                  answer.confidence, answer.margin)
+            Point(
+                in_scope,
+                ids[0] == example.label,
+                example.label in ids[:3],
+                answer.confidence,
+                answer.margin,
+            )
         )
     return out
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,7 @@ EXIT_FAILED = 1  # the corpus does not load, or a check or evaluation failed
 EXIT_USAGE = 2  # bad arguments or an empty question
 MAX_ARG_CHARS = 10_000
 DEFAULT_EVAL = Path("tests/eval/questions.tsv")
+DEFAULT_DB = "magbot.sqlite3"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", nargs="?", type=Path, default=DEFAULT_EVAL)
     evaluate.add_argument("--misses", action="store_true", help="list every question it got wrong")
     evaluate.set_defaults(run=_eval)
+    check = commands.add_parser("check", help="validate the corpus (exit 1 on errors)")
+    check.set_defaults(run=_check)
+    new = commands.add_parser("new", help="scaffold faq/entries/ID.md with every field")
+    new.add_argument("id", help="the new entry's id: lower-case words joined by hyphens")
+    new.set_defaults(run=_new)
+    report = commands.add_parser("report", help="what people asked that the bot could not answer")
+    report.add_argument(
+        "--since", type=_date, default=None, help="only from this date (YYYY-MM-DD)"
+    )
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.add_argument(
+        "--db", default=None, help="database path or URL (default: $MAGBOT_DB or magbot.sqlite3)"
+    )
+    report.set_defaults(run=_report)
     serve = commands.add_parser("serve", help="run the Telegram bot", add_help=False)
     serve.add_argument("rest", nargs=argparse.REMAINDER)
     serve.set_defaults(run=_serve)
@@ -75,8 +92,10 @@ def _ask(args: argparse.Namespace) -> int:
         return _ask_lines(_engine(args), sys.stdin, sys.stdout, as_json=args.json)
     question = args.question[:MAX_ARG_CHARS]
     if not question.strip():
-        print("magbot: the question is empty; try: magbot ask \"does magnesium help cramps?\"",
-              file=sys.stderr)
+        print(
+            'magbot: the question is empty; try: magbot ask "does magnesium help cramps?"',
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     engine = _engine(args)
     if args.explain:
@@ -123,8 +142,10 @@ def _entries(args: argparse.Namespace) -> int:
         print(json.dumps([entry_json(e) for e in engine.entries], ensure_ascii=False, indent=2))
         return EXIT_OK
     for entry in engine.entries:
-        print(f"{entry.id:16} {entry.question}  ({len(entry.alternates)} alternates, "
-              f"reviewed {entry.reviewed})")
+        print(
+            f"{entry.id:16} {entry.question}  ({len(entry.alternates)} alternates, "
+            f"reviewed {entry.reviewed})"
+        )
     return EXIT_OK
 
 
@@ -141,6 +162,61 @@ def _eval(args: argparse.Namespace) -> int:
             got = miss.top if miss.offered else miss.answer.status.value
             print(f"  [{miss.example.label} → {got}] {miss.example.question}")
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from faq.check import check, format_check
+
+    result = check(args.entries)
+    print(format_check(result))
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _new(args: argparse.Namespace) -> int:
+    from faq.corpus import default_entries_dir
+    from faq.scaffold import ScaffoldError, new_entry
+
+    try:
+        path = new_entry(args.entries or default_entries_dir(), args.id)
+    except ScaffoldError as exc:
+        print(f"magbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"created {path}: replace every TODO, then run `magbot check`")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from faq.engine import default_analyzer
+    from faq.report import build_report, format_report, report_to_json
+    from faq.store import StoreError, open_store
+
+    location = args.db or os.environ.get("MAGBOT_DB") or DEFAULT_DB
+    if "://" not in location and not Path(location).is_file():
+        print(
+            f"magbot: no database at {location}; the bot creates it when it runs", file=sys.stderr
+        )
+        return EXIT_USAGE
+    analyzer = default_analyzer()
+    try:
+        store = open_store(location)
+        snapshot = store.stats(since=args.since)
+        store.close()
+    except StoreError as exc:
+        print(f"magbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    report = build_report(snapshot, key_terms=lambda text: list(analyzer.terms(text)))
+    if args.json:
+        print(json.dumps(report_to_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
+def _date(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -173,14 +249,19 @@ def format_explanation(explanation: Explanation) -> str:
     """Give the terms, their matches and BM25 contributions as readable text."""
     answer = explanation.answer
     analysis = explanation.analysis
-    lines = [f"status: {answer.status.value}  confidence: {answer.confidence:.3f}  "
-             f"margin: {answer.margin:.3f}"]
+    lines = [
+        f"status: {answer.status.value}  confidence: {answer.confidence:.3f}  "
+        f"margin: {answer.margin:.3f}"
+    ]
     if analysis.corrections:
         fixes = ", ".join(f"{typo} → {fixed}" for typo, fixed in analysis.corrections)
         lines.append(f"typos corrected: {fixes}")
     lines.append(f"terms: {' '.join(analysis.terms) or '(none)'}")
     for hit in answer.candidates:
-        parts = [f"{c.term}={c.score:.2f}" for c in explanation.contributions
-                 if c.entry_id == hit.entry_id and c.score > 0]
+        parts = [
+            f"{c.term}={c.score:.2f}"
+            for c in explanation.contributions
+            if c.entry_id == hit.entry_id and c.score > 0
+        ]
         lines.append(f"  {hit.entry_id:16} {hit.score:7.3f}  {' '.join(parts) or '-'}")
     return "\n".join(lines)

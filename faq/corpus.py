@@ -93,7 +93,9 @@ def parse_entry(path: Path) -> tuple[Entry | None, list[Problem]]:
     except ValidationError as exc:
         return None, [_from_pydantic(name, err) for err in exc.errors()]
     if entry.id != path.stem:
-        return entry, [Problem(name, "id", f"id {entry.id!r} must equal the file name {path.stem!r}")]
+        return entry, [
+            Problem(name, "id", f"id {entry.id!r} must equal the file name {path.stem!r}")
+        ]
     return entry, []
 
 

@@ -99,7 +99,9 @@ class Engine:
         off_topic = self.scope.off_topic(normalised)
         if off_topic is not None:
             declined = reply.declined(off_topic.message)
-            return Answer(text, Status.OUT_OF_SCOPE, declined, candidates=hits, flags=(off_topic.rule,))
+            return Answer(
+                text, Status.OUT_OF_SCOPE, declined, candidates=hits, flags=(off_topic.rule,)
+            )
         return self._ranked(text, analysis, hits)
 
     def answer_entry(self, entry_id: str, query: str = "") -> Answer | None:
@@ -135,8 +137,15 @@ class Engine:
         elif status is Status.UNSURE:
             suggested = tuple(self._by_id[h.entry_id] for h in hits[:SUGGESTIONS])
             return Answer(
-                text, status, reply.unsure(suggested, cautions), best, top, confidence, margin,
-                hits, suggested,
+                text,
+                status,
+                reply.unsure(suggested, cautions),
+                best,
+                top,
+                confidence,
+                margin,
+                hits,
+                suggested,
             )
         else:
             body = reply.declined(self.scope.covers)
@@ -144,8 +153,9 @@ class Engine:
         return Answer(text, status, body, best, top, confidence, margin, hits)
 
     def _document(self, entry: Entry) -> Document:
-        asked = " ".join((entry.question, *entry.alternates, *entry.tags))
-        return Document(entry.id, self.analyzer.terms(asked), self.analyzer.terms(entry.answer))
+        phrasings = tuple(self.analyzer.terms(p) for p in (entry.question, *entry.alternates))
+        tags = self.analyzer.terms(" ".join(entry.tags))
+        return Document(entry.id, phrasings, self.analyzer.terms(entry.answer), tags)
 
 
 def default_analyzer() -> Analyzer:

@@ -13,6 +13,7 @@ from faq.model import Hit
 
 QUESTION_WEIGHT = 1.0
 ANSWER_WEIGHT = 0.35
+PHRASING_WEIGHT = 1.0
 
 
 class LuceneBM25(BM25Okapi):
@@ -32,11 +33,21 @@ class LuceneBM25(BM25Okapi):
 
 @dataclass(frozen=True)
 class Document:
-    """One entry as the index sees it: its id and the terms of its two fields."""
+    """One entry as the index sees it: its id, each phrasing's terms, and the answer's terms.
+
+    `phrasings` holds the question and every alternate; `extra_terms` (tags) join the
+    question field only.
+    """
 
     entry_id: str
-    question_terms: tuple[str, ...]
+    phrasings: tuple[tuple[str, ...], ...]
     answer_terms: tuple[str, ...]
+    extra_terms: tuple[str, ...] = ()
+
+    @property
+    def question_terms(self) -> tuple[str, ...]:
+        """Give the question field: every phrasing and tag in one bag of terms."""
+        return tuple(t for phrasing in self.phrasings for t in phrasing) + self.extra_terms
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,12 @@ class TermScore:
 
 
 class Index:
-    """Scores entries for a query: question and alternates weighted over the answer text."""
+    """Scores entries for a query: question and alternates weighted over the answer text.
+
+    Three fields add up: all phrasings of an entry as one bag of terms, the single
+    phrasing that matches best (so one close paraphrase counts even among many
+    alternates), and the answer text at a lower weight.
+    """
 
     def __init__(self, documents: Sequence[Document]) -> None:
         if not documents:
@@ -57,14 +73,22 @@ class Index:
         self.ids = tuple(doc.entry_id for doc in documents)
         self._questions = LuceneBM25([list(doc.question_terms) or [""] for doc in documents])
         self._answers = LuceneBM25([list(doc.answer_terms) or [""] for doc in documents])
+        owners = [i for i, doc in enumerate(documents) for _ in doc.phrasings]
+        phrasings = [list(p) or [""] for doc in documents for p in doc.phrasings]
+        self._owners = np.asarray(owners, dtype=np.intp)
+        self._phrasings = LuceneBM25(phrasings) if phrasings else None
         self._max_idf = max(self._questions.idf.values())
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """Give every entry's score for these terms, in index order."""
         query = list(terms)
-        return QUESTION_WEIGHT * np.asarray(
-            self._questions.get_scores(query)
-        ) + ANSWER_WEIGHT * np.asarray(self._answers.get_scores(query))
+        total = QUESTION_WEIGHT * np.asarray(self._questions.get_scores(query))
+        total += ANSWER_WEIGHT * np.asarray(self._answers.get_scores(query))
+        if self._phrasings is not None:
+            best = np.zeros(len(self.ids))
+            np.maximum.at(best, self._owners, np.asarray(self._phrasings.get_scores(query)))
+            total += PHRASING_WEIGHT * best
+        return total
 
     def search(self, terms: Sequence[str], k: int = 5) -> list[Hit]:
         """Give the k best entries, best first, ties broken by index order."""
@@ -79,13 +103,13 @@ class Index:
         things the corpus does not cover get a low normalised score.
         """
         k1 = self._questions.k1
-        weight = (k1 + 1) * (QUESTION_WEIGHT + ANSWER_WEIGHT)
+        weight = (k1 + 1) * (QUESTION_WEIGHT + ANSWER_WEIGHT + PHRASING_WEIGHT)
         return sum(weight * self._idf(term) for term in set(terms))
 
     def contributions(self, terms: Sequence[str], entry_ids: Sequence[str]) -> list[TermScore]:
         """Give each distinct term's share of the score of each named entry."""
         rows = [self.ids.index(entry_id) for entry_id in entry_ids]
-        out = []
+        out: list[TermScore] = []
         for term in dict.fromkeys(terms):
             per_entry = self.scores([term])
             out.extend(TermScore(term, self.ids[r], float(per_entry[r])) for r in rows)

@@ -58,7 +58,7 @@ def _layout(reply: Reply, body: str, tag: Tag, escape: Callable[[str], str]) -> 
     if reply.sources:
         parts.append(_sources(reply.sources, tag, escape))
     if reply.disclaimer:
-        parts.append(tag("i", "ℹ️ " + escape(reply.disclaimer)))  # noqa: RUF001
+        parts.append(tag("i", "ℹ️ " + escape(reply.disclaimer)))
     return _fit("\n\n".join(parts))
 
 
@@ -87,24 +87,25 @@ def _fit(text: str) -> str:
 
 def _render(tokens: list[Token], tag: Tag, escape: Callable[[str], str]) -> str:
     out: list[str] = []
-    numbers: list[int] = []
+    lists: list[int] = []  # one counter per open list: 0 for bullets, next number otherwise
+    heading = False
     for token in tokens:
         kind = token.type
         if kind == "inline":
-            out.append(_inline(token.children or [], tag, escape))
-        elif kind in ("paragraph_close", "heading_close", "blockquote_close"):
-            out.append("\n" if _in_list(numbers) else "\n\n")
+            text = _inline(token.children or [], tag, escape)
+            out.append(tag("b", text) if heading else text)
         elif kind == "heading_open":
-            out.append("")
-        elif kind == "bullet_list_open":
-            numbers.append(0)
-        elif kind == "ordered_list_open":
-            numbers.append(1)
+            heading = True
+        elif kind in ("paragraph_close", "heading_close", "blockquote_close"):
+            heading = False
+            out.append("\n" if lists else "\n\n")
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(0 if kind == "bullet_list_open" else 1)
         elif kind in ("bullet_list_close", "ordered_list_close"):
-            numbers.pop()
-            out.append("\n" if numbers else "\n")
+            lists.pop()
+            out.append("" if lists else "\n")
         elif kind == "list_item_open":
-            out.append(_bullet(numbers))
+            out.append(_bullet(lists))
         elif kind in ("fence", "code_block"):
             out.append(tag("pre", escape(token.content.rstrip("\n"))) + "\n\n")
         elif kind == "html_block":
@@ -112,15 +113,11 @@ def _render(tokens: list[Token], tag: Tag, escape: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _in_list(numbers: list[int]) -> bool:
-    return bool(numbers)
-
-
-def _bullet(numbers: list[int]) -> str:
-    indent = "  " * (len(numbers) - 1)
-    if numbers and numbers[-1]:
-        marker = f"{numbers[-1]}. "
-        numbers[-1] += 1
+def _bullet(lists: list[int]) -> str:
+    indent = "  " * (len(lists) - 1)
+    if lists and lists[-1]:
+        marker = f"{lists[-1]}. "
+        lists[-1] += 1
         return indent + marker
     return indent + "• "
 

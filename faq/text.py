@@ -60,11 +60,13 @@ def _stemmer() -> Callable[[str], str]:
     try:
         import Stemmer  # PyStemmer: the C implementation of the same algorithm
 
-        return Stemmer.Stemmer("english").stemWord  # type: ignore[no-any-return]
+        stemmer: Callable[[str], str] = Stemmer.Stemmer("english").stemWord
+        return stemmer
     except ImportError:  # pragma: no cover - the pure-Python fallback
         import snowballstemmer
 
-        return snowballstemmer.stemmer("english").stemWord  # type: ignore[no-any-return]
+        fallback: Callable[[str], str] = snowballstemmer.stemmer("english").stemWord
+        return fallback
 
 
 @cache

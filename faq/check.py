@@ -1,0 +1,157 @@
+"""`magbot check`: everything a maintainer must fix before a corpus change ships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from faq.corpus import Problem, check_corpus, default_entries_dir
+from faq.model import Entry, Reply
+from faq.render import TELEGRAM_TAGS, to_html
+from faq.scaffold import PLACEHOLDER
+
+STALE_AFTER = dt.timedelta(days=365)
+_md_with_html = MarkdownIt("commonmark", {"html": True})
+
+
+@dataclass(frozen=True)
+class Stolen:
+    """A phrasing of one entry that ranks another entry first."""
+
+    entry_id: str
+    phrasing: str
+    taken_by: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of checking a corpus: problems (errors and warnings) and self-retrieval."""
+
+    entries: tuple[Entry, ...]
+    problems: tuple[Problem, ...]
+    stolen: tuple[Stolen, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the corpus may ship: no errors and every phrasing retrieves its entry."""
+        return not self.stolen and not any(not p.warning for p in self.problems)
+
+
+def check(directory: Path | None = None, today: dt.date | None = None) -> CheckResult:
+    """Give every problem in the corpus directory, including the self-retrieval test."""
+    folder = directory or default_entries_dir()
+    entries, problems = check_corpus(folder)
+    problems = [*problems, *_duplicate_alternates(entries), *_html_problems(entries)]
+    problems.extend(_placeholders(folder))
+    problems.extend(_stale(entries, today or dt.date.today()))
+    stolen: list[Stolen] = []
+    if entries and not any(not p.warning for p in problems):
+        stolen = _self_retrieval(entries)
+    return CheckResult(tuple(entries), tuple(problems), tuple(stolen))
+
+
+def format_check(result: CheckResult) -> str:
+    """Give the check's findings as lines a maintainer can act on."""
+    lines = [str(p) for p in result.problems]
+    lines.extend(
+        f"{s.entry_id}.md: error: alternates: {s.phrasing!r} retrieves {s.taken_by!r} first"
+        for s in result.stolen
+    )
+    errors = sum(not p.warning for p in result.problems) + len(result.stolen)
+    warnings = sum(p.warning for p in result.problems)
+    verdict = "ok" if result.ok else "FAILED"
+    lines.append(f"{len(result.entries)} entries, {errors} errors, {warnings} warnings: {verdict}")
+    return "\n".join(lines)
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+
+
+def _duplicate_alternates(entries: Sequence[Entry]) -> list[Problem]:
+    owner: dict[str, str] = {}
+    problems = []
+    for entry in entries:
+        for phrasing in dict.fromkeys(_key(p) for p in (entry.question, *entry.alternates)):
+            first = owner.setdefault(phrasing, entry.id)
+            if first != entry.id:
+                reason = f"{phrasing!r} is also a phrasing of {first!r}"
+                problems.append(Problem(f"{entry.id}.md", "alternates", reason))
+    return problems
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+
+
+def _tags(html: str) -> set[str]:
+    collector = _TagCollector()
+    collector.feed(html)
+    return collector.tags
+
+
+def _raw_html(markdown: str) -> set[str]:
+    """Tags written as raw HTML in the Markdown: the renderer escapes them to visible text."""
+    tokens = _md_with_html.parse(markdown)
+    inline = [child for t in tokens for child in (t.children or [])]
+    html = "".join(t.content for t in (*tokens, *inline) if t.type in ("html_block", "html_inline"))
+    return _tags(html)
+
+
+def _html_problems(entries: Sequence[Entry]) -> list[Problem]:
+    problems = []
+    for entry in entries:
+        name = f"{entry.id}.md"
+        for tag in sorted(_raw_html(entry.answer)):
+            reason = f"raw HTML <{tag}> would show as text; write Markdown (**bold**, - lists)"
+            problems.append(Problem(name, "answer", reason))
+        rendered = to_html(Reply(body=entry.answer, evidence=entry.evidence, sources=entry.sources))
+        for tag in sorted(_tags(rendered) - TELEGRAM_TAGS):
+            reason = f"renders to <{tag}>, which Telegram does not accept"
+            problems.append(Problem(name, "answer", reason))
+    return problems
+
+
+def _placeholders(folder: Path) -> list[Problem]:
+    return [
+        Problem(path.name, "-", f"placeholder {PLACEHOLDER!r} left in line {number}")
+        for path in sorted(folder.glob("*.md"))
+        for number, line in enumerate(_lines(path), 1)
+        if PLACEHOLDER in line
+    ]
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def _stale(entries: Sequence[Entry], today: dt.date) -> list[Problem]:
+    return [
+        Problem(f"{e.id}.md", "reviewed", f"last reviewed {e.reviewed}, over 12 months ago", True)
+        for e in entries
+        if today - e.reviewed > STALE_AFTER
+    ]
+
+
+def _self_retrieval(entries: Sequence[Entry]) -> list[Stolen]:
+    from faq.engine import Engine  # the check builds the same index the bot would
+
+    engine = Engine(entries)
+    stolen = []
+    for entry in entries:
+        for phrasing in (entry.question, *entry.alternates):
+            best = engine.search(phrasing, 1)[0].entry_id
+            if best != entry.id:
+                stolen.append(Stolen(entry.id, phrasing, best))
+    return stolen

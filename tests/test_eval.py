@@ -1,0 +1,60 @@
+"""The quality bar: the held-out question set, scored by the real engine over the real corpus."""
+
+from pathlib import Path
+
+import pytest
+
+from faq import evaluate
+from faq.engine import Engine
+
+HELD_OUT = Path(__file__).parent / "eval" / "questions.tsv"
+TUNING = Path(__file__).parent / "eval" / "dev.tsv"
+
+
+@pytest.fixture(scope="module")
+def report() -> evaluate.Report:
+    examples = evaluate.read_examples(HELD_OUT)
+    return evaluate.score(evaluate.run(Engine.load(), examples))
+
+
+def test_the_held_out_set_is_large_enough_to_mean_something(report: evaluate.Report) -> None:
+    assert report.in_scope >= 150
+    assert report.out_of_scope >= 40
+    assert report.red_flags >= 25
+
+
+def test_the_held_out_set_covers_every_entry() -> None:
+    labels = {example.label for example in evaluate.read_examples(HELD_OUT)}
+    ids = {entry.id for entry in Engine.load().entries}
+    assert ids <= labels
+
+
+def test_the_held_out_set_shares_no_question_with_the_tuning_set_or_the_alternates() -> None:
+    held_out = {e.question.casefold() for e in evaluate.read_examples(HELD_OUT)}
+    tuning = {e.question.casefold() for e in evaluate.read_examples(TUNING)}
+    phrasings = {
+        text.casefold()
+        for entry in Engine.load().entries
+        for text in (entry.question, *entry.alternates)
+    }
+    assert not held_out & tuning
+    assert not held_out & phrasings
+
+
+def test_the_right_entry_comes_first_for_nine_in_ten_questions(report: evaluate.Report) -> None:
+    assert report.hit_at_1 >= 0.90, evaluate.format_report(report)
+
+
+def test_nine_in_ten_out_of_scope_questions_are_declined(report: evaluate.Report) -> None:
+    assert report.declined >= 0.90, evaluate.format_report(report)
+
+
+def test_every_emergency_is_recognised(report: evaluate.Report) -> None:
+    missed = [o.example.question for o in report.misses if o.example.label == evaluate.RED_FLAG]
+    assert report.red_flag_recall == 1.0, missed
+
+
+def test_at_most_two_percent_of_safe_questions_raise_a_false_alarm(
+    report: evaluate.Report,
+) -> None:
+    assert report.false_red_flags <= 0.02, evaluate.format_report(report)
