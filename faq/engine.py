@@ -68,8 +68,8 @@ class Engine:
         self.scope = Scope.load()
         self.thresholds = thresholds or Thresholds.load()
         base = analyzer or default_analyzer()
-        vocabulary = _vocabulary(self.entries) | self.safety.vocabulary() | self.scope.vocabulary()
-        self.analyzer = base.with_vocabulary(vocabulary)
+        trusted = self.safety.vocabulary() | self.scope.vocabulary()
+        self.analyzer = base.with_vocabulary(trusted, _corpus_words(self.entries))
         self.index = Index([self._document(entry) for entry in self.entries])
 
     @classmethod
@@ -165,9 +165,10 @@ def default_analyzer() -> Analyzer:
     return Analyzer({str(k): str(v) for k, v in synonyms.items()}, map(str, stopwords))
 
 
-def _vocabulary(entries: Sequence[Entry]) -> set[str]:
-    words: set[str] = set()
-    for entry in entries:
-        for text in (entry.question, *entry.alternates, *entry.tags, entry.answer):
-            words.update(split_words(text))
-    return words
+def _corpus_words(entries: Sequence[Entry]) -> list[str]:
+    return [
+        word
+        for entry in entries
+        for text in (entry.question, *entry.alternates, *entry.tags, entry.answer)
+        for word in split_words(text)
+    ]

@@ -14,6 +14,7 @@ from faq.model import Hit
 QUESTION_WEIGHT = 1.0
 ANSWER_WEIGHT = 0.35
 PHRASING_WEIGHT = 1.0
+UNKNOWN_WEIGHT = 1.0  # share of the highest IDF that a word unknown to a field counts for
 
 
 class LuceneBM25(BM25Okapi):
@@ -77,7 +78,9 @@ class Index:
         phrasings = [list(p) or [""] for doc in documents for p in doc.phrasings]
         self._owners = np.asarray(owners, dtype=np.intp)
         self._phrasings = LuceneBM25(phrasings) if phrasings else None
-        self._max_idf = max(self._questions.idf.values())
+        fields = (self._questions, self._answers, self._phrasings)
+        # a term a field lacks counts at that field's highest IDF
+        self._max_idf = {id(f): max(f.idf.values(), default=0.0) for f in fields if f is not None}
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """Give every entry's score for these terms, in index order."""
@@ -102,9 +105,14 @@ class Index:
         A term the corpus has never seen counts at the highest IDF, so questions about
         things the corpus does not cover get a low normalised score.
         """
-        k1 = self._questions.k1
-        weight = (k1 + 1) * (QUESTION_WEIGHT + ANSWER_WEIGHT + PHRASING_WEIGHT)
-        return sum(weight * self._idf(term) for term in set(terms))
+        fields = [(QUESTION_WEIGHT, self._questions), (ANSWER_WEIGHT, self._answers)]
+        if self._phrasings is not None:
+            fields.append((PHRASING_WEIGHT, self._phrasings))
+        return sum(
+            weight * (bm25.k1 + 1) * bm25.idf.get(term, UNKNOWN_WEIGHT * self._max_idf[id(bm25)])
+            for term in set(terms)
+            for weight, bm25 in fields
+        )
 
     def contributions(self, terms: Sequence[str], entry_ids: Sequence[str]) -> list[TermScore]:
         """Give each distinct term's share of the score of each named entry."""
@@ -118,8 +126,3 @@ class Index:
     def knows(self, term: str) -> bool:
         """Tell whether any entry contains the term."""
         return term in self._questions.idf or term in self._answers.idf
-
-    def _idf(self, term: str) -> float:
-        if term in self._questions.idf:
-            return float(self._questions.idf[term])
-        return float(self._answers.idf.get(term, self._max_idf))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -78,34 +79,46 @@ def english_words() -> frozenset[str]:
 
 
 class Analyzer:
-    """Turns text into BM25 terms: normalise, correct typos, map synonyms, drop stop words, stem."""
+    """Turns text into BM25 terms: normalise, correct typos, map synonyms, drop stop words, stem.
+
+    Entries and questions go through the same steps. Typos are corrected towards the
+    vocabulary: trusted words (synonyms, safety and scope rules) plus the corpus words that
+    are not themselves rare misspellings of a more common corpus word.
+    """
 
     def __init__(
         self,
         synonyms: Mapping[str, str],
         stopwords: Iterable[str],
-        vocabulary: Iterable[str] = (),
+        trusted: Iterable[str] = (),
+        corpus_words: Iterable[str] = (),
     ) -> None:
+        self._synonyms = dict(synonyms)
         self._phrases = {
             tuple(split_words(key)): tuple(split_words(value)) for key, value in synonyms.items()
         }
         self._longest = max((len(key) for key in self._phrases), default=1)
         self._stopwords = frozenset(stopwords)
-        vocab = set(vocabulary) | {w for key in self._phrases for w in key}
-        self._vocabulary = tuple(sorted(w for w in vocab if len(w) >= 3 and w.isalpha()))
+        self._trusted = frozenset(trusted) | {w for key in self._phrases for w in key}
+        self._corpus_words = tuple(corpus_words)
+        self._vocabulary = _vocabulary(self._trusted, Counter(self._corpus_words))
         self._known = frozenset(self._vocabulary)
 
-    def with_vocabulary(self, words: Iterable[str]) -> Analyzer:
+    def with_vocabulary(self, trusted: Iterable[str], corpus_words: Iterable[str]) -> Analyzer:
         """Give a copy that corrects typos towards these words as well."""
-        synonyms = {" ".join(k): " ".join(v) for k, v in self._phrases.items()}
-        return Analyzer(synonyms, self._stopwords, (*self._vocabulary, *words))
+        return Analyzer(
+            self._synonyms,
+            self._stopwords,
+            (*self._trusted, *trusted),
+            (*self._corpus_words, *corpus_words),
+        )
 
     def terms(self, text: str) -> tuple[str, ...]:
-        """Give the terms of a document or query, without typo correction."""
-        return self._terms(split_words(text))
+        """Give the terms of a document or query."""
+        return self.analyze(text).terms
 
     def analyze(self, text: str) -> Analysis:
-        """Give the words, typo corrections and terms of a question."""
+        """Give the words, typo corrections and terms of a text."""
         words = split_words(text)
         corrections: list[tuple[str, str]] = []
         for i, word in enumerate(words):
@@ -113,7 +126,7 @@ class Analyzer:
             if fixed != word:
                 corrections.append((word, fixed))
                 words[i] = fixed
-        return Analysis(tuple(words), self._terms(words), tuple(corrections))
+        return Analysis(tuple(words), self._terms(_mark_ages(words)), tuple(corrections))
 
     def _terms(self, words: list[str]) -> tuple[str, ...]:
         mapped = self._map_phrases(words)
@@ -137,9 +150,46 @@ class Analyzer:
     def _correct(self, word: str) -> str:
         if len(word) < _MIN_CORRECTABLE or not word.isalpha():
             return word
-        if word in self._known or word in self._stopwords or word in english_words():
+        if word in self._known or word in self._stopwords or _is_english(word):
             return word
         return _closest(word, self._vocabulary)
+
+
+def _vocabulary(trusted: frozenset[str], counts: Counter[str]) -> tuple[str, ...]:
+    """Trusted words, plus corpus words that are not rare misspellings of common ones."""
+    usable = {w for w in (*trusted, *counts) if len(w) >= 3 and w.isalpha()}
+    common = tuple(sorted(w for w in usable if w in trusted or counts[w] > 2 or _is_english(w)))
+    rare = (w for w in usable if w not in common)
+    return tuple(sorted({*common, *(w for w in rare if _closest(w, common) == w)}))
+
+
+def _is_english(word: str) -> bool:
+    return word in english_words()
+
+
+def _mark_ages(words: list[str]) -> list[str]:
+    """Add "elderly" after an age of 60 or more and "child" after an age under 18."""
+    out: list[str] = []
+    for i, word in enumerate(words):
+        out.append(word)
+        if word.isdigit() and _is_age(words, i):
+            age = int(word)
+            if 60 <= age <= 110:
+                out.append("elderly")
+            elif 0 < age < 18:
+                out.append("child")
+    return out
+
+
+def _is_age(words: list[str], i: int) -> bool:
+    after = words[i + 1 : i + 3]
+    before = words[max(i - 2, 0) : i]
+    if (
+        after[:1] in (["yo"], ["yrs"], ["yr"], ["years"], ["year"])
+        and "old" in after + words[i + 2 : i + 4]
+    ):
+        return True
+    return before in (["i", "am"], ["age"], ["aged"]) or before[-1:] in (["im"], ["aged"])
 
 
 @lru_cache(maxsize=8192)
