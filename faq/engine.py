@@ -130,6 +130,8 @@ class Engine:
         confidence = top / ideal if ideal > 0 else 0.0
         margin = (top - second) / top if top > 0 else 0.0
         status = decide(confidence, margin, self.thresholds)
+        if hits and self.index.exact(analysis.terms) == hits[0].entry_id:
+            status = Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
         cautions = self.safety.cautions(analysis.text)
         best = self._by_id[hits[0].entry_id] if hits else None
         if status is Status.ANSWERED and best is not None:

@@ -74,6 +74,7 @@ class Index:
         self.ids = tuple(doc.entry_id for doc in documents)
         self._questions = LuceneBM25([list(doc.question_terms) or [""] for doc in documents])
         self._answers = LuceneBM25([list(doc.answer_terms) or [""] for doc in documents])
+        self._exact = _unique_phrasings(documents)
         owners = [i for i, doc in enumerate(documents) for _ in doc.phrasings]
         phrasings = [list(p) or [""] for doc in documents for p in doc.phrasings]
         self._owners = np.asarray(owners, dtype=np.intp)
@@ -123,6 +124,18 @@ class Index:
             out.extend(TermScore(term, self.ids[r], float(per_entry[r])) for r in rows)
         return out
 
+    def exact(self, terms: Sequence[str]) -> str | None:
+        """Give the entry one of whose phrasings has exactly these terms, if only one does."""
+        return self._exact.get(tuple(terms)) if terms else None
+
     def knows(self, term: str) -> bool:
         """Tell whether any entry contains the term."""
         return term in self._questions.idf or term in self._answers.idf
+
+
+def _unique_phrasings(documents: Sequence[Document]) -> dict[tuple[str, ...], str]:
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for doc in documents:
+        for phrasing in doc.phrasings:
+            owners.setdefault(phrasing, set()).add(doc.entry_id)
+    return {terms: ids.pop() for terms, ids in owners.items() if len(ids) == 1}
