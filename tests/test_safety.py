@@ -1,0 +1,313 @@
+"""The safety layer through the real engine: emergencies first, then cautions that fit."""
+
+from __future__ import annotations
+
+import pytest
+
+from faq.corpus import load_corpus
+from faq.engine import Engine
+from faq.model import Answer, Status
+from faq.render import to_text
+from faq.rules import load_data
+from faq.safety import Safety
+
+# What each kind of emergency reply must say: where to call.
+URGENT = "Call your local emergency number now"
+POISON = "poison centre"
+CRISIS = ("988", "Samaritans")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load()
+
+
+def cautions_by_id() -> dict[str, str]:
+    return {str(rule["id"]): str(rule["message"]) for rule in load_data("safety.yaml")["cautions"]}
+
+
+EMERGENCIES = [
+    ("chest-pain", "I have chest pain after taking magnesium"),
+    ("chest-pain", "my chest feels tight and heavy"),
+    ("chest-pain", "there's a crushing pressure in my chest"),
+    ("chest-pain", "I think my dad is having a heart attack"),
+    ("chest-pain", "i have been having chest pains"),
+    ("fainting", "I fainted after my magnesium tablet"),
+    ("fainting", "my mum passed out in the kitchen"),
+    ("fainting", "he collapsed and is unresponsive"),
+    ("fainting", "I feel faint"),
+    ("heartbeat", "my heart is racing since I took magnesium"),
+    ("heartbeat", "I have an irregular heartbeat tonight"),
+    ("heartbeat", "my pulse is 38 and I feel weak"),
+    ("heartbeat", "I'm getting palpitations after the supplement"),
+    ("heartbeat", "I have a slow heartbeat since starting magnesium"),
+    ("breathing", "I can't breathe properly"),
+    ("breathing", "I'm short of breath and my legs ache"),
+    ("breathing", "my throat is swelling after the tablet"),
+    ("confusion-drowsiness", "my grandma is confused and very drowsy after her magnesium"),
+    ("confusion-drowsiness", "I can barely stay awake after taking magnesium"),
+    ("confusion-drowsiness", "she is disoriented and incoherent"),
+    ("swallowed-too-many", "I took the whole bottle of magnesium"),
+    ("swallowed-too-many", "I swallowed 20 magnesium tablets"),
+    ("swallowed-too-many", "I accidentally took all of my pills at once"),
+    ("swallowed-too-many", "I think I overdosed on magnesium"),
+    ("child-took-pills", "my toddler ate some magnesium gummies"),
+    ("child-took-pills", "my son swallowed some magnesium tablets"),
+    ("child-took-pills", "my 2 year old got into my magnesium gummies"),
+    ("blood-clot", "my calf is swollen, warm and red"),
+    ("blood-clot", "after a long flight my left calf is swollen and painful"),
+    ("blood-clot", "my calf is red, hot and swollen after surgery"),
+    ("cold-pale-leg", "my foot is cold and pale and I can't feel it"),
+    ("cold-pale-leg", "my leg has gone cold and blue"),
+    ("stroke", "my face is drooping on one side"),
+    ("stroke", "he is slurring his words"),
+    ("stroke", "suddenly my arm went weak and numb on one side"),
+    ("long-cramp", "my cramp has lasted 20 minutes and won't stop"),
+    ("long-cramp", "I've had a calf cramp for over an hour"),
+    ("long-cramp", "my calf has been cramping for ten minutes"),
+    ("tetanus", "I have lockjaw"),
+    ("tetanus", "I stepped on a rusty nail and now my muscles are stiff"),
+    ("tetanus", "my jaw is stiff and I can't open it"),
+    ("dark-urine", "my urine is dark brown after bad cramps"),
+    ("dark-urine", "my pee looks like cola after the marathon"),
+    ("seizure", "my daughter is having a seizure"),
+    ("seizure", "my wife is having convulsions"),
+    ("seizure", "He is having a fit"),
+    ("self-harm", "I want to kill myself"),
+    ("self-harm", "I feel suicidal"),
+    ("self-harm", "I want to take all my pills to end it"),
+    ("self-harm", "I don't want to wake up tomorrow"),
+    ("self-harm", "I took my pills on purpose to not wake up"),
+]
+
+
+def where_to_call(rule: str) -> tuple[str, ...]:
+    if rule == "self-harm":
+        return CRISIS
+    if rule in ("swallowed-too-many", "child-took-pills"):
+        return (POISON,)
+    return (URGENT,)
+
+
+def assert_emergency_reply(answer: Answer) -> None:
+    """An emergency gets the urgent message and the disclaimer, and nothing from the FAQ."""
+    assert answer.status is Status.RED_FLAG
+    assert answer.entry is None
+    assert answer.reply.sources == ()
+    assert answer.reply.evidence is None
+    assert answer.reply.cautions == ()
+    assert answer.reply.suggestions == ()
+    text = to_text(answer.reply)
+    assert "Sources:" not in text
+    assert "Evidence" not in text
+
+
+def test_every_red_flag_rule_has_at_least_two_cases_in_the_table() -> None:
+    covered = [rule for rule, _ in EMERGENCIES]
+
+    assert {rule.id for rule in Safety.load().rules} == set(covered)
+    assert all(covered.count(rule) >= 2 for rule in covered)
+
+
+@pytest.mark.parametrize(("rule", "message"), EMERGENCIES)
+def test_an_emergency_gets_the_red_flag_reply_and_no_faq_answer(
+    engine: Engine, rule: str, message: str
+) -> None:
+    answer = engine.answer(message)
+
+    assert answer.flags == (rule,)
+    assert_emergency_reply(answer)
+    text = to_text(answer.reply)
+    for words in where_to_call(rule):
+        assert words in text
+
+
+def test_the_crisis_reply_gives_the_988_and_samaritans_numbers(engine: Engine) -> None:
+    text = to_text(engine.answer("I want to kill myself").reply)
+
+    assert "Call or text 988" in text
+    assert "Samaritans on 116 123" in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can magnesium cause chest pain?",
+        "what are the signs of a blood clot vs a cramp",
+        "how long should a cramp last",
+        "what are the symptoms of too much magnesium",
+        "does magnesium cause palpitations",
+        "can too much magnesium make you faint",
+        "is it dangerous to take magnesium with a heart condition",
+        "what happens if you take too much magnesium",
+        "can a child take magnesium gummies",
+        "how much magnesium can a toddler have",
+        "is magnesium safe for my son",
+        "can magnesium cause diarrhea",
+        "my legs cramp at night, will magnesium help",
+        "I get calf cramps after running",
+        "what does an overdose of magnesium feel like",
+        "can magnesium make you drowsy",
+        "does magnesium oil sting on broken skin",
+        "how do I stop a cramp right now",
+        "is quinine safe for leg cramps",
+        "can leg cramps be a sign of something serious",
+        "when should I see a doctor about leg cramps",
+        "does magnesium help restless legs",
+        "my cramps wake me up every night",
+        "how many magnesium tablets can I take a day",
+        "is it bad to take two magnesium pills",
+        "can you overdose on magnesium",
+        "what are the signs of low magnesium",
+        "could a cramp last for hours",
+        "What if a cramp lasts more than 10 minutes?",
+        "does dark urine mean dehydration after exercise",
+        "can magnesium cause seizures",
+    ],
+)
+def test_a_general_question_with_a_scary_word_is_not_an_emergency(
+    engine: Engine, message: str
+) -> None:
+    answer = engine.answer(message)
+
+    assert answer.status is not Status.RED_FLAG, answer.flags
+
+
+@pytest.mark.parametrize("entry_id", [entry.id for entry in load_corpus()])
+def test_a_red_flag_wins_over_a_perfect_faq_question(engine: Engine, entry_id: str) -> None:
+    entry = engine.entry(entry_id)
+    assert entry is not None
+
+    answer = engine.answer(f"{entry.question} I took the whole bottle.")
+
+    assert answer.flags == ("swallowed-too-many",)
+    assert_emergency_reply(answer)
+
+
+def test_a_red_flag_in_the_second_sentence_of_a_faq_question_wins(engine: Engine) -> None:
+    answer = engine.answer("How long does magnesium take to work for leg cramps? My chest hurts.")
+
+    assert answer.flags == ("chest-pain",)
+    assert_emergency_reply(answer)
+
+
+@pytest.mark.xfail(
+    reason="BUG: 'confused' meaning puzzled trips the confusion-drowsiness red flag, so a "
+    "plain question about forms gets the emergency reply",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm confused about which magnesium to take",
+        "which form is best, I'm confused",
+    ],
+)
+def test_being_confused_by_the_choice_of_forms_is_not_an_emergency(
+    engine: Engine, message: str
+) -> None:
+    assert engine.answer(message).status is not Status.RED_FLAG
+
+
+@pytest.mark.xfail(
+    reason="BUG: these emergencies are missed: a child drinking magnesium oil ('drank' and "
+    "'oil' are not in child-took-pills), a large amount given in mg rather than as a pill "
+    "count, and a fast pulse given as a number (only slow numbers are patterns)",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my toddler drank magnesium oil",
+        "I took 5000mg of magnesium",
+        "I just swallowed 3,000 mg of magnesium citrate",
+        "my heart rate is 150 at rest",
+    ],
+)
+def test_these_emergencies_are_recognised(engine: Engine, message: str) -> None:
+    assert engine.answer(message).status is Status.RED_FLAG
+
+
+@pytest.mark.xfail(
+    reason="BUG: negation is not handled, so saying a symptom is absent trips its red flag",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I don't have chest pain, just cramps at night",
+        "no chest pain or anything, just leg cramps",
+    ],
+)
+def test_saying_a_symptom_is_absent_is_not_an_emergency(engine: Engine, message: str) -> None:
+    assert engine.answer(message).status is not Status.RED_FLAG
+
+
+CAUTIONS = [
+    ("pregnancy", "I'm pregnant, how much magnesium should I take?"),
+    ("pregnancy", "expecting twins, does magnesium oil work for cramps"),
+    ("pregnancy", "my midwife said to try magnesium, when should I take it"),
+    ("breastfeeding", "I'm breastfeeding, is magnesium safe"),
+    ("kidney", "I'm on dialysis, what magnesium is best for cramps"),
+    ("kidney", "I have CKD stage 3, how much magnesium can I take"),
+    ("kidney", "does magnesium help cramps if my kidneys are weak"),
+    ("child", "can my 8 year old take magnesium for leg cramps"),
+    ("child", "my teenager gets cramps after football, how much magnesium"),
+    ("child", "my daughter has growing pains, what foods have magnesium"),
+    ("medicine", "I take omeprazole, can I take magnesium for cramps"),
+    ("medicine", "I'm on levothyroxine, when should I take magnesium"),
+    ("medicine", "I'm on warfarin, does magnesium help leg cramps"),
+]
+
+
+@pytest.mark.parametrize(("caution", "message"), CAUTIONS)
+def test_a_question_that_mentions_a_risk_group_gets_the_matching_caution(
+    engine: Engine, caution: str, message: str
+) -> None:
+    answer = engine.answer(message)
+
+    assert answer.status in (Status.ANSWERED, Status.UNSURE)
+    assert cautions_by_id()[caution] in to_text(answer.reply)
+
+
+def test_a_question_that_mentions_two_risk_groups_gets_both_cautions(engine: Engine) -> None:
+    text = to_text(engine.answer("I'm pregnant and on dialysis, can I take magnesium").reply)
+
+    assert cautions_by_id()["pregnancy"] in text
+    assert cautions_by_id()["kidney"] in text
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "message", "caution"),
+    [
+        ("food-sources", "I'm pregnant, which foods have magnesium", "pregnancy"),
+        ("magnesium-oil", "I'm on dialysis, is magnesium oil ok", "kidney"),
+        ("when-to-take", "I take metformin, when should I take magnesium", "medicine"),
+        ("stop-cramp-now", "my 6 year old has a cramp right now", "child"),
+    ],
+)
+def test_the_caution_follows_the_question_whatever_entry_answers_it(
+    engine: Engine, entry_id: str, message: str, caution: str
+) -> None:
+    answer = engine.answer_entry(entry_id, message)
+    assert answer is not None
+
+    assert answer.reply.cautions == (cautions_by_id()[caution],)
+    assert "⚠️ " + cautions_by_id()[caution] in to_text(answer.reply)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which magnesium is best for leg cramps",
+        "how long does magnesium take to work",
+        "does magnesium oil work",
+        "can you overdose on magnesium",
+        "what is a charley horse",
+    ],
+)
+def test_no_caution_is_added_when_none_applies(engine: Engine, message: str) -> None:
+    answer = engine.answer(message)
+
+    assert answer.reply.cautions == ()
+    assert "You mentioned" not in to_text(answer.reply)
