@@ -67,7 +67,7 @@ def check_corpus(directory: Path | None = None) -> tuple[tuple[Entry, ...], list
         problems.extend(found)
         if entry is not None:
             parsed[path.name] = entry
-    problems.extend(_cross_check(parsed))
+    problems.extend(_cross_check(parsed, {path.stem for path in paths}))
     return tuple(parsed.values()), problems
 
 
@@ -81,22 +81,63 @@ def parse_entry(path: Path) -> tuple[Entry | None, list[Problem]]:
     if raw.startswith(BOM):
         return None, [Problem(name, "-", "starts with a byte-order mark (BOM); save as UTF-8")]
     try:
-        post = frontmatter.loads(raw)
+        meta, content = _split(raw)
     except yaml.YAMLError as exc:
         return None, [Problem(name, "front matter", f"invalid YAML: {_yaml_reason(exc)}")]
-    meta = dict(post.metadata)
+    except DuplicateKeyError as exc:
+        return None, [Problem(name, exc.key, str(exc))]
+    except ValueError as exc:
+        return None, [Problem(name, "front matter", str(exc))]
     problems = _surprises(name, meta)
     if problems:
         return None, problems
     try:
-        entry = Entry.model_validate({**meta, "answer": post.content.strip()})
+        entry = Entry.model_validate({**meta, "answer": content.strip()})
     except ValidationError as exc:
-        return None, [_from_pydantic(name, err) for err in exc.errors()]
+        return None, _from_validation(name, exc)
     if entry.id != path.stem:
         return entry, [
             Problem(name, "id", f"id {entry.id!r} must equal the file name {path.stem!r}")
         ]
     return entry, []
+
+
+class DuplicateKeyError(ValueError):
+    """A front-matter key written twice; YAML would silently keep the last one."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"{key!r} is written twice; keep one")
+
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """PyYAML's safe loader, except that a key written twice is an error, not an overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKeyError(str(key))
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _split(raw: str) -> tuple[dict[str, Any], str]:
+    """Give the front matter as a mapping with text keys, and the Markdown body."""
+    if not raw.startswith("---"):
+        raise ValueError("missing: the file must start with a '---' line")
+    matter, content = frontmatter.YAMLHandler().split(raw)
+    meta = yaml.load(matter, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    if not isinstance(meta, dict):
+        raise ValueError("must be a mapping of fields (key: value lines)")
+    odd = [key for key in meta if not isinstance(key, str)]
+    if odd:
+        raise ValueError(f"YAML read the key {odd[0]!r} as {type(odd[0]).__name__}; quote it")
+    return meta, content
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
@@ -138,6 +179,17 @@ def _walk(path: str, value: object) -> Iterable[tuple[str, object]]:
         yield path, value
 
 
+def _from_validation(name: str, exc: ValidationError) -> list[Problem]:
+    """One problem per pydantic error, without "too short" echoes of an invalid item."""
+    errors = exc.errors()
+    failed = {tuple(err["loc"][:n]) for err in errors for n in range(1, len(err["loc"]))}
+    return [
+        _from_pydantic(name, err)
+        for err in errors
+        if not (err["type"] == "too_short" and tuple(err["loc"]) in failed)
+    ]
+
+
 def _from_pydantic(name: str, err: Any) -> Problem:
     loc = ".".join(str(part) for part in err["loc"]) or "-"
     reason = err["msg"]
@@ -150,7 +202,7 @@ def _from_pydantic(name: str, err: Any) -> Problem:
     return Problem(name, loc, reason)
 
 
-def _cross_check(parsed: dict[str, Entry]) -> list[Problem]:
+def _cross_check(parsed: dict[str, Entry], files: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     owner: dict[str, str] = {}
     for name, entry in parsed.items():
@@ -160,7 +212,7 @@ def _cross_check(parsed: dict[str, Entry]) -> list[Problem]:
         owner.setdefault(entry.id, name)
     for name, entry in parsed.items():
         for target in entry.related:
-            if target not in owner:
+            if target not in owner and target not in files:
                 reason = f"points to {target!r}, which is not an entry"
                 problems.append(Problem(name, "related", reason))
             elif target == entry.id:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -116,13 +117,30 @@ class Index:
         )
 
     def contributions(self, terms: Sequence[str], entry_ids: Sequence[str]) -> list[TermScore]:
-        """Give each distinct term's share of the score of each named entry."""
+        """Give each distinct term's share of the score of each named entry; shares add up."""
         rows = [self.ids.index(entry_id) for entry_id in entry_ids]
+        query = list(terms)
+        best = self._best_phrasings(query)
         out: list[TermScore] = []
-        for term in dict.fromkeys(terms):
-            per_entry = self.scores([term])
-            out.extend(TermScore(term, self.ids[r], float(per_entry[r])) for r in rows)
+        for term, count in Counter(query).items():
+            share = QUESTION_WEIGHT * np.asarray(self._questions.get_scores([term]))
+            share += ANSWER_WEIGHT * np.asarray(self._answers.get_scores([term]))
+            if self._phrasings is not None:
+                phrasing = np.asarray(self._phrasings.get_batch_scores([term], best))
+                share += PHRASING_WEIGHT * phrasing
+            out.extend(TermScore(term, self.ids[r], float(count * share[r])) for r in rows)
         return out
+
+    def _best_phrasings(self, query: list[str]) -> list[int]:
+        """Give, per entry, the index of its phrasing that scores highest for the query."""
+        if self._phrasings is None:
+            return []
+        scores = np.asarray(self._phrasings.get_scores(query))
+        best = [-1] * len(self.ids)
+        for doc, owner in enumerate(self._owners):
+            if best[owner] < 0 or scores[doc] > scores[best[owner]]:
+                best[owner] = doc
+        return best
 
     def exact(self, terms: Sequence[str]) -> str | None:
         """Give the entry one of whose phrasings has exactly these terms, if only one does."""

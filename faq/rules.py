@@ -51,7 +51,7 @@ def compile_rules(
 def load_data(name: str) -> dict[str, Any]:
     """Give one YAML file of faq/data as a mapping."""
     text = (resources.files("faq") / "data" / name).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     if not isinstance(data, dict):
         raise ValueError(f"faq/data/{name} must hold a mapping")
     return data

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -16,6 +17,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 _WORD = re.compile(r"[a-z]+|[0-9]+")
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _UNITS = frozenset({"mg", "mgs"})
+_THOUSANDS = re.compile(r"(\d),(\d{3})\b")
 _MIN_CORRECTABLE = 4
 
 
@@ -43,7 +45,7 @@ def normalize(text: str) -> str:
 
 def split_words(text: str) -> list[str]:
     """Give the Latin words and numbers of a text; "mg" after a number becomes "milligram"."""
-    words = _WORD.findall(normalize(text))
+    words = _WORD.findall(_THOUSANDS.sub(r"\1\2", normalize(text)))
     for i in range(1, len(words)):
         if words[i] in _UNITS and words[i - 1].isdigit():
             words[i] = "milligram"
@@ -103,6 +105,7 @@ class Analyzer:
         self._corpus_words = tuple(corpus_words)
         self._vocabulary = _vocabulary(self._trusted, Counter(self._corpus_words))
         self._known = frozenset(self._vocabulary)
+        self._fixes: dict[str, str] = {}
 
     def with_vocabulary(self, trusted: Iterable[str], corpus_words: Iterable[str]) -> Analyzer:
         """Give a copy that corrects typos towards these words as well."""
@@ -152,15 +155,30 @@ class Analyzer:
             return word
         if word in self._known or word in self._stopwords or _is_english(word):
             return word
-        return _closest(word, self._vocabulary)
+        if word not in self._fixes:
+            self._fixes[word] = _closest(word, self._vocabulary)
+        return self._fixes[word]
 
 
 def _vocabulary(trusted: frozenset[str], counts: Counter[str]) -> tuple[str, ...]:
-    """Trusted words, plus corpus words that are not rare misspellings of common ones."""
+    """Trusted words, plus corpus words that are not misspellings of far more common ones.
+
+    A corpus word that is not English and lies within the typo distance of a word the
+    corpus uses at least five times as often ("magnesuim" beside "magnesium") is a typo,
+    kept in alternates on purpose; it is corrected like any other, not trusted.
+    """
     usable = {w for w in (*trusted, *counts) if len(w) >= 3 and w.isalpha()}
-    common = tuple(sorted(w for w in usable if w in trusted or counts[w] > 2 or _is_english(w)))
-    rare = (w for w in usable if w not in common)
-    return tuple(sorted({*common, *(w for w in rare if _closest(w, common) == w)}))
+    ranked = sorted(usable, key=lambda w: (-counts[w], w))
+    frequencies = [-counts[w] for w in ranked]
+    vocabulary = set()
+    for word in usable:
+        if word in trusted or _is_english(word) or len(word) < _MIN_CORRECTABLE:
+            vocabulary.add(word)
+            continue
+        commoner = ranked[: bisect_right(frequencies, -5 * max(counts[word], 1))]
+        if _closest(word, commoner) == word:
+            vocabulary.add(word)
+    return tuple(sorted(vocabulary))
 
 
 def _is_english(word: str) -> bool:
@@ -192,8 +210,7 @@ def _is_age(words: list[str], i: int) -> bool:
     return before in (["i", "am"], ["age"], ["aged"]) or before[-1:] in (["im"], ["aged"])
 
 
-@lru_cache(maxsize=8192)
-def _closest(word: str, vocabulary: tuple[str, ...]) -> str:
+def _closest(word: str, vocabulary: Sequence[str]) -> str:
     limit = 1 if len(word) <= 5 else 2
     match = process.extractOne(
         word, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=limit

@@ -302,22 +302,12 @@ def test_windows_line_endings_load_like_unix_ones(corpus: Path) -> None:
     assert len(load_corpus(corpus)) == 3
 
 
-@pytest.mark.xfail(
-    reason="BUG: a source without url also gets 'sources: Tuple should have at least 1 item "
-    "after validation, not 0', which is false (the entry has one source)",
-    strict=True,
-)
 def test_a_source_without_url_is_reported_once(corpus: Path) -> None:
     edit(corpus / "dosage.md", r"^    url: .*\n", "")
 
     assert problems_of(corpus) == [Problem("dosage.md", "sources.0.url", "Field required")]
 
 
-@pytest.mark.xfail(
-    reason="BUG: an entry that fails to parse makes every entry that relates to it report "
-    "\"points to 'dosage', which is not an entry\", blaming the wrong file",
-    strict=True,
-)
 def test_a_broken_entry_is_not_reported_again_by_the_entries_that_relate_to_it(
     corpus: Path,
 ) -> None:
@@ -327,13 +317,6 @@ def test_a_broken_entry_is_not_reported_again_by_the_entries_that_relate_to_it(
     assert {p.file for p in problems_of(corpus)} == {"dosage.md"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: a front-matter key that YAML reads as a bool or number (`yes:`, `2:`) makes "
-    "python-frontmatter raise TypeError ('keywords must be strings'), which load_corpus "
-    "lets escape instead of raising CorpusError",
-    strict=True,
-    raises=TypeError,
-)
 @pytest.mark.parametrize("key_line", ["yes: true", "2: a second question"])
 def test_a_key_yaml_does_not_read_as_text_is_a_corpus_error(corpus: Path, key_line: str) -> None:
     edit(corpus / "dosage.md", r"^(reviewed: .*)$", rf"\1\n{key_line}")
@@ -343,11 +326,6 @@ def test_a_key_yaml_does_not_read_as_text_is_a_corpus_error(corpus: Path, key_li
     assert problem.file == "dosage.md"
 
 
-@pytest.mark.xfail(
-    reason="BUG: a key written twice (a second `question:`) silently replaces the first; "
-    "PyYAML keeps the last value and the loader reports nothing",
-    strict=True,
-)
 def test_a_key_written_twice_is_reported(corpus: Path) -> None:
     edit(corpus / "dosage.md", r"^(reviewed: .*)$", r'\1\nquestion: "A second question?"')
 

@@ -103,12 +103,6 @@ def test_a_charley_horse_is_a_cramp_not_an_animal(engine: Engine) -> None:
     assert engine.answer("what is a charley horse").status is not Status.OUT_OF_SCOPE
 
 
-@pytest.mark.xfail(
-    reason="BUG: 'blood pressure' is an other-condition and no in-scope word rescues it, so a "
-    "question about magnesium with a blood-pressure medicine is declined although the bot "
-    "says it covers 'with other medicines'",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "message",
     [
@@ -229,13 +223,6 @@ def test_search_ranks_the_same_entries_as_answer(engine: Engine) -> None:
     assert engine.search(message) == list(engine.answer(message).candidates)
 
 
-@pytest.mark.xfail(
-    reason="BUG: typos that the corpus alternates contain ('magnesuim', 'cramsp') are never "
-    "corrected, so 'magnesuim for cramsp' matches the pregnancy alternate 'pregnant with bad "
-    "leg cramsp, is magnesuim ok' and is answered with the pregnancy entry, while 'magnesium "
-    "for cramps' gets unsure with does-it-work first",
-    strict=True,
-)
 def test_a_misspelt_question_is_treated_like_the_same_question_spelt_right(
     engine: Engine,
 ) -> None:
@@ -248,12 +235,6 @@ def test_a_misspelt_question_is_treated_like_the_same_question_spelt_right(
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: the synonym expecting → pregnant and the pregnancy caution fire on 'I was "
-    "expecting', so a question about magnesium not working is answered with the pregnancy "
-    "entry and the pregnancy caution",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "message",
     [
@@ -269,12 +250,6 @@ def test_expecting_something_to_work_is_not_about_pregnancy(engine: Engine, mess
     assert not any("pregnancy" in caution for caution in answer.reply.cautions)
 
 
-@pytest.mark.xfail(
-    reason="BUG: explain() reports per-term scores that do not add up to the entry's score: "
-    "the best-phrasing field is a max over phrasings (not additive) and repeated query "
-    "words count once in explain but every time in the score",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "message",
     ["magnesium oil spray for calf cramps", "cramp cramp cramp"],

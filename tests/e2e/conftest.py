@@ -1,0 +1,103 @@
+"""Fixtures for the bot end-to-end tests: the fake Bot API, the real engine and store, the bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import ALLOWED_UPDATES, Settings, build_application, load_settings
+from bot.app import BotApp
+from faq.engine import Engine
+from faq.model import Entry, Status
+from faq.store import SqliteStore
+
+from .fakebotapi import FakeBotAPI
+
+#: Shaped like a real token (digits, colon, 35 characters) so the log filter's pattern applies.
+TOKEN = "424242:AAHfakeTokenForTestsOnly_abc-defghij"
+ADMIN = 777
+USER = 5150  # private chats: chat id == user id
+GROUP = -100200300
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1."""
+    with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """The real engine over the shipped corpus, built once for the session."""
+    return Engine.load()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    """A real SQLite store in a temporary directory."""
+    opened = SqliteStore(tmp_path / "magbot.sqlite3")
+    yield opened
+    opened.close()
+
+
+def settings_for(fake: FakeBotAPI, **extra: str) -> Settings:
+    """Settings as `magbot serve` would read them, pointed at the fake server."""
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "MAGBOT_ADMIN_IDS": str(ADMIN),
+        **extra,
+    }
+    return load_settings(env)
+
+
+async def start_polling(app: BotApp) -> BotApp:
+    """Start the application the way run_polling does, on the test's event loop."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+    return app
+
+
+async def stop(app: BotApp) -> None:
+    """Stop whatever part of the application is running, then shut it down."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+@pytest.fixture
+async def bot(
+    fake: FakeBotAPI, engine: Engine, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[BotApp]:
+    """The bot, polling the fake server, with the real engine and a SQLite store."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as `magbot serve` sets it
+    app = build_application(engine, settings_for(fake), store)
+    await start_polling(app)
+    try:
+        yield app
+    finally:
+        await stop(app)
+
+
+def answered_entry(engine: Engine) -> Entry:
+    """An entry whose own question is answered confidently, with at least two related ones."""
+    for entry in engine.entries:
+        answer = engine.answer(entry.question)
+        if answer.status is Status.ANSWERED and answer.entry == entry and len(entry.related) >= 2:
+            return entry
+    raise AssertionError("no entry answers its own question: the corpus or engine is broken")
+
+
+def to_chat(chat_id: int) -> Any:
+    """A predicate for await_calls: the call went to this chat."""
+    return lambda params: str(params.get("chat_id")) == str(chat_id)

@@ -1,0 +1,91 @@
+"""/reload and the engine holder: a bad corpus is refused and the old one keeps answering."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import build_application
+from bot.app import BotApp
+from bot.services import services
+from bot.texts import UNKNOWN_COMMAND
+from faq.corpus import default_entries_dir
+from faq.engine import Engine
+
+from .conftest import ADMIN, USER, settings_for, start_polling, stop, to_chat
+from .fakebotapi import FakeBotAPI
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A copy of the shipped entries that a test may break and mend."""
+    folder = tmp_path / "entries"
+    shutil.copytree(default_entries_dir(), folder)
+    return folder
+
+
+@pytest.fixture
+async def reloadable(fake: FakeBotAPI, corpus: Path) -> AsyncIterator[BotApp]:
+    """The bot over the copied corpus, reloading from the same folder."""
+    loader = functools.partial(Engine.load, corpus)
+    app = build_application(loader(), settings_for(fake), loader=loader)
+    await start_polling(app)
+    try:
+        yield app
+    finally:
+        await stop(app)
+
+
+def _add_entry(corpus: Path, new_id: str) -> None:
+    text = (corpus / "quinine.md").read_text(encoding="utf-8")
+    (corpus / f"{new_id}.md").write_text(text.replace('id: "quinine"', f'id: "{new_id}"'))
+
+
+async def _say(fake: FakeBotAPI, user: int, text: str, count: int) -> str:
+    fake.push_message(user, text)
+    calls = await fake.await_calls("sendMessage", to_chat(user), count=count)
+    return str(calls[-1].params["text"])
+
+
+async def test_a_broken_corpus_is_refused_with_the_reason_and_the_old_one_serves(
+    reloadable: BotApp, fake: FakeBotAPI, corpus: Path
+) -> None:
+    before = services(reloadable.bot_data).engines.engine
+    (corpus / "broken.md").write_text("---\nid: [unclosed\n---\nNo.\n", encoding="utf-8")
+
+    refused = await _say(fake, ADMIN, "/reload", 1)
+    about = await _say(fake, ADMIN, "/about", 2)
+
+    assert "Reload refused" in refused and "broken.md" in refused
+    assert services(reloadable.bot_data).engines.engine is before
+    assert f"from {len(before.entries)} written entries" in about
+
+
+async def test_a_good_corpus_takes_effect_on_reload(
+    reloadable: BotApp, fake: FakeBotAPI, corpus: Path
+) -> None:
+    count = len(services(reloadable.bot_data).engines.engine.entries)
+    _add_entry(corpus, "quinine-again")
+
+    reloaded = await _say(fake, ADMIN, "/reload", 1)
+    about = await _say(fake, ADMIN, "/about", 2)
+
+    assert reloaded == f"Reloaded: {count + 1} entries are now live."
+    assert f"from {count + 1} written entries" in about
+    assert services(reloadable.bot_data).engines.engine.entry("quinine-again") is not None
+
+
+async def test_reload_from_anyone_else_looks_like_any_unknown_command(
+    reloadable: BotApp, fake: FakeBotAPI, corpus: Path
+) -> None:
+    before = services(reloadable.bot_data).engines.engine
+    _add_entry(corpus, "quinine-again")
+
+    reply = await _say(fake, USER, "/reload", 1)
+
+    assert reply == UNKNOWN_COMMAND
+    assert services(reloadable.bot_data).engines.engine is before

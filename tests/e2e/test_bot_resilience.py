@@ -1,0 +1,121 @@
+"""Faults from the Bot API, concurrency, the error handler, and the token kept out of logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from telegram import Bot
+from telegram.error import InvalidToken
+
+from bot import RedactingFilter
+from bot.app import BotApp
+from bot.logs import REDACTED
+
+from . import fakebotapi
+from .conftest import TOKEN, USER, stop, to_chat
+from .fakebotapi import FakeBotAPI
+
+FAULTS: list[fakebotapi.Fault] = [
+    fakebotapi.RateLimited(retry_after=1),
+    fakebotapi.ServerError(),
+    fakebotapi.Dropped(),
+    fakebotapi.Slow(1.0),
+]
+
+
+async def test_every_update_is_answered_exactly_once_despite_faults(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    for fault in FAULTS:
+        fake.inject("sendMessage", fault)
+    chats = [USER + n for n in range(8)]
+    for chat in chats:
+        fake.push_message(chat, "/start")
+
+    await fake.await_calls("sendMessage", count=len(chats), timeout=15)
+    await stop(bot)  # waits for handlers still running: a late duplicate would show below
+
+    assert sorted(int(p["chat_id"]) for p in fake.sent_messages()) == chats
+    statuses = sorted(c.status for c in fake.calls("sendMessage"))
+    assert statuses == [0, 200, 200, 200, 200, 200, 200, 200, 200, 429, 500]
+
+
+async def test_a_failed_get_updates_loses_no_update(bot: BotApp, fake: FakeBotAPI) -> None:
+    fake.inject("getUpdates", fakebotapi.ServerError())
+    fake.push_message(USER, "/start")
+
+    await fake.await_calls("sendMessage", to_chat(USER), timeout=10)
+    await stop(bot)
+
+    assert len(fake.sent_messages(USER)) == 1
+
+
+async def test_a_slow_send_to_one_chat_does_not_hold_up_another(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    fake.inject("sendMessage", fakebotapi.Slow(2.0))
+    fake.push_message(USER, "/start")
+    fake.push_message(USER + 1, "/start")
+
+    await fake.await_calls("sendMessage", to_chat(USER + 1))
+    assert fake.sent_messages(USER) == []  # still waiting on the slow call
+
+    await fake.await_calls("sendMessage", to_chat(USER))
+
+
+async def test_a_send_that_keeps_failing_is_logged_and_the_bot_carries_on(
+    bot: BotApp, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.inject("sendMessage", fakebotapi.ServerError(), times=4)  # 1 try + 3 retries
+    failing = fake.push_message(USER, "/start")
+    await fake.await_calls("sendMessage", to_chat(USER), count=4, delivered_only=False)
+    fake.push_message(USER + 1, "/privacy")
+
+    await fake.await_calls("sendMessage", to_chat(USER + 1), timeout=10)
+    await stop(bot)
+
+    (record,) = [r for r in caplog.records if r.name == "bot.handlers"]
+    assert record.levelno == logging.WARNING and record.exc_info is not None
+    assert f"update {failing['update_id']} (chat {USER})" in record.getMessage()
+    assert fake.sent_messages(USER) == []
+
+
+async def test_a_user_who_blocked_the_bot_is_logged_at_info_without_a_traceback(
+    bot: BotApp, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.handlers")
+    fake.inject("sendMessage", fakebotapi.Forbidden())
+    fake.push_message(USER, "/start")
+    await fake.await_calls("sendMessage", to_chat(USER), delivered_only=False)
+    fake.push_message(USER + 1, "/start")
+
+    await fake.await_calls("sendMessage", to_chat(USER + 1))
+    await stop(bot)
+
+    (record,) = [r for r in caplog.records if r.name == "bot.handlers"]
+    assert record.levelno == logging.INFO and record.exc_info is None
+    assert "blocked" in record.getMessage()
+
+
+async def test_the_token_never_reaches_the_logs_even_at_debug(
+    bot: BotApp, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(RedactingFilter([TOKEN]))
+    fake.inject("sendMessage", fakebotapi.ServerError(), times=4)
+    fake.push_message(USER, "/start")  # fails after retries: a logged traceback
+    await fake.await_calls("sendMessage", to_chat(USER), count=4, delivered_only=False)
+    fake.push_message(USER + 1, "how much magnesium should I take?")
+    await fake.await_calls("sendMessage", to_chat(USER + 1), timeout=10)
+    rejected = Bot(TOKEN, base_url=fake.base_url.replace("/bot", "/nobot"))
+    with pytest.raises(InvalidToken) as raised:
+        await rejected.initialize()  # Telegram's 404 for a bad token; the message quotes it
+    logging.getLogger("bot.main").error("start-up failed", exc_info=raised.value)
+    await stop(bot)
+
+    assert TOKEN in str(raised.value)
+    assert "HTTP Request" in caplog.text  # httpx logs every URL, token included...
+    assert REDACTED in caplog.text
+    assert TOKEN not in caplog.text  # ...and the filter scrubbed every one
+    assert TOKEN.split(":")[1] not in caplog.text
