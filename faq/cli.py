@@ -89,7 +89,7 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 def _ask(args: argparse.Namespace) -> int:
     if args.question == "-":
-        return _ask_lines(_engine(args), sys.stdin, sys.stdout, as_json=args.json)
+        return _ask_lines(_engine(args), sys.stdin, sys.stdout, args)
     question = args.question[:MAX_ARG_CHARS]
     if not question.strip():
         print(
@@ -98,25 +98,29 @@ def _ask(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     engine = _engine(args)
-    if args.explain:
-        print(format_explanation(engine.explain(question)))
-    elif args.json:
-        print(json.dumps(answer_json(engine.answer(question)), ensure_ascii=False))
-    else:
-        print(to_text(engine.answer(question).reply))
+    print(_one(engine, question, args))
     return EXIT_OK
 
 
-def _ask_lines(engine: Engine, lines: TextIO, out: TextIO, *, as_json: bool) -> int:
+def _ask_lines(engine: Engine, lines: TextIO, out: TextIO, args: argparse.Namespace) -> int:
     for line in lines:
-        question = line.rstrip("\r\n")[:MAX_ARG_CHARS]
-        answer = engine.answer(question)
-        if as_json:
-            out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
-        else:
-            out.write(to_text(answer.reply) + "\n\n")
+        text = _one(engine, line.rstrip("\r\n")[:MAX_ARG_CHARS], args)
+        out.write(text + ("\n" if args.json else "\n\n"))
         out.flush()
     return EXIT_OK
+
+
+def _one(engine: Engine, question: str, args: argparse.Namespace) -> str:
+    if args.explain:
+        return format_explanation(engine.explain(question))
+    answer = engine.answer(question)
+    return json_line(answer_json(answer)) if args.json else to_text(answer.reply)
+
+
+def json_line(data: dict[str, Any]) -> str:
+    """Give one line of JSON; U+2028/U+2029 escaped so no line splitter breaks it."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _chat(args: argparse.Namespace) -> int:

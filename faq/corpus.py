@@ -131,7 +131,7 @@ def _split(raw: str) -> tuple[dict[str, Any], str]:
     if not raw.startswith("---"):
         raise ValueError("missing: the file must start with a '---' line")
     matter, content = frontmatter.YAMLHandler().split(raw)
-    meta = yaml.load(matter, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    meta = yaml.load(matter, Loader=_UniqueKeyLoader)
     if not isinstance(meta, dict):
         raise ValueError("must be a mapping of fields (key: value lines)")
     odd = [key for key in meta if not isinstance(key, str)]

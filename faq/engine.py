@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq import reply
@@ -84,8 +84,19 @@ class Engine:
     def answer(self, text: str) -> Answer:
         """Give the engine's answer to one message; emergencies are checked first."""
         analysis = self.analyzer.analyze(text[:MAX_QUERY_CHARS])
-        normalised = analysis.text
         hits = tuple(self.index.search(analysis.terms, CANDIDATES))
+        answer = self._decide(text, analysis, hits)
+        if len(text) > MAX_QUERY_CHARS and answer.status is not Status.RED_FLAG:
+            return self._noted(answer, reply.TRUNCATED_NOTE)
+        return answer
+
+    def _noted(self, answer: Answer, note: str) -> Answer:
+        """Give the answer with a note ahead of its cautions."""
+        noted = replace(answer.reply, cautions=(note, *answer.reply.cautions))
+        return replace(answer, reply=noted)
+
+    def _decide(self, text: str, analysis: Analysis, hits: tuple[Hit, ...]) -> Answer:
+        normalised = analysis.text
         if not analysis.words:
             empty = reply.declined(self.scope.covers, reply.EMPTY_LEAD)
             return Answer(text, Status.OUT_OF_SCOPE, empty, candidates=hits)
@@ -150,7 +161,7 @@ class Engine:
                 suggested,
             )
         else:
-            body = reply.declined(self.scope.covers)
+            body = reply.declined(self.scope.covers, cautions=cautions)
             best = None
         return Answer(text, status, body, best, top, confidence, margin, hits)
 

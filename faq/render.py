@@ -28,12 +28,12 @@ def _html_tag(tag: str, text: str) -> str:
 
 def to_text(reply: Reply) -> str:
     """Give the reply as plain text, exactly as the CLI prints it."""
-    return _layout(reply, markdown_to_text(reply.body), _plain, lambda s: s)
+    return _layout(reply, markdown_to_text, _plain, lambda s: s)
 
 
 def to_html(reply: Reply) -> str:
     """Give the reply as Telegram HTML: only tags Telegram accepts, all text escaped."""
-    return _layout(reply, markdown_to_html(reply.body), _html_tag, _escape)
+    return _layout(reply, markdown_to_html, _html_tag, _escape)
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -50,16 +50,19 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _layout(reply: Reply, body: str, tag: Tag, escape: Callable[[str], str]) -> str:
-    parts = [body]
+def _layout(
+    reply: Reply, body: Callable[[str], str], tag: Tag, escape: Callable[[str], str]
+) -> str:
+    tail = []
     if reply.evidence is not None:
-        parts.append(_evidence(reply.evidence, tag, escape))
-    parts.extend("⚠️ " + escape(caution) for caution in reply.cautions)
+        tail.append(_evidence(reply.evidence, tag, escape))
+    tail.extend("⚠️ " + escape(caution) for caution in reply.cautions)
     if reply.sources:
-        parts.append(_sources(reply.sources, tag, escape))
+        tail.append(_sources(reply.sources, tag, escape))
     if reply.disclaimer:
-        parts.append(tag("i", "ℹ️ " + escape(reply.disclaimer)))
-    return _fit("\n\n".join(parts))
+        tail.append(tag("i", "ℹ️ " + escape(reply.disclaimer)))
+    budget = TELEGRAM_LIMIT - sum(len(part) + 2 for part in tail)
+    return "\n\n".join([_fit(reply.body, body, budget), *tail])
 
 
 def _evidence(evidence: Evidence, tag: Tag, escape: Callable[[str], str]) -> str:
@@ -78,11 +81,21 @@ def _sources(sources: tuple[Source, ...], tag: Tag, escape: Callable[[str], str]
     return "\n".join(lines)
 
 
-def _fit(text: str) -> str:
-    """Keep a reply within Telegram's limit; the shipped corpus never comes close."""
-    if len(text) <= TELEGRAM_LIMIT:
-        return text
-    return text[: TELEGRAM_LIMIT - 1].rsplit("\n", 1)[0] + "\n…"
+def _fit(markdown: str, render: Callable[[str], str], budget: int) -> str:
+    """Render the body within the budget, cutting the Markdown (never the markup) if needed.
+
+    The safety parts after the body (cautions, sources, disclaimer) always stay whole.
+    """
+    rendered = render(markdown)
+    while len(rendered) > budget and markdown.strip(" …\n"):
+        paragraphs = markdown.rstrip(" …\n").split("\n\n")
+        if len(paragraphs) > 1:
+            markdown = "\n\n".join(paragraphs[:-1]) + "\n\n…"
+        else:
+            words = markdown.split()
+            markdown = " ".join(words[: max(len(words) * 4 // 5, 1) - 1]) + " …"
+        rendered = render(markdown)
+    return rendered
 
 
 def _render(tokens: list[Token], tag: Tag, escape: Callable[[str], str]) -> str:

@@ -38,9 +38,9 @@ def unsure(suggestions: Sequence[Entry], cautions: Sequence[str]) -> Reply:
     )
 
 
-def declined(covers: str, lead: str = OUT_OF_SCOPE_LEAD) -> Reply:
+def declined(covers: str, lead: str = OUT_OF_SCOPE_LEAD, cautions: Sequence[str] = ()) -> Reply:
     """Give the reply for a question outside the corpus: say what the bot covers."""
-    return Reply(body=f"{lead} {covers}", disclaimer=DISCLAIMER)
+    return Reply(body=f"{lead} {covers}", cautions=tuple(cautions), disclaimer=DISCLAIMER)
 
 
 def message(text: str) -> Reply:

@@ -23,9 +23,13 @@ class Rule:
     message: str = ""
     personal: bool = False
 
-    def matches(self, text: str) -> bool:
-        """Tell whether any pattern is found in the normalised text."""
-        return any(pattern.search(text) for pattern in self.patterns)
+    def matches(self, text: str, negation: re.Pattern[str] | None = None) -> bool:
+        """Tell whether any pattern is found, not right after a negation ("no chest pain")."""
+        for pattern in self.patterns:
+            for found in pattern.finditer(text):
+                if negation is None or not negation.search(text[: found.start()]):
+                    return True
+        return False
 
     def words(self) -> set[str]:
         """Give the plain words the patterns spell out, so typos can be corrected towards them."""
@@ -51,7 +55,7 @@ def compile_rules(
 def load_data(name: str) -> dict[str, Any]:
     """Give one YAML file of faq/data as a mapping."""
     text = (resources.files("faq") / "data" / name).read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict):
         raise ValueError(f"faq/data/{name} must hold a mapping")
     return data

@@ -23,6 +23,7 @@ class Safety:
     def __init__(self, data: dict[str, Any]) -> None:
         self._personal = re.compile(data["personal"])
         self._general = re.compile(data["general_question"])
+        self._negation = re.compile(data["negation"])
         messages = {key: " ".join(str(data[key]).split()) for key in ("urgent", "poison", "crisis")}
         self.urgent = messages["urgent"]
         self._red_flags = compile_rules(data["red_flags"], messages, default=self.urgent)
@@ -41,7 +42,7 @@ class Safety:
         """
         personal = bool(self._personal.search(text)) or not self._general.search(text)
         for rule in self._red_flags:
-            if (personal or not rule.personal) and rule.matches(text):
+            if (personal or not rule.personal) and rule.matches(text, self._negation):
                 return RedFlag(rule.id, rule.message)
         return None
 

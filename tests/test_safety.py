@@ -191,11 +191,6 @@ def test_a_red_flag_in_the_second_sentence_of_a_faq_question_wins(engine: Engine
     assert_emergency_reply(answer)
 
 
-@pytest.mark.xfail(
-    reason="BUG: 'confused' meaning puzzled trips the confusion-drowsiness red flag, so a "
-    "plain question about forms gets the emergency reply",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "message",
     [
@@ -209,12 +204,6 @@ def test_being_confused_by_the_choice_of_forms_is_not_an_emergency(
     assert engine.answer(message).status is not Status.RED_FLAG
 
 
-@pytest.mark.xfail(
-    reason="BUG: these emergencies are missed: a child drinking magnesium oil ('drank' and "
-    "'oil' are not in child-took-pills), a large amount given in mg rather than as a pill "
-    "count, and a fast pulse given as a number (only slow numbers are patterns)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "message",
     [
@@ -228,10 +217,6 @@ def test_these_emergencies_are_recognised(engine: Engine, message: str) -> None:
     assert engine.answer(message).status is Status.RED_FLAG
 
 
-@pytest.mark.xfail(
-    reason="BUG: negation is not handled, so saying a symptom is absent trips its red flag",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "message",
     [

@@ -7,6 +7,7 @@ import pytest
 from bot.app import BotApp
 from bot.texts import COMMANDS, UNKNOWN_COMMAND
 from faq.engine import Engine
+from faq.model import Status
 from faq.reply import DISCLAIMER
 from faq.store import SqliteStore
 
@@ -99,7 +100,9 @@ async def test_privacy_says_what_is_kept_and_for_how_long(bot: BotApp, fake: Fak
 async def test_forget_deletes_what_was_stored_for_that_user_only(
     bot: BotApp, fake: FakeBotAPI, store: SqliteStore
 ) -> None:
-    store.record_query(user_id=USER + 1, status="unsure", entry_id=None, score=1.0, question="q")
+    store.record_query(
+        user_id=USER + 1, status=Status.UNSURE, entry_id=None, score=1.0, question="q"
+    )
     fake.push_message(USER, "what is the weather like")
     await fake.await_calls("sendMessage", to_chat(USER))
     before = len(store.stats().queries)
