@@ -178,7 +178,7 @@ def _vocabulary(trusted: frozenset[str], counts: Counter[str]) -> tuple[str, ...
         commoner = ranked[: bisect_right(frequencies, -5 * max(counts[word], 1))]
         if _closest(word, commoner) == word:
             vocabulary.add(word)
-    return tuple(sorted(vocabulary))
+    return tuple(w for w in ranked if w in vocabulary)  # ties go to the commoner word
 
 
 def _is_english(word: str) -> bool:

@@ -164,11 +164,6 @@ def test_typos_are_corrected_towards_the_vocabulary(typo: str, fixed: str) -> No
         pytest.param(
             "cramsp",
             "cramps",
-            marks=pytest.mark.xfail(
-                reason="BUG: 'cramsp' is written on purpose in 6 entries' alternates, so it is a "
-                "known corpus word and is never corrected",
-                strict=True,
-            ),
         ),
     ],
 )
