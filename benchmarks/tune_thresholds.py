@@ -26,7 +26,8 @@ from faq.model import Status
 
 THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "faq" / "data" / "thresholds.yaml"
 GRID = [round(0.05 * i, 2) for i in range(1, 17)]
-MARGINS = [round(0.05 * i, 2) for i in range(0, 11)]
+# A near-tie with the runner-up is never confident, so the margin grid starts above zero.
+MARGINS = [round(0.05 * i, 2) for i in range(1, 11)]
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,21 @@ def utility(data: list[Point], thresholds: Thresholds) -> float:
 
 def best_thresholds(data: list[Point]) -> tuple[Thresholds, float]:
     """Give the grid point with the highest utility (ties: the more cautious one)."""
-    best: tuple[float, Thresholds] | None = None
-    for answer, margin, unsure in itertools.product(GRID, MARGINS, GRID):
-        if unsure > answer:
-            continue
-        candidate = Thresholds(answer, margin, unsure)
-        score = utility(data, candidate)
-        if best is None or score > best[0] + 1e-9:
-            best = (score, candidate)
-    assert best is not None
-    return best[1], best[0]
+    scored = [
+        (
+            round(utility(data, candidate), 6),
+            candidate.answer_margin,
+            candidate.answer_confidence,
+            candidate,
+        )
+        for candidate in (
+            Thresholds(answer, margin, unsure)
+            for answer, margin, unsure in itertools.product(GRID, MARGINS, GRID)
+            if unsure <= answer
+        )
+    ]
+    score, _, _, best = max(scored, key=lambda row: row[:3])
+    return best, score
 
 
 def main() -> int:

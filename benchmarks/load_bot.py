@@ -1,0 +1,172 @@
+"""Load the bot: a burst of updates from many private chats through the fake Bot API.
+
+Run from the repository root:
+
+    python benchmarks/load_bot.py                          # 2,000 updates, 500 chats, both modes
+    python benchmarks/load_bot.py --updates 600 --mode throttled
+    python benchmarks/load_bot.py --rate 25 --updates 750    # steady arrivals, not a burst
+    python benchmarks/load_bot.py --json
+
+The real bot (engine over the shipped corpus, SQLite store in a temporary directory, PTB's
+HTTP stack, run_polling) runs in a child process and polls tests/e2e/fakebotapi.py, which
+runs here on 127.0.0.1. Updates are queued all at once (or --rate a second); the bot
+fetches up to 100 per getUpdates. Latency runs from queueing an update to the fake
+receiving the reply; the k-th reply to a chat is matched with the k-th message from it.
+
+Modes: "throttled" is the bot as deployed, with AIORateLimiter (Telegram's limits: about 30
+messages a second overall, 20 a minute per group), so 2,000 replies take over a minute.
+"unthrottled" drops the limiter and shows what the bot itself can do; there the fake, a
+thread-per-connection server in Python, is part of what is measured, so the figures are
+a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from faq.engine import Engine
+from tests.e2e.fakebotapi import Call, FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TOKEN = "424242:AAHloadTestTokenNotReal_0123456789abc"
+FIRST_CHAT = 10_000
+
+
+class TimedFake(FakeBotAPI):
+    """The fake, noting when each call arrived (the fake itself keeps no times)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replied: dict[int, list[float]] = defaultdict(list)
+
+    def _record(self, call: Call) -> None:
+        if call.method == "sendMessage" and call.delivered:
+            self.replied[int(call.params["chat_id"])].append(time.perf_counter())
+        super()._record(call)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One run's figures."""
+
+    mode: str
+    rate: float
+    updates: int
+    chats: int
+    seconds: float
+    updates_per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def questions(engine: Engine) -> list[str]:
+    """Questions as people type them: entry questions and alternates, plus a few misses."""
+    asked = [text for e in engine.entries for text in (e.question, *e.alternates)]
+    return [*asked, "magnesium", "what is the weather", "hello", "cramps"]
+
+
+def run(engine: Engine, updates: int, chats: int, throttled: bool, rate: float = 0) -> Result:
+    """Start the bot, push the updates (all at once, or `rate` a second), wait for every
+    reply, stop the bot; give the figures."""
+    texts = questions(engine)
+    fake = TimedFake()
+    with fake, tempfile.TemporaryDirectory() as folder:
+        args = [TOKEN, fake.base_url, str(Path(folder) / "load.sqlite3"), str(int(throttled))]
+        bot = subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=ROOT, env=_env())
+        try:
+            fake.wait_for("deleteWebhook", timeout=60)  # run_polling is about to poll
+            pushed: dict[int, list[float]] = defaultdict(list)
+            started = time.perf_counter()
+            for n in range(updates):
+                if rate:  # an open loop: arrivals do not wait for replies
+                    time.sleep(max(0.0, started + n / rate - time.perf_counter()))
+                chat = FIRST_CHAT + n % chats
+                pushed[chat].append(time.perf_counter())
+                fake.push_message(chat, texts[n % len(texts)])
+            fake.wait_for("sendMessage", count=updates, timeout=updates / 10 + 60)
+            seconds = time.perf_counter() - started
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            bot.wait(timeout=30)
+    latencies = sorted(
+        (done - queued) * 1000
+        for chat, times in pushed.items()
+        for queued, done in zip(times, fake.replied[chat], strict=True)
+    )
+    return Result(
+        mode="throttled" if throttled else "unthrottled",
+        rate=rate,
+        updates=updates,
+        chats=chats,
+        seconds=round(seconds, 2),
+        updates_per_second=round(updates / seconds, 1),
+        p50_ms=round(statistics.median(latencies), 1),
+        p99_ms=round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        max_ms=round(latencies[-1], 1),
+    )
+
+
+#: The bot process: build_application as `magbot serve` does, with the limiter on or off.
+CHILD = """
+import sys
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.settings import load_settings
+from faq.engine import Engine
+from faq.store import SqliteStore
+
+token, base_url, db, throttled = sys.argv[1:]
+settings = load_settings({"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url})
+app = build_application(Engine.load(), settings, SqliteStore(db), throttle=throttled == "1")
+app.run_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+"""
+
+
+def _env() -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, "PTB_TIMEDELTA": "true"}
+
+
+def main() -> int:
+    """Run the benchmark and print one line per mode (or JSON)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=2000, help="updates to send (2000)")
+    parser.add_argument("--chats", type=int, default=500, help="distinct private chats (500)")
+    parser.add_argument("--mode", choices=["both", "throttled", "unthrottled"], default="both")
+    parser.add_argument(
+        "--rate", type=float, default=0, help="updates queued per second (default 0: all at once)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+    engine = Engine.load()
+    modes = {"both": (False, True), "throttled": (True,), "unthrottled": (False,)}[args.mode]
+    results = [run(engine, args.updates, args.chats, mode, args.rate) for mode in modes]
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], indent=2))
+        return 0
+    for r in results:
+        print(
+            f"{r.mode:11}  {r.updates} updates / {r.chats} chats "
+            f"({f'{r.rate:g}/s' if r.rate else 'burst'}) in {r.seconds:6.2f} s  "
+            f"{r.updates_per_second:7.1f} updates/s  p50 {r.p50_ms:8.1f} ms  "
+            f"p99 {r.p99_ms:8.1f} ms  max {r.max_ms:8.1f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
