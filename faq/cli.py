@@ -26,7 +26,12 @@ DEFAULT_DB = "magbot.sqlite3"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and give its exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "serve":
+        args.rest = [*unknown, *args.rest]  # `serve` parses its own options
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.run(args))
     except CorpusError as exc:

@@ -209,11 +209,6 @@ def test_the_serve_options_document_every_variable(capsys: pytest.CaptureFixture
     assert "--env-file" in out and "--drop-pending-updates" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="faq/cli.py: argparse.REMAINDER does not pass options that come first "
-    "(`magbot serve --help`) on to bot.main; needs parse_known_args there",
-)
 def test_magbot_serve_help_documents_every_variable(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "faq", "serve", "--help"],

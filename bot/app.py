@@ -1,0 +1,162 @@
+"""The Application: handlers in order, the error handler, limits and retries, start-up hooks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Message, MessageEntity, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers, render, texts
+from bot.limits import rate_limiter
+from bot.services import KEY, EngineHolder, FeedbackSink, Services, services
+from bot.settings import Settings
+from faq.engine import Engine
+from faq.store import Store
+
+logger = logging.getLogger(__name__)
+
+BotApp = Application[Any, Any, Any, Any, Any, Any]
+
+#: The updates the bot asks Telegram for; anything else is never sent to it.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+]
+#: Updates handled at once, so a slow send to one chat does not hold up the others.
+CONCURRENT_UPDATES = 64
+#: PTB's own retries of the start-up calls (getMe, deleteWebhook or setWebhook): none, as the
+#: rate limiter already retries failed requests; then `magbot serve` exits 1 for a supervisor.
+BOOTSTRAP_RETRIES = 0
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """Messages meant for this bot: it is mentioned, named in /command@bot, or replied to."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        author = replied.from_user if replied is not None else None
+        if author is not None and author.id == bot.id:
+            return True
+        handle = f"@{bot.username}".lower()
+        kinds: list[str | None] = [MessageEntity.MENTION, MessageEntity.BOT_COMMAND]
+        found = {**message.parse_entities(kinds), **message.parse_caption_entities(kinds)}
+        return any(text.lower().endswith(handle) for text in found.values())
+
+
+_NEW = filters.UpdateType.MESSAGE
+_ADDRESSED = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & _AddressedToBot())
+
+
+def build_application(
+    engine: Engine,
+    settings: Settings,
+    store: Store | None = None,
+    feedback: FeedbackSink | None = None,
+    *,
+    loader: Callable[[], Engine] | None = None,
+    throttle: bool = True,
+) -> BotApp:
+    """Give the bot ready to run: handlers, error handler, rate limits and start-up hooks.
+
+    feedback defaults to the store; loader is what /reload and SIGHUP build the new engine
+    with (default: the shipped corpus); throttle=False drops Telegram's flood limits, for
+    benchmarks against a local server only.
+    """
+    preview_off = LinkPreviewOptions(is_disabled=True)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .rate_limiter(rate_limiter(throttle))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .defaults(Defaults(link_preview_options=preview_off, allow_sending_without_reply=True))
+        .post_init(_post_init)
+    )
+    if settings.api_base_url:
+        builder = builder.base_url(settings.api_base_url)
+        if settings.api_base_url.endswith("/bot"):
+            builder = builder.base_file_url(settings.api_base_url[: -len("bot")] + "file/bot")
+    app = builder.build()
+    holder = EngineHolder(engine, loader or Engine.load)
+    app.bot_data[KEY] = Services(holder, settings, store, feedback or store)
+    _add_handlers(app, settings.admin_ids)
+    app.add_error_handler(handlers.error_handler)
+    return app
+
+
+def _add_handlers(app: BotApp, admins: frozenset[int]) -> None:
+    commands = {
+        "start": handlers.start,
+        "help": handlers.help_command,
+        "topics": handlers.topics,
+        "about": handlers.about,
+        "privacy": handlers.privacy,
+        "forget": handlers.forget,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=_NEW))
+    # Not an admin: the filter fails and the message falls through to unknown_command.
+    only_admins = _NEW & filters.User(user_id=sorted(admins))
+    app.add_handler(CommandHandler("reload", handlers.reload_corpus, filters=only_admins))
+    app.add_handler(MessageHandler(_NEW & filters.COMMAND & _ADDRESSED, handlers.unknown_command))
+    asked = filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT
+    app.add_handler(MessageHandler(asked & _ADDRESSED, handlers.question))
+    other = _NEW & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
+    app.add_handler(MessageHandler(other & _ADDRESSED, handlers.not_text))
+    buttons = (
+        (render.Ask, handlers.ask_button),
+        (render.Vote, handlers.vote_button),
+        (render.Page, handlers.page_button),
+    )
+    for kind, pressed in buttons:
+        app.add_handler(CallbackQueryHandler(pressed, pattern=_decodes_to(kind)))
+    app.add_handler(CallbackQueryHandler(handlers.stale_button))
+    app.add_handler(InlineQueryHandler(handlers.inline_query))
+
+
+def _decodes_to(kind: type) -> Callable[[object], bool]:
+    return lambda data: isinstance(render.decode(data), kind)
+
+
+async def _post_init(app: BotApp) -> None:
+    """Publish the command menu, apply the retention period, and reload the corpus on SIGHUP."""
+    commands = [BotCommand(name, description) for name, description in texts.COMMANDS]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramError as exc:  # the menu is a convenience: answer questions regardless
+        logger.warning("could not publish the command menu: %s", exc)
+    shared = services(app.bot_data)
+    await shared.prune_if_due()
+    with contextlib.suppress(AttributeError, NotImplementedError, RuntimeError, ValueError):
+        # Unix only, main thread only; elsewhere /reload still works.
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, lambda: app.create_task(_reload(app))
+        )
+    count = len(shared.engines.engine.entries)
+    logger.info("serving %d entries as @%s", count, app.bot.username)
+
+
+async def _reload(app: BotApp) -> None:
+    """Reload the corpus after SIGHUP; a corpus that fails to load is refused and logged."""
+    holder = services(app.bot_data).engines
+    reason = await asyncio.to_thread(holder.reload)
+    if reason is not None:
+        logger.error("SIGHUP: reload refused, still serving the previous corpus:\n%s", reason)

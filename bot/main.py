@@ -1,0 +1,121 @@
+"""`magbot serve`: settings from the environment (and .env), then long polling or a webhook.
+
+Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened or the Bot API cannot be
+reached at start-up, 2 for missing or invalid settings (including a token Telegram rejects).
+Send SIGHUP to reload the corpus; if it does not load, the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from dotenv import load_dotenv
+from telegram.error import InvalidToken, TelegramError
+
+from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
+from bot.logs import configure_logging
+from bot.settings import VARIABLES, Settings, SettingsError, load_settings
+from faq.engine import Engine
+from faq.store import StoreError, open_store
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def main(rest_argv: list[str], entries: Path | None) -> int:
+    """Run the bot until it is told to stop; give the exit code."""
+    args = _parser().parse_args(rest_argv)
+    load_dotenv(args.env_file, override=False)  # real environment variables win
+    # PTB 23's RetryAfter.retry_after type, opted into now: nothing here reads it, and
+    # otherwise PTB warns about the change on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    redacting = configure_logging(settings.log_level, settings.secrets)
+    _quiet_startup_failures()
+    engine = Engine.load(entries)  # a CorpusError is reported by `magbot` itself (exit 1)
+    try:
+        store = open_store(settings.db)
+    except StoreError as exc:
+        return _fail(str(exc), EXIT_FAILED)
+    app = build_application(engine, settings, store, loader=functools.partial(Engine.load, entries))
+    try:
+        _run(app, settings, drop_pending=args.drop_pending_updates)
+    except InvalidToken:  # its message quotes the token: never print it
+        return _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", EXIT_USAGE)
+    except TelegramError as exc:
+        return _fail(f"cannot reach the Bot API: {redacting.redact(str(exc))}", EXIT_FAILED)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    table = "\n".join(
+        textwrap.fill(meaning, 96, initial_indent=f"  {name:24} ", subsequent_indent=" " * 27)
+        for name, meaning in VARIABLES.items()
+    )
+    parser = argparse.ArgumentParser(
+        prog="magbot serve",
+        description="Run the Telegram bot: long polling, or a webhook when MAGBOT_WEBHOOK_URL "
+        "is set. Stop it with SIGINT or SIGTERM; SIGHUP reloads the corpus.",
+        epilog=f"environment variables (also read from the .env file):\n{table}\n\n"
+        "exit codes: 0 stopped, 1 store or Bot API unavailable, 2 missing or bad settings",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--env-file", type=Path, default=Path(".env"), metavar="FILE",
+        help="read settings from this file when present; set variables win (default: .env)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--drop-pending-updates", action="store_true",
+        help="discard messages that arrived while the bot was down",
+    )  # fmt: skip
+    return parser
+
+
+def _run(app: BotApp, settings: Settings, *, drop_pending: bool) -> None:
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=drop_pending,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
+    else:
+        app.run_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=drop_pending,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
+
+
+def _quiet_startup_failures() -> None:
+    """PTB logs a failed start-up (a rejected token, an unreachable server) with a traceback
+    and raises; main reports the error in one line instead."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        aborted = record.name.startswith("telegram") and record.getMessage().endswith("Aborting.")
+        return not (isinstance(error, InvalidToken) or aborted)
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(keep)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"magbot serve: {message}", file=sys.stderr)
+    return code
