@@ -19,18 +19,52 @@ UNKNOWN_WEIGHT = 1.0  # share of the highest IDF that a word unknown to a field 
 
 
 class LuceneBM25(BM25Okapi):
-    """BM25Okapi with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5)).
+    """BM25Okapi with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), scored from postings.
 
     BM25Okapi floors the IDF of any term found in half the documents or more to a
     small epsilon, so in a small corpus where "magnesium" and "cramp" are everywhere
     those words weigh the same as a word found nowhere. Lucene's IDF stays positive
     and still orders common terms below rare ones.
+
+    rank-bm25 scores a term by visiting every document; this subclass keeps a posting
+    list per term and visits only the documents that contain it. The formula is
+    rank-bm25's own (tests compare the two).
     """
+
+    def __init__(self, corpus: list[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        super().__init__(corpus, k1=k1, b=b)
+        lengths = np.asarray(self.doc_len, dtype=float)
+        self._norm = k1 * (1 - b + b * lengths / self.avgdl)
+        self._postings = _postings(self.doc_freqs)
 
     def _calc_idf(self, nd: dict[str, int]) -> None:
         for word, freq in nd.items():
             self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
         self.average_idf = sum(self.idf.values()) / max(len(self.idf), 1)
+
+    def get_scores(self, query: list[str]) -> np.ndarray:
+        """Give every document's BM25 score for the query terms."""
+        score = np.zeros(self.corpus_size)
+        for term in query:
+            posting = self._postings.get(term)
+            if posting is not None:
+                docs, freqs = posting
+                gain = freqs * (self.k1 + 1) / (freqs + self._norm[docs])
+                score[docs] += self.idf[term] * gain
+        return score
+
+
+def _postings(doc_freqs: list[dict[str, int]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    docs: dict[str, list[int]] = {}
+    freqs: dict[str, list[int]] = {}
+    for doc, counts in enumerate(doc_freqs):
+        for term, count in counts.items():
+            docs.setdefault(term, []).append(doc)
+            freqs.setdefault(term, []).append(count)
+    return {
+        term: (np.asarray(docs[term], dtype=np.intp), np.asarray(freqs[term], dtype=float))
+        for term in docs
+    }
 
 
 @dataclass(frozen=True)

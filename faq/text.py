@@ -37,6 +37,8 @@ class Analysis:
 
 def normalize(text: str) -> str:
     """Give text in NFKC, case-folded, without accents or apostrophes."""
+    if text.isascii():
+        return _APOSTROPHES.sub("", text.lower())
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFD", folded)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -100,6 +102,7 @@ class Analyzer:
             tuple(split_words(key)): tuple(split_words(value)) for key, value in synonyms.items()
         }
         self._longest = max((len(key) for key in self._phrases), default=1)
+        self._starts = frozenset(key[0] for key in self._phrases if key)
         self._stopwords = frozenset(stopwords)
         self._trusted = frozenset(trusted) | {w for key in self._phrases for w in key}
         self._corpus_words = tuple(corpus_words)
@@ -139,6 +142,10 @@ class Analyzer:
         out: list[str] = []
         i = 0
         while i < len(words):
+            if words[i] not in self._starts:
+                out.append(words[i])
+                i += 1
+                continue
             for size in range(min(self._longest, len(words) - i), 0, -1):
                 replacement = self._phrases.get(tuple(words[i : i + size]))
                 if replacement is not None:
