@@ -12,7 +12,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from faq.corpus import Problem, check_corpus, default_entries_dir
-from faq.model import Entry, Reply
+from faq.model import REQUIRED_IDS, Entry, Reply
 from faq.render import TELEGRAM_TAGS, to_html
 from faq.scaffold import PLACEHOLDER
 
@@ -49,6 +49,7 @@ def check(directory: Path | None = None, today: dt.date | None = None) -> CheckR
     entries, problems = check_corpus(folder)
     problems = [*problems, *_duplicate_alternates(entries), *_html_problems(entries)]
     problems.extend(_placeholders(folder))
+    problems.extend(_missing_required(entries, folder))
     problems.extend(_stale(entries, today or dt.date.today()))
     stolen: list[Stolen] = []
     if entries and not any(not p.warning for p in problems):
@@ -121,6 +122,15 @@ def _html_problems(entries: Sequence[Entry]) -> list[Problem]:
             reason = f"renders to <{tag}>, which Telegram does not accept"
             problems.append(Problem(name, "answer", reason))
     return problems
+
+
+def _missing_required(entries: Sequence[Entry], folder: Path) -> list[Problem]:
+    present = {entry.id for entry in entries} | {path.stem for path in folder.glob("*.md")}
+    return [
+        Problem(f"{entry_id}.md", "-", "a required topic has no entry (docs/topics.md)", True)
+        for entry_id in REQUIRED_IDS
+        if entry_id not in present
+    ]
 
 
 def _placeholders(folder: Path) -> list[Problem]:

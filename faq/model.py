@@ -12,6 +12,34 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StrictStr
 MAX_ANSWER_CHARS = 1200
 MIN_ALTERNATES = 5
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# The topics the corpus must always answer, one entry each (docs/topics.md).
+REQUIRED_IDS = (
+    "best-form",
+    "onset-time",
+    "pregnancy",
+    "magnesium-oil",
+    "overdose",
+    "dosage",
+    "side-effects",
+    "interactions",
+    "kidney",
+    "food-sources",
+    "causes",
+    "deficiency",
+    "see-doctor",
+    "when-to-take",
+    "potassium",
+    "quinine",
+    "restless-legs",
+    "exercise",
+    "night-cramps",
+    "children",
+    "testing",
+    "stop-cramp-now",
+    "does-it-work",
+    "breastfeeding",
+    "elderly",
+)
 
 
 class Status(StrEnum):

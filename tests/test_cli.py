@@ -13,35 +13,9 @@ import pytest
 
 from faq.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from faq.corpus import default_entries_dir
+from faq.model import REQUIRED_IDS
 from faq.reply import DISCLAIMER, EMPTY_LEAD
 
-REQUIRED_IDS = (
-    "best-form",
-    "onset-time",
-    "pregnancy",
-    "magnesium-oil",
-    "overdose",
-    "dosage",
-    "side-effects",
-    "interactions",
-    "kidney",
-    "food-sources",
-    "causes",
-    "deficiency",
-    "see-doctor",
-    "when-to-take",
-    "potassium",
-    "quinine",
-    "restless-legs",
-    "exercise",
-    "night-cramps",
-    "children",
-    "testing",
-    "stop-cramp-now",
-    "does-it-work",
-    "breastfeeding",
-    "elderly",
-)
 STATUSES = {"answered", "unsure", "out_of_scope", "chitchat", "red_flag"}
 
 

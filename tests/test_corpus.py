@@ -9,35 +9,7 @@ from pathlib import Path
 import pytest
 
 from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir, load_corpus
-from faq.model import MAX_ANSWER_CHARS, Entry
-
-REQUIRED_IDS = (
-    "best-form",
-    "onset-time",
-    "pregnancy",
-    "magnesium-oil",
-    "overdose",
-    "dosage",
-    "side-effects",
-    "interactions",
-    "kidney",
-    "food-sources",
-    "causes",
-    "deficiency",
-    "see-doctor",
-    "when-to-take",
-    "potassium",
-    "quinine",
-    "restless-legs",
-    "exercise",
-    "night-cramps",
-    "children",
-    "testing",
-    "stop-cramp-now",
-    "does-it-work",
-    "breastfeeding",
-    "elderly",
-)
+from faq.model import MAX_ANSWER_CHARS, REQUIRED_IDS, Entry
 
 # The small corpus: three shipped entries. Only dosage.md has `related`, and nothing points
 # to it, so a fault put into dosage.md is reported on dosage.md alone.
