@@ -44,7 +44,7 @@ def main(rest_argv: list[str], entries: Path | None) -> int:
     _quiet_startup_failures()
     engine = Engine.load(entries)  # a CorpusError is reported by `magbot` itself (exit 1)
     try:
-        store = open_store(settings.db)
+        store = open_store(settings.db, salt=settings.hash_salt)
     except StoreError as exc:
         return _fail(str(exc), EXIT_FAILED)
     app = build_application(engine, settings, store, loader=functools.partial(Engine.load, entries))

@@ -29,6 +29,8 @@ VARIABLES: dict[str, str] = {
     "MAGBOT_ADMIN_IDS": "comma-separated Telegram user ids allowed to /reload",
     "MAGBOT_DB": f"SQLite file for query outcomes and feedback (default ./{DEFAULT_DB})",
     "MAGBOT_RETENTION_DAYS": f"days stored rows are kept (default {DEFAULT_RETENTION_DAYS})",
+    "MAGBOT_HASH_SALT": "secret salt for hashing user ids (default: one generated and kept in "
+    "the database); keep it fixed, as /forget cannot find rows hashed with another salt",
     "MAGBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
 }
 
@@ -43,7 +45,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the bot is configured with; the token and secret never appear in repr."""
+    """Everything the bot is configured with; the token, secret and salt never appear in repr."""
 
     token: str = field(repr=False)
     api_base_url: str | None = None
@@ -54,6 +56,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     db: str = DEFAULT_DB
     retention_days: int = DEFAULT_RETENTION_DAYS
+    hash_salt: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
 
     @property
@@ -64,7 +67,7 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """The values that must never be written to a log."""
-        return tuple(s for s in (self.token, self.webhook_secret) if s)
+        return tuple(s for s in (self.token, self.webhook_secret, self.hash_salt) if s)
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -92,6 +95,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         admin_ids=_admin_ids(value.get("MAGBOT_ADMIN_IDS", "")),
         db=value.get("MAGBOT_DB", DEFAULT_DB),
         retention_days=_integer(value, "MAGBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 36500),
+        hash_salt=value.get("MAGBOT_HASH_SALT"),
         log_level=_level(value.get("MAGBOT_LOG_LEVEL", "INFO")),
     )
 
