@@ -15,7 +15,7 @@ from collections.abc import Iterable
 TOKEN_PATTERN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 REDACTED = "[REDACTED]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_NOISY = ("httpx", "httpcore")
+_NOISY = ("httpx", "httpcore", "markdown_it")  # markdown_it logs every parsing step at DEBUG
 
 
 class RedactingFilter(logging.Filter):

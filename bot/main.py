@@ -21,7 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
 from bot.logs import configure_logging
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
-from faq.engine import Engine
+from faq.check import load_checked
 from faq.store import StoreError, open_store
 
 EXIT_OK = 0
@@ -42,12 +42,16 @@ def main(rest_argv: list[str], entries: Path | None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     redacting = configure_logging(settings.log_level, settings.secrets)
     _quiet_startup_failures()
-    engine = Engine.load(entries)  # a CorpusError is reported by `magbot` itself (exit 1)
+    # a corpus that fails `magbot check` is refused: at start by `magbot` itself (exit 1),
+    # on /reload or SIGHUP with the reason, while the last good corpus keeps serving
+    engine = load_checked(entries)
     try:
         store = open_store(settings.db, salt=settings.hash_salt)
     except StoreError as exc:
         return _fail(str(exc), EXIT_FAILED)
-    app = build_application(engine, settings, store, loader=functools.partial(Engine.load, entries))
+    app = build_application(
+        engine, settings, store, loader=functools.partial(load_checked, entries)
+    )
     try:
         _run(app, settings, drop_pending=args.drop_pending_updates)
     except InvalidToken:  # its message quotes the token: never print it

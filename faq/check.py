@@ -11,7 +11,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from faq.corpus import Problem, check_corpus, default_entries_dir
+from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir
+from faq.engine import Engine
 from faq.model import REQUIRED_IDS, Entry, Reply
 from faq.render import TELEGRAM_TAGS, to_html
 from faq.scaffold import PLACEHOLDER
@@ -36,6 +37,18 @@ class CheckResult:
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]
     stolen: tuple[Stolen, ...]
+    engine: Engine | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Give every error, self-retrieval failures included, as problems."""
+        stolen = [
+            Problem(
+                f"{s.entry_id}.md", "alternates", f"{s.phrasing!r} retrieves {s.taken_by!r} first"
+            )
+            for s in self.stolen
+        ]
+        return [p for p in self.problems if not p.warning] + stolen
 
     @property
     def ok(self) -> bool:
@@ -51,24 +64,35 @@ def check(directory: Path | None = None, today: dt.date | None = None) -> CheckR
     problems.extend(_placeholders(folder))
     problems.extend(_missing_required(entries, folder))
     problems.extend(_stale(entries, today or dt.date.today()))
-    stolen: list[Stolen] = []
-    if entries and not any(not p.warning for p in problems):
-        stolen = _self_retrieval(entries)
-    return CheckResult(tuple(entries), tuple(problems), tuple(stolen))
+    if not entries or any(not p.warning for p in problems):
+        return CheckResult(tuple(entries), tuple(problems), ())
+    engine = Engine(entries)
+    return CheckResult(tuple(entries), tuple(problems), tuple(_self_retrieval(engine)), engine)
+
+
+def load_checked(directory: Path | None = None) -> Engine:
+    """Give an engine over a corpus that passes `magbot check`, or raise CorpusError."""
+    result = check(directory)
+    if not result.ok or result.engine is None:
+        raise CorpusError(result.errors)
+    return result.engine
 
 
 def format_check(result: CheckResult) -> str:
     """Give the check's findings as lines a maintainer can act on."""
-    lines = [str(p) for p in result.problems]
-    lines.extend(
-        f"{s.entry_id}.md: error: alternates: {s.phrasing!r} retrieves {s.taken_by!r} first"
-        for s in result.stolen
-    )
-    errors = sum(not p.warning for p in result.problems) + len(result.stolen)
-    warnings = sum(p.warning for p in result.problems)
+    errors = result.errors
+    lines = [str(p) for p in result.problems if p.warning] + [str(p) for p in errors]
+    warnings = len(lines) - len(errors)
     verdict = "ok" if result.ok else "FAILED"
-    lines.append(f"{len(result.entries)} entries, {errors} errors, {warnings} warnings: {verdict}")
+    lines.append(
+        f"{len(result.entries)} entries, {_count(len(errors), 'error')}, "
+        f"{_count(warnings, 'warning')}: {verdict}"
+    )
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _key(text: str) -> str:
@@ -154,12 +178,9 @@ def _stale(entries: Sequence[Entry], today: dt.date) -> list[Problem]:
     ]
 
 
-def _self_retrieval(entries: Sequence[Entry]) -> list[Stolen]:
-    from faq.engine import Engine  # the check builds the same index the bot would
-
-    engine = Engine(entries)
+def _self_retrieval(engine: Engine) -> list[Stolen]:
     stolen = []
-    for entry in entries:
+    for entry in engine.entries:
         for phrasing in (entry.question, *entry.alternates):
             best = engine.search(phrasing, 1)[0].entry_id
             if best != entry.id:

@@ -180,7 +180,8 @@ def test_check_names_the_file_field_and_reason_of_one_fault_and_exits_1(
 
     assert code == EXIT_FAILED
     assert findings == expected
-    assert verdict.endswith(f" entries, {len(expected)} errors, 0 warnings: FAILED")
+    errors = f"{len(expected)} error" + ("" if len(expected) == 1 else "s")
+    assert verdict.endswith(f" entries, {errors}, 0 warnings: FAILED")
 
 
 @pytest.mark.parametrize(("days_ago", "stale"), [(365, False), (366, True), (4 * 365, True)])
@@ -195,7 +196,8 @@ def test_a_review_over_12_months_old_is_a_warning_that_does_not_fail_the_check(
     warning = f"dosage.md: warning: reviewed: last reviewed {reviewed}, over 12 months ago"
     assert code == EXIT_OK
     assert findings == ([warning] if stale else [])
-    assert verdict == f"{SHIPPED} entries, 0 errors, {int(stale)} warnings: ok"
+    warnings = "1 warning" if stale else "0 warnings"
+    assert verdict == f"{SHIPPED} entries, 0 errors, {warnings}: ok"
 
 
 def test_the_shipped_corpus_passes_the_check(capsys: pytest.CaptureFixture[str]) -> None:

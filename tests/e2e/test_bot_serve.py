@@ -76,6 +76,24 @@ def test_serve_answers_over_polling_and_exits_0_on_sigterm(
     assert (tmp_path / "magbot.sqlite3").exists()
 
 
+EXTRA_ENTRY = """---
+id: "extra"
+question: "Does drinking pickle juice stop a leg cramp?"
+alternates:
+  - "pickle juice for cramps"
+  - "is pickle brine good for a charley horse"
+  - "a shot of pickle juice when my calf locks"
+  - "does vinegar stop cramps"
+  - "pickle juice cramp remedy, real or myth"
+sources:
+  - name: "NHS: Leg cramps"
+    url: "https://www.nhs.uk/conditions/leg-cramps/"
+reviewed: 2026-11-21
+---
+No trial in these sources tests pickle juice. Stretching and massage are what the NHS advises.
+"""
+
+
 def test_sighup_reloads_the_corpus_while_serving(
     fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
 ) -> None:
@@ -85,9 +103,7 @@ def test_sighup_reloads_the_corpus_while_serving(
     env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url)
     processes.append(server := _serve(tmp_path, env, "--entries", str(corpus)))
     fake.wait_for("deleteWebhook", timeout=STARTUP)  # polling starts after SIGHUP is handled
-    (corpus / "extra.md").write_text(
-        (corpus / "quinine.md").read_text().replace('id: "quinine"', 'id: "extra"')
-    )
+    (corpus / "extra.md").write_text(EXTRA_ENTRY)
 
     server.send_signal(signal.SIGHUP)
     for attempt in range(1, 50):  # the reload takes a moment: ask until it shows

@@ -187,12 +187,6 @@ async def test_a_broken_file_is_refused_on_reload_and_the_last_good_corpus_keeps
     assert kidney.answer.split("\n")[0][:40] in html_to_plain(answer["text"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: /reload and SIGHUP only load the corpus (faq.corpus.load_corpus); they do not "
-    "run `magbot check`, so a scaffold with its TODOs goes live although CONTRIBUTING.md says "
-    "a corpus that fails the check is refused",
-)
 def test_reload_in_magbot_serve_refuses_a_scaffold_that_fails_the_check(
     fake: FakeBotAPI, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
