@@ -144,26 +144,16 @@ class Engine:
         if hits and self.index.exact(analysis.terms) == hits[0].entry_id:
             status = Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
         cautions = self.safety.cautions(analysis.text)
-        best = self._by_id[hits[0].entry_id] if hits else None
-        if status is Status.ANSWERED and best is not None:
-            body = reply.answered(best, cautions)
-        elif status is Status.UNSURE:
-            suggested = tuple(self._by_id[h.entry_id] for h in hits[:SUGGESTIONS])
-            return Answer(
-                text,
-                status,
-                reply.unsure(suggested, cautions),
-                best,
-                top,
-                confidence,
-                margin,
-                hits,
-                suggested,
-            )
-        else:
-            body = reply.declined(self.scope.covers, cautions=cautions)
-            best = None
-        return Answer(text, status, body, best, top, confidence, margin, hits)
+        declined = reply.declined(self.scope.covers, cautions=cautions)
+        scored = Answer(text, status, declined, None, top, confidence, margin, hits)
+        if status is Status.ANSWERED:
+            best = self._by_id[hits[0].entry_id]
+            return replace(scored, reply=reply.answered(best, cautions), entry=best)
+        if status is Status.UNSURE:
+            offered = tuple(self._by_id[hit.entry_id] for hit in hits[:SUGGESTIONS])
+            unsure = reply.unsure(offered, cautions)
+            return replace(scored, reply=unsure, entry=offered[0], suggested=offered)
+        return scored
 
     def _document(self, entry: Entry) -> Document:
         phrasings = tuple(self.analyzer.terms(p) for p in (entry.question, *entry.alternates))
