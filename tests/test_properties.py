@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
+from htmlcheck import TELEGRAM_TAGS, Tags
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +13,6 @@ from faq.render import TELEGRAM_LIMIT, to_html, to_text
 from faq.reply import DISCLAIMER
 from faq.text import normalize, split_words
 
-TELEGRAM_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote"}
 EXAMPLES = settings(
     max_examples=200,
     deadline=None,
@@ -50,32 +48,6 @@ messages = st.one_of(any_text, question_like, long_text)
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return Engine.load()
-
-
-class Tags(HTMLParser):
-    """Collects the tags of an HTML fragment and the ones left open or closed out of order."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.seen: list[str] = []
-        self.open: list[str] = []
-        self.misnested: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.seen.append(tag)
-        self.open.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.seen.append(tag)
-        self.misnested.append(f"<{tag}/>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.open and self.open[-1] == tag:
-            self.open.pop()
-        else:
-            self.misnested.append(f"</{tag}>")
 
 
 @EXAMPLES
