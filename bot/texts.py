@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 
 from faq.model import Entry
-from faq.reply import DISCLAIMER
+from faq.reply import FOOTER
 
 #: The command menu published with setMyCommands (/reload is for admins and left out).
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -30,7 +30,7 @@ def _e(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-_NOTE = f"<i>ℹ️ {_e(DISCLAIMER)}</i>"
+_NOTE = f"<i>ℹ️ {_e(FOOTER)}</i>"
 
 
 def start(covers: str) -> str:

@@ -102,7 +102,7 @@ class Engine:
             return Answer(text, Status.OUT_OF_SCOPE, empty, candidates=hits)
         flag = self.safety.red_flag(normalised)
         if flag is not None:
-            urgent = reply.message(flag.message)
+            urgent = reply.urgent(flag.message)
             return Answer(text, Status.RED_FLAG, urgent, candidates=hits, flags=(flag.rule,))
         small_talk = self.scope.chitchat(normalised)
         if small_talk is not None:
