@@ -1,6 +1,7 @@
 """Fit the decision thresholds on the tuning set and write faq/data/thresholds.yaml.
 
-Usage: python benchmarks/tune_thresholds.py [tests/eval/dev.tsv] [--write]
+Usage: python benchmarks/tune_thresholds.py [FILE ...] [--write]
+(default: tests/eval/dev.tsv and tests/eval/sample.tsv, the tuning sets)
 
 Each labelled question is ranked once; a grid search then picks the thresholds that
 maximise a utility in which a wrong confident answer costs more than a right one earns
@@ -24,7 +25,9 @@ from faq import evaluate
 from faq.engine import Engine, Thresholds, decide
 from faq.model import Status
 
-THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "faq" / "data" / "thresholds.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+THRESHOLDS_FILE = ROOT / "faq" / "data" / "thresholds.yaml"
+TUNING_SETS = [ROOT / "tests" / "eval" / "dev.tsv", ROOT / "tests" / "eval" / "sample.tsv"]
 GRID = [round(0.05 * i, 2) for i in range(1, 17)]
 # A near-tie with the runner-up is never confident, so the margin grid starts above zero.
 MARGINS = [round(0.05 * i, 2) for i in range(1, 11)]
@@ -101,24 +104,26 @@ def best_thresholds(data: list[Point]) -> tuple[Thresholds, float]:
 def main() -> int:
     """Fit and print the thresholds; with --write, store them for the engine."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", type=Path, default=Path("tests/eval/dev.tsv"))
+    parser.add_argument("files", nargs="*", type=Path, default=TUNING_SETS)
     parser.add_argument("--write", action="store_true", help="write faq/data/thresholds.yaml")
     args = parser.parse_args()
-    if args.file.name == "questions.tsv":
+    if any(path.name == "questions.tsv" for path in args.files):
         print("refusing to fit on the held-out set", file=sys.stderr)
         return 2
-    data = points(Engine.load(), evaluate.read_examples(args.file))
+    examples = [e for path in args.files for e in evaluate.read_examples(path)]
+    data = points(Engine.load(), examples)
     fitted, score = best_thresholds(data)
     print(f"{len(data)} ranked questions, utility {score:.1f}: {fitted}")
     if args.write:
-        THRESHOLDS_FILE.write_text(_yaml(fitted, args.file), encoding="utf-8")
+        THRESHOLDS_FILE.write_text(_yaml(fitted, args.files), encoding="utf-8")
         print(f"wrote {THRESHOLDS_FILE}")
     return 0
 
 
-def _yaml(thresholds: Thresholds, source: Path) -> str:
+def _yaml(thresholds: Thresholds, sources: list[Path]) -> str:
+    names = " ".join(str(path) for path in sources)
     return (
-        f"# Fitted by `python benchmarks/tune_thresholds.py {source} --write` on the tuning set;\n"
+        f"# Fitted by `python benchmarks/tune_thresholds.py {names} --write` (tuning sets);\n"
         "# the held-out set (tests/eval/questions.tsv) reports the figures. Do not edit by hand.\n"
         f"answer_confidence: {thresholds.answer_confidence}\n"
         f"answer_margin: {thresholds.answer_margin}\n"

@@ -137,7 +137,7 @@ class Engine:
     def _ranked(self, text: str, analysis: Analysis, hits: tuple[Hit, ...]) -> Answer:
         top = hits[0].score if hits else 0.0
         second = hits[1].score if len(hits) > 1 else 0.0
-        ideal = self.index.ideal(analysis.terms)
+        ideal = self.index.ideal(analysis.terms, self._unknown_weights(analysis))
         confidence = top / ideal if ideal > 0 else 0.0
         margin = (top - second) / top if top > 0 else 0.0
         status = decide(confidence, margin, self.thresholds)
@@ -154,6 +154,12 @@ class Engine:
             unsure = reply.unsure(offered, cautions)
             return replace(scored, reply=unsure, entry=offered[0], suggested=offered)
         return scored
+
+    def _unknown_weights(self, analysis: Analysis) -> dict[str, float]:
+        """Everyday words count less against a question that is clearly about cramps."""
+        if not self.scope.anchored(analysis.terms):
+            return {}
+        return analysis.topicality()
 
     def _document(self, entry: Entry) -> Document:
         phrasings = tuple(self.analyzer.terms(p) for p in (entry.question, *entry.alternates))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +15,6 @@ from faq.model import Hit
 QUESTION_WEIGHT = 1.0
 ANSWER_WEIGHT = 0.35
 PHRASING_WEIGHT = 1.0
-UNKNOWN_WEIGHT = 1.0  # share of the highest IDF that a word unknown to a field counts for
 
 
 class LuceneBM25(BM25Okapi):
@@ -135,20 +134,27 @@ class Index:
         order = np.argsort(-scores, kind="stable")[:k]
         return [Hit(self.ids[i], float(scores[i])) for i in order]
 
-    def ideal(self, terms: Sequence[str]) -> float:
+    def ideal(self, terms: Sequence[str], unknown: Mapping[str, float] | None = None) -> float:
         """Give the score a perfect match for these terms would approach.
 
-        A term the corpus has never seen counts at the highest IDF, so questions about
-        things the corpus does not cover get a low normalised score.
+        A term the corpus has never seen counts at the highest IDF, times its weight in
+        `unknown` (1 when not given), so questions about things the corpus does not cover
+        get a low normalised score.
         """
+        weights = unknown or {}
         fields = [(QUESTION_WEIGHT, self._questions), (ANSWER_WEIGHT, self._answers)]
         if self._phrasings is not None:
             fields.append((PHRASING_WEIGHT, self._phrasings))
         return sum(
-            weight * (bm25.k1 + 1) * bm25.idf.get(term, UNKNOWN_WEIGHT * self._max_idf[id(bm25)])
+            weight * (bm25.k1 + 1) * self._field_idf(bm25, term, weights.get(term, 1.0))
             for term in set(terms)
             for weight, bm25 in fields
         )
+
+    def _field_idf(self, bm25: BM25Okapi, term: str, unknown_weight: float) -> float:
+        if term in bm25.idf:
+            return float(bm25.idf[term])
+        return unknown_weight * self._max_idf[id(bm25)]
 
     def contributions(self, terms: Sequence[str], entry_ids: Sequence[str]) -> list[TermScore]:
         """Give each distinct term's share of the score of each named entry; shares add up."""

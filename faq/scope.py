@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from faq.rules import compile_rules, load_data
+from faq.text import stem
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Scope:
         self._off_topic = compile_rules(data["off_topic"])
         self._other_conditions = compile_rules(data["other_conditions"])
         self._in_scope = re.compile(data["in_scope_words"])
+        self._anchors = frozenset(stem(word) for word in data["anchors"])
 
     @classmethod
     def load(cls) -> Scope:
@@ -36,6 +39,10 @@ class Scope:
         """Give the words the rules look for."""
         rules = (*self._chitchat, *self._off_topic, *self._other_conditions)
         return {w for rule in rules for w in rule.words()}
+
+    def anchored(self, terms: Iterable[str]) -> bool:
+        """Tell whether the terms name the bot's subject (magnesium, cramps, legs...)."""
+        return any(term in self._anchors for term in terms)
 
     def chitchat(self, text: str) -> Verdict | None:
         """Give the small-talk reply when the whole message is small talk."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_right
@@ -19,6 +20,9 @@ _APOSTROPHES = re.compile(r"['’‘`´]")
 _UNITS = frozenset({"mg", "mgs"})
 _THOUSANDS = re.compile(r"(\d),(\d{3})\b")
 _MIN_CORRECTABLE = 4
+_COMMON_RANK = 500
+_RARE_RANK = 10_000
+_EVERYDAY_FLOOR = 0.25
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,14 @@ class Analysis:
     words: tuple[str, ...]
     terms: tuple[str, ...]
     corrections: tuple[tuple[str, str], ...] = ()
+
+    def topicality(self) -> dict[str, float]:
+        """Give, per term, how much the word behind it says about a topic (see topicality)."""
+        weights: dict[str, float] = {}
+        for word in self.words:
+            term = stem(word)
+            weights[term] = min(weights.get(term, 1.0), topicality(word))
+        return weights
 
     @property
     def text(self) -> str:
@@ -75,11 +87,40 @@ def _stemmer() -> Callable[[str], str]:
 
 
 @cache
-def english_words() -> frozenset[str]:
-    """Give a list of correctly spelled English words (symspellpy's frequency dictionary)."""
+def english_frequencies() -> dict[str, int]:
+    """Give how often each correctly spelled English word occurs (symspellpy's dictionary)."""
     path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.split(" ", 1)[0] for line in lines if line)
+    pairs = (line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {word: int(count) for word, count in pairs}
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Give the correctly spelled English words."""
+    return frozenset(english_frequencies())
+
+
+@cache
+def _background_scale() -> tuple[float, float, float]:
+    counts = sorted(english_frequencies().values(), reverse=True)
+    total = float(sum(counts))
+    return total, math.log(total / counts[_COMMON_RANK]), math.log(total / counts[_RARE_RANK])
+
+
+def topicality(word: str) -> float:
+    """Give how much an unknown word says about a topic, from 0.25 (everyday) to 1 (rare).
+
+    An everyday English word the corpus lacks ("wondered", "viewers") says little about
+    what a question is about; a rare or unknown one ("tinnitus", "ozempic") says a lot.
+    The scale is the word's IDF in general English, between the 500th and the 10,000th
+    most frequent words.
+    """
+    count = english_frequencies().get(word)
+    if count is None:
+        return 1.0
+    total, common, rare = _background_scale()
+    share = (math.log(total / count) - common) / (rare - common)
+    return min(1.0, max(_EVERYDAY_FLOOR, share))
 
 
 class Analyzer:

@@ -229,7 +229,7 @@ async def test_report_shows_what_the_running_bot_could_not_answer_and_red_flags_
     unanswered = {
         UNSURE_QUESTION: Status.UNSURE,
         TINNITUS: Status.OUT_OF_SCOPE,
-        "can i take magnesium before surgery": Status.OUT_OF_SCOPE,
+        "how do i fix a flat bicycle tyre": Status.OUT_OF_SCOPE,
     }
     assert {q: engine.answer(q).status for q in unanswered} == unanswered
     assert engine.answer(URGENT).status is Status.RED_FLAG
@@ -338,7 +338,7 @@ async def test_forget_leaves_nothing_of_that_user_in_the_file_and_keeps_the_othe
         async with serving(build_application(engine, settings_for(fake), store)):
             await ask(fake, USER, TINNITUS)
             await press(fake, USER, await ask(fake, USER, dosage.question), "👎 Not helpful")
-            await ask(fake, BOB, "can i take magnesium before surgery")
+            await ask(fake, BOB, "how do i fix a flat bicycle tyre")
             await press(fake, BOB, await ask(fake, BOB, dosage.question), "👍 Helpful")
             forgotten = await ask(fake, USER, "/forget")
     finally:
@@ -354,7 +354,7 @@ async def test_forget_leaves_nothing_of_that_user_in_the_file_and_keeps_the_othe
     assert raw(db, who.format("queries")) == [(bob, 2)]
     assert raw(db, who.format("feedback")) == [(bob, 1)]
     assert raw(db, "SELECT question FROM queries WHERE question IS NOT NULL") == [
-        ("can i take magnesium before surgery",)
+        ("how do i fix a flat bicycle tyre",)
     ]
     content = db.read_bytes()
     assert b"tinnitus" not in content and user.encode() not in content
