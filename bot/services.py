@@ -12,34 +12,18 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from bot.settings import Settings
 from faq.corpus import CorpusError
 from faq.engine import Engine
 from faq.model import Answer
-from faq.store import Store, StoreError
+from faq.store import FeedbackSink, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 24 * 60 * 60
 KEY = "magbot"  # where the Services live in Application.bot_data
-
-
-class FeedbackSink(Protocol):
-    """Where 👍/👎 votes go; the Store is one, a test or a queue can be another."""
-
-    def record_feedback(
-        self,
-        *,
-        user_id: int | None,
-        entry_id: str,
-        helpful: bool,
-        query_id: int | None = None,
-        at: datetime | None = None,
-    ) -> None:
-        """Keep one vote on an entry."""
 
 
 class EngineHolder:

@@ -98,7 +98,22 @@ class StoreSnapshot:
     red_flags: tuple[RedFlagDay, ...]
 
 
-class Store(Protocol):
+class FeedbackSink(Protocol):
+    """Where 👍/👎 votes go; every Store is one."""
+
+    def record_feedback(
+        self,
+        *,
+        user_id: int | None,
+        entry_id: str,
+        helpful: bool,
+        query_id: int | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Store one 👍/👎 on an entry."""
+
+
+class Store(FeedbackSink, Protocol):
     """Where query outcomes and feedback go; SQLite today, PostgreSQL later."""
 
     def record_query(
@@ -112,17 +127,6 @@ class Store(Protocol):
         at: datetime | None = None,
     ) -> int | None:
         """Store one query outcome and return its row id (None for red flags)."""
-
-    def record_feedback(
-        self,
-        *,
-        user_id: int | None,
-        entry_id: str,
-        helpful: bool,
-        query_id: int | None = None,
-        at: datetime | None = None,
-    ) -> None:
-        """Store one 👍/👎 on an entry."""
 
     def forget(self, user_id: int) -> int:
         """Delete every row of this user and return how many were deleted."""
