@@ -248,14 +248,40 @@ def _mark_ages(words: list[str]) -> list[str]:
 
 
 def _is_age(words: list[str], i: int) -> bool:
-    after = words[i + 1 : i + 3]
+    """Tell whether the number at i is someone's age: "72 years old", "im 72", "over 65"."""
+    after = words[i + 1 : i + 4]
     before = words[max(i - 2, 0) : i]
-    if (
-        after[:1] in (["yo"], ["yrs"], ["yr"], ["years"], ["year"])
-        and "old" in after + words[i + 2 : i + 4]
-    ):
+    if after[:1] in (["yo"], ["yrs"], ["yr"], ["years"], ["year"]) and "old" in after:
         return True
-    return before in (["i", "am"], ["age"], ["aged"]) or before[-1:] in (["im"], ["aged"])
+    if after[:1] and after[0] in _NOT_AGES:
+        return False
+    return before in (["i", "am"], ["age"], ["aged"]) or before[-1:] in _AGE_LEADS
+
+
+_AGE_LEADS = (["im"], ["aged"], ["age"], ["over"], ["is"], ["hes"], ["shes"], ["turned"])
+_NOT_AGES = frozenset(
+    {
+        "milligram",
+        "mg",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "days",
+        "weeks",
+        "months",
+        "times",
+        "percent",
+        "pills",
+        "tablets",
+        "kg",
+        "lbs",
+    }
+)
 
 
 def _closest(word: str, vocabulary: Sequence[str]) -> str:
