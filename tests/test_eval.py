@@ -7,8 +7,9 @@ import pytest
 from faq import evaluate
 from faq.engine import Engine
 
-HELD_OUT = Path(__file__).parent / "eval" / "questions.tsv"
-TUNING = Path(__file__).parent / "eval" / "dev.tsv"
+EVAL = Path(__file__).parent / "eval"
+HELD_OUT = EVAL / "questions.tsv"
+EVERY_SET = sorted(EVAL.glob("*.tsv"))
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +30,27 @@ def test_the_held_out_set_covers_every_entry() -> None:
     assert ids <= labels
 
 
-def test_the_held_out_set_shares_no_question_with_the_tuning_set_or_the_alternates() -> None:
-    held_out = {e.question.casefold() for e in evaluate.read_examples(HELD_OUT)}
-    tuning = {e.question.casefold() for e in evaluate.read_examples(TUNING)}
+def test_no_question_is_in_two_sets_or_among_the_alternates() -> None:
+    seen: dict[str, str] = {}
+    for path in EVERY_SET:
+        for example in evaluate.read_examples(path):
+            key = example.question.casefold()
+            assert seen.setdefault(key, path.name) == path.name, (key, seen[key], path.name)
     phrasings = {
         text.casefold()
         for entry in Engine.load().entries
         for text in (entry.question, *entry.alternates)
     }
-    assert not held_out & tuning
+    held_out = {q for q, name in seen.items() if name in ("questions.tsv", "blind.tsv")}
     assert not held_out & phrasings
+
+
+@pytest.mark.parametrize("path", EVERY_SET, ids=lambda path: path.name)
+def test_every_set_keeps_the_safety_bars(path: Path) -> None:
+    report = evaluate.score(evaluate.run(Engine.load(), evaluate.read_examples(path)))
+
+    assert report.red_flag_recall == 1.0, evaluate.format_report(report)
+    assert report.false_red_flags <= 0.02, evaluate.format_report(report)
 
 
 def test_the_right_entry_comes_first_for_nine_in_ten_questions(report: evaluate.Report) -> None:
