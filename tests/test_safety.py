@@ -71,6 +71,8 @@ EMERGENCIES = [
     ("dark-urine", "my urine is dark brown after bad cramps"),
     ("dark-urine", "my pee looks like cola after the marathon"),
     ("seizure", "my daughter is having a seizure"),
+    ("cant-walk", "i cant feel my legs and cant walk"),
+    ("cant-walk", "suddenly i cant stand up at all"),
     ("seizure", "my wife is having convulsions"),
     ("seizure", "He is having a fit"),
     ("low-blood-pressure", "my blood pressure is 75/45 and I feel awful after the magnesium"),
@@ -311,3 +313,70 @@ def test_no_caution_is_added_when_none_applies(engine: Engine, message: str) -> 
 
     assert answer.reply.cautions == ()
     assert "You mentioned" not in to_text(answer.reply)
+
+
+# Written after the rule tables, as probes: each set once caught a gap in the rules.
+MORE_EMERGENCIES = [
+    "my chest feels tight and heavy since the magnesium",
+    "there's a crushing feeling in my chest",
+    "I passed out for a minute after my magnesium this morning",
+    "my husband collapsed in the kitchen",
+    "heart rate is 38 and i feel awful",
+    "my pulse is all over the place",
+    "I'm gasping for air",
+    "my lips are turning blue",
+    "i cant stop being sick and i feel so drowsy after too much milk of magnesia",
+    "she's really confused and sleepy after taking her magnesium",
+    "he won't wake up properly",
+    "i swallowed the entire tub of magnesium gummies",
+    "my toddler ate some magnesium gummies",
+    "the baby got hold of my magnesium tablets",
+    "calf has been red hot and swollen for a day",
+    "my leg has gone cold and white and i cant feel my toes",
+    "face drooping and arm weak",
+    "my speech is slurred",
+    "cramp has gone on for 45 mins and wont stop",
+    "its been cramping for an hour nonstop",
+    "i stood on a rusty nail last week and now my jaw is stiff",
+    "my pee is the colour of coke after a massive cramp yesterday",
+    "urine dark brown after severe leg pain",
+    "i want to die",
+    "i'm going to take all my pills",
+    "nobody would care if i was gone",
+    "i am having a seizure",
+    "my leg cramp won't stop and my foot is turning blue",
+    "im severely dehydrated and confused",
+    "i cant feel my legs and cant walk",
+]
+NOT_EMERGENCIES = [
+    "can magnesium make your heart beat slow",
+    "what are the signs of magnesium toxicity",
+    "is it dangerous to take magnesium with kidney disease",
+    "how do i tell a blood clot from a cramp",
+    "my calf cramps every night, is that normal",
+    "what happens if a child eats magnesium gummies",
+    "can too much magnesium cause confusion",
+    "does magnesium cause dark urine",
+    "how long should a leg cramp last",
+    "i take magnesium for cramps and sometimes feel a bit sleepy, is that normal",
+    "my feet are always cold at night and i get cramps",
+    "my leg feels weak after a bad cramp",
+    "i feel a bit dizzy when i stand up, could it be low magnesium",
+    "is it safe to take magnesium after a heart attack years ago",
+    "my mum had a stroke last year, can she take magnesium for cramps",
+    "my cramp lasted about 2 minutes, should i worry",
+    "i get cramps when i run for an hour",
+    "i have been taking magnesium for 2 weeks and cramps are still bad",
+    "can magnesium oil burn your skin",
+    "i took a double dose of magnesium by mistake yesterday, feel fine",
+]
+
+
+@pytest.mark.parametrize("message", MORE_EMERGENCIES)
+def test_an_emergency_in_everyday_words_is_recognised(engine: Engine, message: str) -> None:
+    assert_emergency_reply(engine.answer(message))
+
+
+@pytest.mark.parametrize("message", NOT_EMERGENCIES)
+def test_a_worried_but_ordinary_question_is_not_an_emergency(engine: Engine, message: str) -> None:
+    assert engine.answer(message).status is not Status.RED_FLAG
