@@ -73,6 +73,14 @@ def test_every_phrasing_of_every_entry_ranks_that_entry_first(engine: Engine) ->
     assert stolen == [], "\n".join(stolen)
 
 
+def test_a_kidney_patient_asking_about_a_magnesium_laxative_gets_the_kidney_entry(
+    engine: Engine,
+) -> None:
+    answer = engine.answer("I'm on dialysis, is milk of magnesia for constipation a problem?")
+
+    assert (answer.status, answer.entry and answer.entry.id) == (Status.ANSWERED, "kidney")
+
+
 @pytest.mark.parametrize(
     ("message", "rule"),
     [
@@ -92,14 +100,6 @@ def test_every_phrasing_of_every_entry_ranks_that_entry_first(engine: Engine) ->
         ("does magnesium help anxiety if i have ckd", "other-conditions"),
     ],
 )
-def test_a_kidney_patient_asking_about_a_magnesium_laxative_gets_the_kidney_entry(
-    engine: Engine,
-) -> None:
-    answer = engine.answer("I'm on dialysis, is milk of magnesia for constipation a problem?")
-
-    assert (answer.status, answer.entry and answer.entry.id) == (Status.ANSWERED, "kidney")
-
-
 def test_questions_outside_leg_cramps_are_declined_with_what_the_bot_covers(
     engine: Engine, message: str, rule: str
 ) -> None:
