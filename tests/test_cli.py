@@ -267,3 +267,26 @@ def test_python_m_faq_with_an_empty_question_exits_2_without_a_traceback(
     assert done.stdout == ""
     assert "the question is empty" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_ask_never_imports_telegram() -> None:
+    code = (
+        "import sys\n"
+        "from faq.cli import main\n"
+        "main(['ask', 'does magnesium help cramps'])\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'telegram'], 'telegram'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_core_package_has_no_telegram_import() -> None:
+    core = Path(default_entries_dir()).parent
+    offenders = [
+        path.name
+        for path in core.rglob("*.py")
+        if re.search(r"^\s*(import|from)\s+telegram\b", path.read_text(), re.MULTILINE)
+    ]
+
+    assert offenders == []
