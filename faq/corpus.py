@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from faq.model import MAX_ANSWER_CHARS, Entry
+from faq.rules import SAFE_LOADER
 
 BOM = "\ufeff"
 
@@ -110,10 +111,7 @@ class DuplicateKeyError(ValueError):
         super().__init__(f"{key!r} is written twice; keep one")
 
 
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+class _UniqueKeyLoader(SAFE_LOADER):  # type: ignore[valid-type,misc]
     """PyYAML's safe loader, except that a key written twice is an error, not an overwrite."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -83,7 +83,9 @@ class Engine:
 
     def answer(self, text: str) -> Answer:
         """Give the engine's answer to one message; emergencies are checked first."""
-        analysis = self.analyzer.analyze(text[:MAX_QUERY_CHARS])
+        return self._answer(text, self.analyzer.analyze(text[:MAX_QUERY_CHARS]))
+
+    def _answer(self, text: str, analysis: Analysis) -> Answer:
         hits = tuple(self.index.search(analysis.terms, CANDIDATES))
         answer = self._decide(text, analysis, hits)
         if len(text) > MAX_QUERY_CHARS and answer.status is not Status.RED_FLAG:
@@ -130,7 +132,7 @@ class Engine:
     def explain(self, text: str) -> Explanation:
         """Give the answer together with each query term's BM25 contribution per candidate."""
         analysis = self.analyzer.analyze(text[:MAX_QUERY_CHARS])
-        answer = self.answer(text)
+        answer = self._answer(text, analysis)
         ids = [hit.entry_id for hit in answer.candidates]
         return Explanation(analysis, answer, tuple(self.index.contributions(analysis.terms, ids)))
 

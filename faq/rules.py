@@ -10,6 +10,9 @@ from typing import Any
 
 import yaml
 
+#: PyYAML's safe loader, in C (libyaml) when the wheel has it: five times faster at start-up.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _ESCAPE = re.compile(r"\\[a-zA-Z]")
 _LITERAL_WORD = re.compile(r"[a-z]{3,}")
 
