@@ -37,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from faq.build import build_engine
 from faq.engine import Engine
 from tests.e2e.fakebotapi import Call, FakeBotAPI
 
@@ -127,11 +128,11 @@ import sys
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.settings import load_settings
 from faq.engine import Engine
-from faq.store import SqliteStore
+from faq.usage.store import SqliteStore
 
 token, base_url, db, throttled = sys.argv[1:]
 settings = load_settings({"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url})
-app = build_application(Engine.load(), settings, SqliteStore(db), throttle=throttled == "1")
+app = build_application(build_engine(), settings, SqliteStore(db), throttle=throttled == "1")
 app.run_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
 """
 
@@ -152,7 +153,7 @@ def main() -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
-    engine = Engine.load()
+    engine = build_engine()
     modes = {"both": (False, True), "throttled": (True,), "unthrottled": (False,)}[args.mode]
     results = [run(engine, args.updates, args.chats, mode, args.rate) for mode in modes]
     if args.json:

@@ -16,18 +16,20 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot import handlers, render, texts
+from bot import handlers, messages, texts
 from bot.limits import rate_limiter
-from bot.services import KEY, EngineHolder, FeedbackSink, Services, services
+from bot.services import KEY, EngineHolder, FeedbackSink, MagbotContext, Services, services
 from bot.settings import Settings
+from faq.build import build_engine
 from faq.engine import Engine
-from faq.store import Store
+from faq.usage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(settings.token)
+        .context_types(ContextTypes(context=MagbotContext))
         .rate_limiter(rate_limiter(throttle))
         .concurrent_updates(CONCURRENT_UPDATES)
         .defaults(Defaults(link_preview_options=preview_off, allow_sending_without_reply=True))
@@ -95,7 +98,7 @@ def build_application(
         if settings.api_base_url.endswith("/bot"):
             builder = builder.base_file_url(settings.api_base_url[: -len("bot")] + "file/bot")
     app = builder.build()
-    holder = EngineHolder(engine, loader or Engine.load)
+    holder = EngineHolder(engine, loader or build_engine)
     app.bot_data[KEY] = Services(holder, settings, store, feedback or store)
     _add_handlers(app, settings.admin_ids)
     app.add_error_handler(handlers.error_handler)
@@ -122,9 +125,9 @@ def _add_handlers(app: BotApp, admins: frozenset[int]) -> None:
     other = _NEW & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
     app.add_handler(MessageHandler(other & _ADDRESSED, handlers.not_text))
     buttons = (
-        (render.Ask, handlers.ask_button),
-        (render.Vote, handlers.vote_button),
-        (render.Page, handlers.page_button),
+        (messages.Ask, handlers.ask_button),
+        (messages.Vote, handlers.vote_button),
+        (messages.Page, handlers.page_button),
     )
     for kind, pressed in buttons:
         app.add_handler(CallbackQueryHandler(pressed, pattern=_decodes_to(kind)))
@@ -133,7 +136,7 @@ def _add_handlers(app: BotApp, admins: frozenset[int]) -> None:
 
 
 def _decodes_to(kind: type) -> Callable[[object], bool]:
-    return lambda data: isinstance(render.decode(data), kind)
+    return lambda data: isinstance(messages.decode(data), kind)
 
 
 async def _post_init(app: BotApp) -> None:

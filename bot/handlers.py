@@ -19,20 +19,19 @@ import re
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
-from bot import render, texts
-from bot.services import Services, services
+from bot import messages, texts
+from bot.services import MagbotContext
 
 logger = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = MagbotContext
 INLINE_CACHE_SECONDS = 60
 
 
 async def start(update: Update, context: Context) -> None:
     """Greet the person: what the bot covers, how to ask, and the disclaimer."""
-    await _send(update, context, texts.start(_services(context).engines.engine.scope.covers))
+    await _send(update, context, texts.start(context.engine.scope.covers))
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -42,30 +41,30 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def topics(update: Update, context: Context) -> None:
     """Show the first page of every question as buttons, with ◀ ▶ to turn pages."""
-    text, markup = render.topics_page(_services(context).engines.engine.entries, 0)
+    text, markup = messages.topics_page(context.engine.entries, 0)
     await _send(update, context, text, markup)
 
 
 async def about(update: Update, context: Context) -> None:
     """List the sources behind the answers, the latest review date and the disclaimer."""
-    await _send(update, context, texts.about(_services(context).engines.engine.entries))
+    await _send(update, context, texts.about(context.engine.entries))
 
 
 async def privacy(update: Update, context: Context) -> None:
     """Say what is stored, in what form, for how long, and how to delete it."""
-    await _send(update, context, texts.privacy(_services(context).settings.retention_days))
+    await _send(update, context, texts.privacy(context.services.settings.retention_days))
 
 
 async def forget(update: Update, context: Context) -> None:
     """Delete everything stored about the person and say how many records went."""
     user = update.effective_user
-    count = await _services(context).forget(user.id) if user else 0
+    count = await context.services.forget(user.id) if user else 0
     await _send(update, context, texts.forgotten(count))
 
 
 async def reload_corpus(update: Update, context: Context) -> None:
     """Tell the admin the corpus is live, or why it was refused (the old one keeps serving)."""
-    holder = _services(context).engines
+    holder = context.services.engines
     reason = await asyncio.to_thread(holder.reload)
     await _send(update, context, texts.reloaded(reason, len(holder.engine.entries)))
 
@@ -80,11 +79,10 @@ async def question(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    shared = _services(context)
-    engine = shared.engines.engine
+    engine = context.engine
     answer = engine.answer(strip_mention(message.text, context.bot.username))
-    query_id = await shared.record_query(answer, _user_id(update))
-    text, markup = render.answer_message(answer, engine.entry, query_id)
+    query_id = await context.services.record_query(answer, _user_id(update))
+    text, markup = messages.answer_message(answer, engine.entry, query_id)
     await _send(update, context, text, markup, quote=True if update.edited_message else None)
 
 
@@ -96,24 +94,24 @@ async def not_text(update: Update, context: Context) -> None:
 async def ask_button(update: Update, context: Context) -> None:
     """Answer the question on the pressed button, as a new message."""
     query, action = _pressed(update)
-    ask = action if isinstance(action, render.Ask) else render.Ask("")
-    engine = _services(context).engines.engine
-    answer = engine.answer_entry(ask.entry_id)
+    ask = action if isinstance(action, messages.Ask) else messages.Ask("")
+    engine = context.engine
+    answer = engine.follow(ask.entry_id, ask.carry)
     if answer is None:  # an entry removed by a reload since the button was drawn
         await query.answer(texts.BUTTON_GONE)
         return
     await query.answer()
-    text, markup = render.answer_message(answer, engine.entry, ask.query_id)
+    text, markup = messages.answer_message(answer, engine.entry, ask.query_id)
     await _send(update, context, text, markup, quote=False)
 
 
 async def vote_button(update: Update, context: Context) -> None:
     """Thank the person for 👍/👎 and hand the vote to the feedback sink."""
     query, vote = _pressed(update)
-    if not isinstance(vote, render.Vote):
+    if not isinstance(vote, messages.Vote):
         await query.answer()
         return
-    shared = _services(context)
+    shared = context.services
     await shared.record_feedback(query.from_user.id, vote.entry_id, vote.helpful, vote.query_id)
     await query.answer(texts.THANKS_HELPFUL if vote.helpful else texts.THANKS_UNHELPFUL)
 
@@ -121,8 +119,8 @@ async def vote_button(update: Update, context: Context) -> None:
 async def page_button(update: Update, context: Context) -> None:
     """Turn the topic list to another page, in the same message."""
     query, page = _pressed(update)
-    number = page.number if isinstance(page, render.Page) else 0
-    text, markup = render.topics_page(_services(context).engines.engine.entries, number)
+    number = page.number if isinstance(page, messages.Page) else 0
+    text, markup = messages.topics_page(context.engine.entries, number)
     await query.answer()
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -142,7 +140,7 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    results = render.inline_articles(_services(context).engines.engine, query.query)
+    results = messages.inline_articles(context.engine.inline(query.query))
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS)
 
 
@@ -172,19 +170,15 @@ def strip_mention(text: str, username: str) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-def _services(context: Context) -> Services:
-    return services(context.bot_data)
-
-
 def _user_id(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-def _pressed(update: Update) -> tuple[CallbackQuery, render.Action | None]:
+def _pressed(update: Update) -> tuple[CallbackQuery, messages.Action | None]:
     query = update.callback_query
     if query is None:  # handlers registered as CallbackQueryHandler never see this
         raise TypeError("not a callback query update")
-    return query, render.decode(query.data)
+    return query, messages.decode(query.data)
 
 
 def _where(update: object) -> str:
@@ -207,7 +201,7 @@ async def _send(
     quote None quotes the person's message in groups only (PTB's default); True always.
     """
     message, chat = update.effective_message, update.effective_chat
-    pieces = render.split_html(text)
+    pieces = messages.split_html(text)
     for number, piece in enumerate(pieces, 1):
         keyboard = markup if number == len(pieces) else None
         if message is not None:

@@ -21,15 +21,15 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
 from bot.logs import configure_logging
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
-from faq.check import load_checked
-from faq.store import StoreError, open_store
+from faq.maintain.check import load_checked
+from faq.usage.store import StoreError, open_store
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def main(rest_argv: list[str], entries: Path | None) -> int:
+def main(rest_argv: list[str], entries: Path | None, data: Path | None = None) -> int:
     """Run the bot until it is told to stop; give the exit code."""
     args = _parser().parse_args(rest_argv)
     load_dotenv(args.env_file, override=False)  # real environment variables win
@@ -44,13 +44,13 @@ def main(rest_argv: list[str], entries: Path | None) -> int:
     _quiet_startup_failures()
     # a corpus that fails `magbot check` is refused: at start by `magbot` itself (exit 1),
     # on /reload or SIGHUP with the reason, while the last good corpus keeps serving
-    engine = load_checked(entries)
+    engine = load_checked(entries, data)
     try:
         store = open_store(settings.db, salt=settings.hash_salt)
     except StoreError as exc:
         return _fail(str(exc), EXIT_FAILED)
     app = build_application(
-        engine, settings, store, loader=functools.partial(load_checked, entries)
+        engine, settings, store, loader=functools.partial(load_checked, entries, data)
     )
     try:
         _run(app, settings, drop_pending=args.drop_pending_updates)

@@ -14,11 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from telegram.ext import CallbackContext, ExtBot
+
 from bot.settings import Settings
 from faq.corpus import CorpusError
 from faq.engine import Engine
 from faq.model import Answer
-from faq.store import FeedbackSink, Store, StoreError
+from faq.rules import DataError
+from faq.usage.store import FeedbackSink, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ KEY = "magbot"  # where the Services live in Application.bot_data
 class EngineHolder:
     """The engine that answers; `reload` swaps in a new one whole, or keeps the old one."""
 
-    def __init__(self, engine: Engine, loader: Callable[[], Engine] = Engine.load) -> None:
+    def __init__(self, engine: Engine, loader: Callable[[], Engine]) -> None:
         self.engine = engine
         self.loader = loader
         self._lock = threading.Lock()
@@ -39,7 +42,7 @@ class EngineHolder:
         with self._lock:
             try:
                 engine = (loader or self.loader)()
-            except CorpusError as exc:
+            except (CorpusError, DataError) as exc:
                 return str(exc)
             except Exception as exc:  # any failure to build must leave the old engine serving
                 logger.exception("reloading the corpus failed")
@@ -127,3 +130,17 @@ class Services:
 def services(bot_data: Mapping[Any, Any]) -> Services:
     """Give the Services kept in an application's bot_data."""
     return cast(Services, bot_data[KEY])
+
+
+class MagbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The handlers' context: `context.engine` and `context.services` instead of bot_data keys."""
+
+    @property
+    def services(self) -> Services:
+        """The shared services of this application."""
+        return services(self.bot_data)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine answering right now (a reload swaps it whole)."""
+        return self.services.engines.engine

@@ -13,8 +13,10 @@ from typing import Any, TextIO
 
 from faq.corpus import CorpusError
 from faq.engine import Engine, Explanation
+from faq.maintain.check import load_checked
 from faq.model import Answer, Entry
 from faq.render import to_text
+from faq.rules import DataError
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the corpus does not load, or a check or evaluation failed
@@ -37,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorpusError as exc:
         print(f"magbot: the corpus is not valid:\n{exc}", file=sys.stderr)
         return EXIT_FAILED
+    except DataError as exc:
+        print(f"magbot: a rule file is not valid: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -51,7 +56,17 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 corpus invalid or check failed, 2 usage error.",
     )
     parser.add_argument(
-        "--entries", type=Path, default=None, help="entries directory (default: the shipped one)"
+        "--entries",
+        type=Path,
+        default=_env_path("MAGBOT_ENTRIES"),
+        help="entries directory (default: $MAGBOT_ENTRIES or the shipped one)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=_env_path("MAGBOT_DATA"),
+        help="rules directory: safety, scope, synonyms, thresholds (default: $MAGBOT_DATA or "
+        "the shipped one)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ask = commands.add_parser("ask", help="answer one question (or one per line with -)")
@@ -88,8 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value) if value else None
+
+
 def _engine(args: argparse.Namespace) -> Engine:
-    return Engine.load(args.entries)
+    return load_checked(args.entries, args.data)
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -159,7 +179,7 @@ def _entries(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from faq import evaluate
+    from faq.maintain import evaluate
 
     if not args.file.is_file():
         print(f"magbot: no such question file: {args.file}", file=sys.stderr)
@@ -174,16 +194,17 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from faq.check import check, format_check
+    from faq.build import load_rules
+    from faq.maintain.check import check, format_check
 
-    result = check(args.entries)
+    result = check(args.entries, rules=load_rules(args.data))
     print(format_check(result))
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def _new(args: argparse.Namespace) -> int:
     from faq.corpus import default_entries_dir
-    from faq.scaffold import ScaffoldError, new_entry
+    from faq.maintain.scaffold import ScaffoldError, new_entry
 
     try:
         path = new_entry(args.entries or default_entries_dir(), args.id)
@@ -195,9 +216,9 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from faq.engine import default_analyzer
-    from faq.report import build_report, format_report, report_to_json
-    from faq.store import StoreError, open_store
+    from faq.build import load_rules
+    from faq.usage.report import build_report, format_report, report_to_json
+    from faq.usage.store import StoreError, open_store
 
     location = args.db or os.environ.get("MAGBOT_DB") or DEFAULT_DB
     if "://" not in location and not Path(location).is_file():
@@ -205,7 +226,7 @@ def _report(args: argparse.Namespace) -> int:
             f"magbot: no database at {location}; the bot creates it when it runs", file=sys.stderr
         )
         return EXIT_USAGE
-    analyzer = default_analyzer()
+    analyzer = load_rules(args.data).analyzer
     try:
         store = open_store(location)
         snapshot = store.stats(since=args.since)
@@ -231,7 +252,7 @@ def _date(text: str) -> dt.datetime:
 def _serve(args: argparse.Namespace) -> int:
     from bot.main import main as serve_main  # only `serve` pays for importing telegram
 
-    return serve_main(args.rest, entries=args.entries)
+    return serve_main(args.rest, entries=args.entries, data=args.data)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -255,17 +276,13 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 
 def format_explanation(explanation: Explanation) -> str:
-    """Give the terms, their matches and BM25 contributions as readable text."""
+    """Give what each stage decided, then each candidate's BM25 score by term."""
     answer = explanation.answer
-    analysis = explanation.analysis
-    lines = [
+    lines = [f"{step.stage:9} {step.verdict}" for step in answer.trace]
+    lines.append(
         f"status: {answer.status.value}  confidence: {answer.confidence:.3f}  "
         f"margin: {answer.margin:.3f}"
-    ]
-    if analysis.corrections:
-        fixes = ", ".join(f"{typo} → {fixed}" for typo, fixed in analysis.corrections)
-        lines.append(f"typos corrected: {fixes}")
-    lines.append(f"terms: {' '.join(analysis.terms) or '(none)'}")
+    )
     for hit in answer.candidates:
         parts = [
             f"{c.term}={c.score:.2f}"

@@ -1,179 +1,221 @@
-"""The engine: question → safety → scope → BM25 hits → decision → Answer."""
+"""The engine: runs the stages in order, text → query → triage → scope → ranking → decision → reply.
+
+Every way a person reaches an answer is an operation here (a typed question, a suggestion or
+related question picked from buttons, an inline query), so the adapters decide nothing.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from faq import reply
-from faq.corpus import load_corpus
-from faq.index import Document, Index, TermScore
-from faq.model import Answer, Entry, Hit, Status
-from faq.rules import load_data
-from faq.safety import Safety
-from faq.scope import Scope
-from faq.text import Analysis, Analyzer, split_words
+from faq.decision import Thresholds, decide
+from faq.index import TermScore
+from faq.model import Answer, Entry, Status, Step
+from faq.query import Query, analyse
+from faq.ranking import Ranker, Ranking
+from faq.scope import Scope, Verdict
+from faq.text import Analyzer, split_words
+from faq.triage import Triage
+from faq.triage.rules import Assessment, Flag
 
-MAX_QUERY_CHARS = 2000
-CANDIDATES = 5
 SUGGESTIONS = 3
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Where confidence ends: fitted on the tuning set (faq/data/thresholds.yaml)."""
-
-    answer_confidence: float
-    answer_margin: float
-    unsure_confidence: float
-
-    @classmethod
-    def load(cls) -> Thresholds:
-        """Give the thresholds shipped with the package."""
-        data = load_data("thresholds.yaml")
-        return cls(**{key: float(data[key]) for key in cls.__dataclass_fields__})
-
-
-def decide(confidence: float, margin: float, thresholds: Thresholds) -> Status:
-    """Give answered, unsure or out_of_scope for a normalised score and its margin."""
-    if confidence >= thresholds.answer_confidence and margin >= thresholds.answer_margin:
-        return Status.ANSWERED
-    if confidence >= thresholds.unsure_confidence:
-        return Status.UNSURE
-    return Status.OUT_OF_SCOPE
+INLINE_RESULTS = 5
 
 
 @dataclass(frozen=True)
 class Explanation:
-    """Which query terms matched which entries, and what each added."""
+    """An answer with each query term's BM25 contribution per candidate."""
 
-    analysis: Analysis
+    query: Query
     answer: Answer
     contributions: tuple[TermScore, ...]
 
 
 class Engine:
-    """Answers questions from a corpus; build it once and share it."""
+    """Answers messages from a corpus with the rules it is given; build it once and share it."""
 
     def __init__(
         self,
         entries: Sequence[Entry],
-        analyzer: Analyzer | None = None,
-        thresholds: Thresholds | None = None,
+        triage: Triage,
+        scope: Scope,
+        analyzer: Analyzer,
+        thresholds: Thresholds,
     ) -> None:
         self.entries = tuple(entries)
         self._by_id = {entry.id: entry for entry in self.entries}
-        self.safety = Safety.load()
-        self.scope = Scope.load()
-        self.thresholds = thresholds or Thresholds.load()
-        base = analyzer or default_analyzer()
-        trusted = self.safety.vocabulary() | self.scope.vocabulary()
-        self.analyzer = base.with_vocabulary(trusted, _corpus_words(self.entries))
-        self.index = Index([self._document(entry) for entry in self.entries])
-
-    @classmethod
-    def load(cls, directory: Path | None = None) -> Engine:
-        """Give an engine over the entries in a directory (the shipped corpus by default)."""
-        return cls(load_corpus(directory))
+        self.triage = triage
+        self.scope = scope
+        self.thresholds = thresholds
+        trusted = triage.vocabulary() | scope.vocabulary()
+        self.analyzer = analyzer.with_vocabulary(trusted, _corpus_words(self.entries))
+        self.ranker = Ranker(self.entries, self.analyzer, scope)
 
     def entry(self, entry_id: str) -> Entry | None:
         """Give the entry with this id, if there is one."""
         return self._by_id.get(entry_id)
 
+    def analyse(self, text: str) -> Query:
+        """Give the query stage's value for a message."""
+        return analyse(text, self.analyzer)
+
     def answer(self, text: str) -> Answer:
-        """Give the engine's answer to one message; emergencies are checked first."""
-        return self._answer(text, self.analyzer.analyze(text[:MAX_QUERY_CHARS]))
+        """Give the answer to one message; emergencies are checked before anything else."""
+        return self.run(self.analyse(text))
 
-    def _answer(self, text: str, analysis: Analysis) -> Answer:
-        hits = tuple(self.index.search(analysis.terms, CANDIDATES))
-        answer = self._decide(text, analysis, hits)
-        if len(text) > MAX_QUERY_CHARS and answer.status is not Status.RED_FLAG:
-            return self._noted(answer, reply.TRUNCATED_NOTE)
-        return answer
+    def run(self, query: Query) -> Answer:
+        """Give the answer to an analysed message, running every stage in order.
 
-    def _noted(self, answer: Answer, note: str) -> Answer:
-        """Give the answer with a note ahead of its cautions."""
-        noted = replace(answer.reply, cautions=(note, *answer.reply.cautions))
-        return replace(answer, reply=noted)
+        Every stage runs (the candidates stay visible to maintainers); the decision then
+        takes the first verdict that applies: an emergency, no words, small talk or out of
+        scope by rule, and only then the ranking's confidence.
+        """
+        assessment = self.triage.assess(query.normalised)
+        verdict = None if query.empty else self.scope.verdict(query.normalised)
+        ranking = self.ranker.rank(query)
+        steps = (
+            _query_step(query),
+            _triage_step(assessment),
+            _scope_step(query, verdict),
+            _ranking_step(ranking),
+        )
+        if assessment.flag is not None:
+            return self._flagged(query, assessment.flag, ranking, steps)
+        if query.empty or verdict is not None:
+            return self._declined(query, assessment, verdict, ranking, steps)
+        status = decide(ranking, self.thresholds)
+        decided = (*steps, Step("decision", status.value))
+        return self._noted(query, self._ranked(query, assessment, ranking, status, decided))
 
-    def _decide(self, text: str, analysis: Analysis, hits: tuple[Hit, ...]) -> Answer:
-        normalised = analysis.text
-        if not analysis.words:
-            empty = reply.declined(self.scope.covers, reply.EMPTY_LEAD)
-            return Answer(text, Status.OUT_OF_SCOPE, empty, candidates=hits)
-        flag = self.safety.red_flag(normalised)
-        if flag is not None:
-            urgent = reply.urgent(flag.message)
-            return Answer(text, Status.RED_FLAG, urgent, candidates=hits, flags=(flag.rule,))
-        small_talk = self.scope.chitchat(normalised)
-        if small_talk is not None:
-            return Answer(text, Status.CHITCHAT, reply.message(small_talk.message), candidates=hits)
-        off_topic = self.scope.off_topic(normalised)
-        if off_topic is not None:
-            declined = reply.declined(off_topic.message)
-            return Answer(
-                text, Status.OUT_OF_SCOPE, declined, candidates=hits, flags=(off_topic.rule,)
-            )
-        return self._ranked(text, analysis, hits)
-
-    def answer_entry(self, entry_id: str, query: str = "") -> Answer | None:
-        """Give the answer for one entry, as when a person picks it from a list."""
+    def follow(self, entry_id: str, carry: str = "") -> Answer | None:
+        """Give an entry picked from a button, with the cautions its question carried."""
         entry = self.entry(entry_id)
         if entry is None:
             return None
-        cautions = self.safety.cautions(" ".join(split_words(query)))
-        return Answer(query, Status.ANSWERED, reply.answered(entry, cautions), entry=entry)
+        cautions = self.triage.restore(carry)
+        step = Step("button", f"{entry_id}, cautions carried: {len(cautions)}")
+        body = reply.answered(entry, cautions)
+        return Answer(entry.question, Status.ANSWERED, body, entry, trace=(step,), carry=carry)
 
-    def search(self, text: str, k: int = CANDIDATES) -> list[Hit]:
-        """Give the k best entries for a text, best first, with no decision applied."""
-        return self.index.search(self.analyzer.analyze(text[:MAX_QUERY_CHARS]).terms, k)
+    def inline(self, text: str, k: int = INLINE_RESULTS) -> tuple[Answer, ...]:
+        """Give inline-mode results: one reply when it is not an FAQ, else the k best entries."""
+        if not text.strip():
+            return tuple(a for e in self.popular(k) if (a := self.follow(e.id)) is not None)
+        answer = self.answer(text)
+        if answer.status in (Status.RED_FLAG, Status.CHITCHAT, Status.OUT_OF_SCOPE):
+            return (answer,)
+        ids = [hit.entry_id for hit in answer.candidates if hit.score > 0][:k]
+        picked = (self.follow(entry_id, answer.carry) for entry_id in ids)
+        return tuple(a for a in picked if a is not None)
+
+    def popular(self, k: int = INLINE_RESULTS) -> list[Entry]:
+        """Give the k entries most often pointed to as related: the corpus's hubs."""
+        counts = Counter(target for entry in self.entries for target in entry.related)
+        return sorted(self.entries, key=lambda e: (-counts[e.id], e.id))[:k]
 
     def explain(self, text: str) -> Explanation:
-        """Give the answer together with each query term's BM25 contribution per candidate."""
-        analysis = self.analyzer.analyze(text[:MAX_QUERY_CHARS])
-        answer = self._answer(text, analysis)
+        """Give the answer with each query term's BM25 contribution per candidate."""
+        query = self.analyse(text)
+        answer = self.run(query)
         ids = [hit.entry_id for hit in answer.candidates]
-        return Explanation(analysis, answer, tuple(self.index.contributions(analysis.terms, ids)))
+        return Explanation(query, answer, tuple(self.ranker.contributions(query, ids)))
 
-    def _ranked(self, text: str, analysis: Analysis, hits: tuple[Hit, ...]) -> Answer:
-        top = hits[0].score if hits else 0.0
-        second = hits[1].score if len(hits) > 1 else 0.0
-        ideal = self.index.ideal(analysis.terms, self._unknown_weights(analysis))
-        confidence = top / ideal if ideal > 0 else 0.0
-        margin = (top - second) / top if top > 0 else 0.0
-        status = decide(confidence, margin, self.thresholds)
-        if hits and self.index.exact(analysis.terms) == hits[0].entry_id:
-            status = Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
-        cautions = self.safety.cautions(analysis.text)
-        declined = reply.declined(self.scope.covers, cautions=cautions)
-        scored = Answer(text, status, declined, None, top, confidence, margin, hits)
+    def _flagged(
+        self, query: Query, flag: Flag, ranking: Ranking, steps: tuple[Step, ...]
+    ) -> Answer:
+        return Answer(
+            query.text,
+            Status.RED_FLAG,
+            reply.urgent(flag.message),
+            candidates=ranking.hits,
+            flags=(flag.rule,),
+            trace=(*steps, Step("decision", "red flag: the urgent reply, nothing else")),
+        )
+
+    def _declined(
+        self,
+        query: Query,
+        assessment: Assessment,
+        verdict: Verdict | None,
+        ranking: Ranking,
+        steps: tuple[Step, ...],
+    ) -> Answer:
+        if verdict is None:
+            body = reply.declined(self.scope.covers, reply.EMPTY_LEAD)
+            status, flags = Status.OUT_OF_SCOPE, tuple[str, ...]()
+        elif verdict.chitchat:
+            body, status, flags = reply.message(verdict.message), Status.CHITCHAT, (verdict.rule,)
+        else:
+            body = reply.declined(verdict.message, cautions=assessment.cautions)
+            status, flags = Status.OUT_OF_SCOPE, (verdict.rule,)
+        trace = (*steps, Step("decision", f"{status.value} by the scope stage"))
+        return Answer(query.text, status, body, candidates=ranking.hits, flags=flags, trace=trace)
+
+    def _ranked(
+        self,
+        query: Query,
+        assessment: Assessment,
+        ranking: Ranking,
+        status: Status,
+        steps: tuple[Step, ...],
+    ) -> Answer:
+        cautions = assessment.cautions
+        scored = Answer(
+            query.text,
+            status,
+            reply.declined(self.scope.covers, cautions=cautions),
+            score=ranking.score,
+            confidence=ranking.confidence,
+            margin=ranking.margin,
+            candidates=ranking.hits,
+            trace=steps,
+            carry=self.triage.carry(assessment.caution_ids),
+        )
         if status is Status.ANSWERED:
-            best = self._by_id[hits[0].entry_id]
+            best = self._by_id[ranking.hits[0].entry_id]
             return replace(scored, reply=reply.answered(best, cautions), entry=best)
         if status is Status.UNSURE:
-            offered = tuple(self._by_id[hit.entry_id] for hit in hits[:SUGGESTIONS])
+            offered = tuple(self._by_id[hit.entry_id] for hit in ranking.hits[:SUGGESTIONS])
             unsure = reply.unsure(offered, cautions)
             return replace(scored, reply=unsure, entry=offered[0], suggested=offered)
         return scored
 
-    def _unknown_weights(self, analysis: Analysis) -> dict[str, float]:
-        """Everyday words count less against a question that is clearly about cramps."""
-        if not self.scope.anchored(analysis.terms):
-            return {}
-        return analysis.topicality()
-
-    def _document(self, entry: Entry) -> Document:
-        phrasings = tuple(self.analyzer.terms(p) for p in (entry.question, *entry.alternates))
-        tags = self.analyzer.terms(" ".join(entry.tags))
-        return Document(entry.id, phrasings, self.analyzer.terms(entry.answer), tags)
+    def _noted(self, query: Query, answer: Answer) -> Answer:
+        """Give the answer with a note that only the beginning of a long message was read."""
+        if not query.truncated:
+            return answer
+        noted = replace(answer.reply, cautions=(reply.TRUNCATED_NOTE, *answer.reply.cautions))
+        return replace(answer, reply=noted)
 
 
-def default_analyzer() -> Analyzer:
-    """Give the analyzer built from the shipped synonyms and stop words."""
-    synonyms = load_data("synonyms.yaml")["phrases"]
-    stopwords = load_data("stopwords.yaml")["words"]
-    return Analyzer({str(k): str(v) for k, v in synonyms.items()}, map(str, stopwords))
+def _scope_step(query: Query, verdict: Verdict | None) -> Step:
+    if query.empty:
+        return Step("scope", "no words")
+    return Step("scope", f"{verdict.kind}: {verdict.rule}" if verdict else "in scope")
+
+
+def _query_step(query: Query) -> Step:
+    fixes = ", ".join(f"{typo} → {fixed}" for typo, fixed in query.analysis.corrections)
+    terms = " ".join(query.terms) or "(none)"
+    return Step("query", f"terms: {terms}" + (f"; typos corrected: {fixes}" if fixes else ""))
+
+
+def _triage_step(assessment: Assessment) -> Step:
+    flag = f"red flag: {assessment.flag.rule}" if assessment.flag else "no red flag"
+    cautions = ", ".join(assessment.caution_ids) or "none"
+    return Step("triage", f"{flag}; cautions: {cautions}")
+
+
+def _ranking_step(ranking: Ranking) -> Step:
+    top = ranking.hits[0].entry_id if ranking.hits else "-"
+    return Step(
+        "ranking",
+        f"top {top}; confidence {ranking.confidence:.3f}, margin {ranking.margin:.3f}"
+        + (", exact phrasing" if ranking.exact else ""),
+    )
 
 
 def _corpus_words(entries: Sequence[Entry]) -> list[str]:

@@ -40,7 +40,6 @@ class LuceneBM25(BM25Okapi):
     def _calc_idf(self, nd: dict[str, int]) -> None:
         for word, freq in nd.items():
             self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
-        self.average_idf = sum(self.idf.values()) / max(len(self.idf), 1)
 
     def get_scores(self, query: list[str]) -> np.ndarray:
         """Give every document's BM25 score for the query terms."""
@@ -194,10 +193,6 @@ class Index:
     def exact(self, terms: Sequence[str]) -> str | None:
         """Give the entry one of whose phrasings has exactly these terms, if only one does."""
         return self._exact.get(tuple(terms)) if terms else None
-
-    def knows(self, term: str) -> bool:
-        """Tell whether any entry contains the term."""
-        return term in self._questions.idf or term in self._answers.idf
 
 
 def _unique_phrasings(documents: Sequence[Document]) -> dict[tuple[str, ...], str]:

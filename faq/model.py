@@ -107,6 +107,14 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Step:
+    """What one stage of the pipeline decided, for `--explain`."""
+
+    stage: str
+    verdict: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the engine gives back for one message."""
 
@@ -120,3 +128,5 @@ class Answer:
     candidates: tuple[Hit, ...] = ()
     suggested: tuple[Entry, ...] = field(default=())
     flags: tuple[str, ...] = ()
+    trace: tuple[Step, ...] = ()
+    carry: str = ""  # what a button press must keep of the question (cautions, safety net)

@@ -1,11 +1,10 @@
-"""Pattern rules kept as data (YAML): compiled once, matched against normalised text."""
+"""Pattern rules kept as data (YAML): read from a data directory, compiled, matched against text."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -54,11 +53,18 @@ def compile_rules(
     return rules
 
 
-@cache
-def load_data(name: str) -> dict[str, Any]:
-    """Give one YAML file of faq/data as a mapping."""
-    text = (resources.files("faq") / "data" / name).read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+class DataError(Exception):
+    """A rule file is missing or malformed; the message names the file and the reason."""
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Give one YAML file as a mapping, or raise DataError naming the file and the fault."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"faq/data/{name} must hold a mapping")
+        raise DataError(f"{path}: must hold a mapping")
     return data

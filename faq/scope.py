@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from faq.rules import compile_rules, load_data
+from faq.rules import compile_rules
 from faq.text import stem
 
 
@@ -17,6 +17,12 @@ class Verdict:
 
     rule: str
     message: str
+    chitchat: bool = False
+
+    @property
+    def kind(self) -> str:
+        """'small talk' or 'out of scope'."""
+        return "small talk" if self.chitchat else "out of scope"
 
 
 class Scope:
@@ -30,11 +36,6 @@ class Scope:
         self._in_scope = re.compile(data["in_scope_words"])
         self._anchors = frozenset(stem(word) for word in data["anchors"])
 
-    @classmethod
-    def load(cls) -> Scope:
-        """Give the scope rules shipped with the package."""
-        return cls(load_data("scope.yaml"))
-
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for."""
         rules = (*self._chitchat, *self._off_topic, *self._other_conditions)
@@ -44,11 +45,15 @@ class Scope:
         """Tell whether the terms name the bot's subject (magnesium, cramps, legs...)."""
         return any(term in self._anchors for term in terms)
 
+    def verdict(self, text: str) -> Verdict | None:
+        """Give the scope verdict for a normalised message: small talk, off topic or None."""
+        return self.chitchat(text) or self.off_topic(text)
+
     def chitchat(self, text: str) -> Verdict | None:
         """Give the small-talk reply when the whole message is small talk."""
         for rule in self._chitchat:
             if rule.matches(text):
-                return Verdict(rule.id, rule.message)
+                return Verdict(rule.id, rule.message, chitchat=True)
         return None
 
     def off_topic(self, text: str) -> Verdict | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
+import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -23,6 +24,7 @@ _MIN_CORRECTABLE = 4
 _COMMON_RANK = 500
 _RARE_RANK = 10_000
 _EVERYDAY_FLOOR = 0.25
+FIX_CACHE = 4096
 
 
 @dataclass(frozen=True)
@@ -68,22 +70,14 @@ def split_words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Give the English Snowball stem of a word (PyStemmer when installed)."""
+    """Give the English Snowball stem of a word (PyStemmer)."""
     return _stemmer()(word)
 
 
 @cache
 def _stemmer() -> Callable[[str], str]:
-    try:
-        import Stemmer  # PyStemmer: the C implementation of the same algorithm
-
-        stemmer: Callable[[str], str] = Stemmer.Stemmer("english").stemWord
-        return stemmer
-    except ImportError:  # pragma: no cover - the pure-Python fallback
-        import snowballstemmer
-
-        fallback: Callable[[str], str] = snowballstemmer.stemmer("english").stemWord
-        return fallback
+    stemmer: Callable[[str], str] = Stemmer.Stemmer("english").stemWord
+    return stemmer
 
 
 @cache
@@ -149,7 +143,8 @@ class Analyzer:
         self._corpus_words = tuple(corpus_words)
         self._vocabulary = _vocabulary(self._trusted, Counter(self._corpus_words))
         self._known = frozenset(self._vocabulary)
-        self._fixes: dict[str, str] = {}
+        # bounded: hostile messages full of unknown words must not grow memory for ever
+        self._fix = lru_cache(maxsize=FIX_CACHE)(self._closest)
 
     def with_vocabulary(self, trusted: Iterable[str], corpus_words: Iterable[str]) -> Analyzer:
         """Give a copy that corrects typos towards these words as well."""
@@ -203,9 +198,10 @@ class Analyzer:
             return word
         if word in self._known or word in self._stopwords or _is_english(word):
             return word
-        if word not in self._fixes:
-            self._fixes[word] = _closest(word, self._vocabulary)
-        return self._fixes[word]
+        return self._fix(word)
+
+    def _closest(self, word: str) -> str:
+        return _closest(word, self._vocabulary)
 
 
 def _vocabulary(trusted: frozenset[str], counts: Counter[str]) -> tuple[str, ...]:

@@ -102,7 +102,7 @@ def test_ask_from_stdin_as_text_separates_the_replies(
     assert out.count(DISCLAIMER) == 2
 
 
-def test_ask_explain_shows_the_terms_corrections_and_candidate_entries(
+def test_ask_explain_shows_each_stage_the_terms_corrections_and_candidates(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = run(capsys, "ask", "--explain", "is magnesium safe when pregant")
@@ -110,7 +110,10 @@ def test_ask_explain_shows_the_terms_corrections_and_candidate_entries(
     assert code == EXIT_OK
     assert re.search(r"^status: \w+ +confidence: [\d.]+ +margin: [\d.]+$", out, re.MULTILINE)
     assert "typos corrected: pregant → pregnant" in out
-    assert re.search(r"^terms: .*\bpregnant\b", out, re.MULTILINE)
+    assert re.search(r"^query +terms: .*\bpregnant\b", out, re.MULTILINE)
+    stages = re.findall(r"^(query|triage|scope|ranking|decision) ", out, re.MULTILINE)
+    assert stages == ["query", "triage", "scope", "ranking", "decision"]
+    assert re.search(r"^triage +no red flag; cautions: pregnancy$", out, re.MULTILINE)
     candidates = re.findall(r"^  ([a-z-]+) +[\d.]+ ", out, re.MULTILINE)
     assert len(candidates) >= 3
     assert "pregnancy" in candidates

@@ -7,18 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from faq.build import build_engine, load_rules
 from faq.corpus import default_entries_dir, load_corpus
-from faq.engine import Engine, Thresholds, decide
+from faq.decision import Thresholds, decide
+from faq.engine import Engine
 from faq.model import Status
+from faq.ranking import Ranking
 from faq.render import to_text
 from faq.reply import DISCLAIMER, EMPTY_LEAD, OUT_OF_SCOPE_LEAD
 
 SHIPPED_IDS = [entry.id for entry in load_corpus()]
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
 
 
 THRESHOLDS = Thresholds(answer_confidence=0.5, answer_margin=0.2, unsure_confidence=0.25)
@@ -40,11 +38,11 @@ THRESHOLDS = Thresholds(answer_confidence=0.5, answer_margin=0.2, unsure_confide
 def test_decide_compares_confidence_and_margin_with_the_thresholds(
     confidence: float, margin: float, status: Status
 ) -> None:
-    assert decide(confidence, margin, THRESHOLDS) is status
+    assert decide(Ranking((), confidence, margin), THRESHOLDS) is status
 
 
 def test_the_shipped_thresholds_put_unsure_at_or_below_answered() -> None:
-    shipped = Thresholds.load()
+    shipped = load_rules().thresholds
 
     assert 0 < shipped.unsure_confidence <= shipped.answer_confidence
     assert 0 <= shipped.answer_margin < 1
@@ -66,7 +64,7 @@ def test_every_phrasing_of_every_entry_ranks_that_entry_first(engine: Engine) ->
         f"{entry.id}: {phrasing!r} → {top.entry_id}"
         for entry in engine.entries
         for phrasing in (entry.question, *entry.alternates)
-        for top in engine.search(phrasing)[:1]
+        for top in list(engine.ranker.rank(engine.analyse(phrasing)).hits)[:1]
         if top.entry_id != entry.id
     ]
 
@@ -159,7 +157,7 @@ def test_small_talk_followed_by_a_question_is_a_question(engine: Engine) -> None
 
 @pytest.mark.parametrize("entry_id", SHIPPED_IDS)
 def test_answer_entry_gives_that_entry_as_answered(engine: Engine, entry_id: str) -> None:
-    answer = engine.answer_entry(entry_id)
+    answer = engine.follow(entry_id)
 
     assert answer is not None
     assert answer.status is Status.ANSWERED
@@ -169,7 +167,7 @@ def test_answer_entry_gives_that_entry_as_answered(engine: Engine, entry_id: str
 
 
 def test_answer_entry_of_an_unknown_id_gives_none(engine: Engine) -> None:
-    assert engine.answer_entry("no-such-entry") is None
+    assert engine.follow("no-such-entry") is None
 
 
 @pytest.mark.parametrize(
@@ -230,7 +228,9 @@ def test_an_unsure_answer_offers_the_top_three_candidates(engine: Engine) -> Non
 def test_search_ranks_the_same_entries_as_answer(engine: Engine) -> None:
     message = "is magnesium glycinate better than oxide"
 
-    assert engine.search(message) == list(engine.answer(message).candidates)
+    assert list(engine.ranker.rank(engine.analyse(message)).hits) == list(
+        engine.answer(message).candidates
+    )
 
 
 def test_a_misspelt_question_is_treated_like_the_same_question_spelt_right(
@@ -291,7 +291,7 @@ def small_corpus(tmp_path: Path) -> Path:
 
 
 def test_an_engine_over_a_small_corpus_answers_from_that_corpus(small_corpus: Path) -> None:
-    engine = Engine.load(small_corpus)
+    engine = build_engine(small_corpus)
 
     assert sorted(e.id for e in engine.entries) == ["kidney", "magnesium-oil", "quinine"]
     for entry in load_corpus(small_corpus):

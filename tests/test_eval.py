@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from faq import evaluate
-from faq.engine import Engine
+from faq.build import build_engine
+from faq.maintain import evaluate
 
 EVAL = Path(__file__).parent / "eval"
 HELD_OUT = EVAL / "questions.tsv"
@@ -15,7 +15,7 @@ EVERY_SET = sorted(EVAL.glob("*.tsv"))
 @pytest.fixture(scope="module")
 def report() -> evaluate.Report:
     examples = evaluate.read_examples(HELD_OUT)
-    return evaluate.score(evaluate.run(Engine.load(), examples))
+    return evaluate.score(evaluate.run(build_engine(), examples))
 
 
 def test_the_held_out_set_is_large_enough_to_mean_something(report: evaluate.Report) -> None:
@@ -26,7 +26,7 @@ def test_the_held_out_set_is_large_enough_to_mean_something(report: evaluate.Rep
 
 def test_the_held_out_set_covers_every_entry() -> None:
     labels = {example.label for example in evaluate.read_examples(HELD_OUT)}
-    ids = {entry.id for entry in Engine.load().entries}
+    ids = {entry.id for entry in build_engine().entries}
     assert ids <= labels
 
 
@@ -38,7 +38,7 @@ def test_no_question_is_in_two_sets_or_among_the_alternates() -> None:
             assert seen.setdefault(key, path.name) == path.name, (key, seen[key], path.name)
     phrasings = {
         text.casefold()
-        for entry in Engine.load().entries
+        for entry in build_engine().entries
         for text in (entry.question, *entry.alternates)
     }
     held_out = {q for q, name in seen.items() if name in ("questions.tsv", "blind.tsv")}
@@ -47,7 +47,7 @@ def test_no_question_is_in_two_sets_or_among_the_alternates() -> None:
 
 @pytest.mark.parametrize("path", EVERY_SET, ids=lambda path: path.name)
 def test_every_set_keeps_the_safety_bars(path: Path) -> None:
-    report = evaluate.score(evaluate.run(Engine.load(), evaluate.read_examples(path)))
+    report = evaluate.score(evaluate.run(build_engine(), evaluate.read_examples(path)))
 
     assert report.red_flag_recall == 1.0, evaluate.format_report(report)
     assert report.false_red_flags <= 0.02, evaluate.format_report(report)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from htmlcheck import TELEGRAM_TAGS, Tags
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +10,7 @@ from faq.model import Evidence, Reply, Source, Status
 from faq.render import TELEGRAM_LIMIT, to_html, to_text
 from faq.reply import DISCLAIMER
 from faq.text import normalize, split_words
+from tests.htmlcheck import TELEGRAM_TAGS, Tags
 
 EXAMPLES = settings(
     max_examples=200,
@@ -43,11 +42,6 @@ PHRASES = [
 question_like = st.lists(st.sampled_from(PHRASES), max_size=12).map(" ".join)
 long_text = st.text(st.sampled_from("ab cd\n*_`[]()<>&#-!"), min_size=2000, max_size=5000)
 messages = st.one_of(any_text, question_like, long_text)
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
 
 
 @EXAMPLES

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from htmlcheck import assert_telegram_html
 from pydantic import HttpUrl
 
 from faq import reply
@@ -12,14 +11,11 @@ from faq.engine import Engine
 from faq.model import Evidence, Reply, Source, Status
 from faq.render import TELEGRAM_LIMIT, markdown_to_html, markdown_to_text, to_html, to_text
 from faq.reply import DISCLAIMER
+from tests.conftest import picked
+from tests.htmlcheck import assert_telegram_html
 
 NHS_CRAMPS = "https://www.nhs.uk/conditions/leg-cramps/"
 EVERY_CAUTION = "I'm pregnant, breastfeeding, on dialysis, my son is 8, and I take omeprazole"
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
 
 
 @pytest.mark.parametrize(
@@ -48,7 +44,7 @@ def test_every_reply_ends_with_the_disclaimer_in_text_and_html(
 def test_every_shipped_entry_with_every_caution_fits_one_telegram_message(
     engine: Engine, entry_id: str
 ) -> None:
-    answer = engine.answer_entry(entry_id, EVERY_CAUTION)
+    answer = picked(engine, entry_id, EVERY_CAUTION)
     assert answer is not None
     assert len(answer.reply.cautions) == 5
 
@@ -58,7 +54,7 @@ def test_every_shipped_entry_with_every_caution_fits_one_telegram_message(
 
 @pytest.mark.parametrize("entry_id", [entry.id for entry in load_corpus()])
 def test_every_shipped_entry_renders_to_telegram_html(engine: Engine, entry_id: str) -> None:
-    answer = engine.answer_entry(entry_id, EVERY_CAUTION)
+    answer = picked(engine, entry_id, EVERY_CAUTION)
     assert answer is not None
 
     assert_telegram_html(to_html(answer.reply))

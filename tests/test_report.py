@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from faq.model import Status
-from faq.report import build_report, format_report, group_questions, report_to_json
-from faq.store import FeedbackRow, QueryRow, RedFlagDay, StoreSnapshot, open_store
+from faq.usage.report import build_report, format_report, group_questions, report_to_json
+from faq.usage.store import FeedbackRow, QueryRow, RedFlagDay, StoreSnapshot, open_store
 
 STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "can", "do", "does", "for", "how", "i", "in", "is", "it", "my"}

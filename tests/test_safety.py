@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from faq.build import default_data_dir, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.model import Answer, Status
 from faq.render import to_text
-from faq.rules import load_data
-from faq.safety import Safety
+from faq.rules import read_yaml
+from tests.conftest import picked
 
 # What each kind of emergency reply must say: where to call.
 URGENT = "Call your local emergency number now"
@@ -17,13 +18,11 @@ POISON = "poison centre"
 CRISIS = ("988", "Samaritans")
 
 
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
-
-
 def cautions_by_id() -> dict[str, str]:
-    return {str(rule["id"]): str(rule["message"]) for rule in load_data("safety.yaml")["cautions"]}
+    return {
+        str(rule["id"]): str(rule["message"])
+        for rule in read_yaml(default_data_dir() / "safety.yaml")["cautions"]
+    }
 
 
 EMERGENCIES = [
@@ -122,7 +121,7 @@ def assert_emergency_reply(answer: Answer) -> None:
 def test_every_red_flag_rule_has_at_least_two_cases_in_the_table() -> None:
     covered = [rule for rule, _ in EMERGENCIES]
 
-    assert {rule.id for rule in Safety.load().rules} == set(covered)
+    assert {rule.id for rule in load_rules().triage.rules} == set(covered)
     assert all(covered.count(rule) >= 2 for rule in covered)
 
 
@@ -291,7 +290,7 @@ def test_a_question_that_mentions_two_risk_groups_gets_both_cautions(engine: Eng
 def test_the_caution_follows_the_question_whatever_entry_answers_it(
     engine: Engine, entry_id: str, message: str, caution: str
 ) -> None:
-    answer = engine.answer_entry(entry_id, message)
+    answer = picked(engine, entry_id, message)
     assert answer is not None
 
     assert answer.reply.cautions == (cautions_by_id()[caution],)

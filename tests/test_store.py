@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import faq.store
+import faq.usage.store
 from faq.model import Status
-from faq.store import SCHEMA_VERSION, SqliteStore, Store, StoreError, open_store
+from faq.usage.store import SCHEMA_VERSION, SqliteStore, Store, StoreError, open_store
 
 ALICE = 5_123_456_789  # long, Telegram-like ids: a short one could occur in a hex hash by chance
 BOB = 7_987_654_321
@@ -343,7 +343,7 @@ def test_an_in_memory_store_works_for_quick_experiments() -> None:
 
 def python(code: str, *args: str) -> subprocess.Popen[str]:
     """Start a separate Python process that can import this checkout's faq package."""
-    env = {**os.environ, "PYTHONPATH": str(Path(faq.store.__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(faq.usage.store.__file__).resolve().parents[1])}
     command = [sys.executable, "-c", code, *args]
     return subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
 
@@ -352,7 +352,7 @@ def test_several_processes_creating_the_same_new_database_agree_on_schema_and_sa
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "new" / "magbot.sqlite3"
-    opener = "import sys\nfrom faq.store import open_store\nopen_store(sys.argv[1]).close()"
+    opener = "import sys\nfrom faq.usage.store import open_store\nopen_store(sys.argv[1]).close()"
     children = [python(opener, str(path)) for _ in range(6)]
     assert [child.stderr.read() for child in children if child.wait() != 0 and child.stderr] == []
     assert raw(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
@@ -362,7 +362,7 @@ def test_several_processes_creating_the_same_new_database_agree_on_schema_and_sa
 WRITER = """
 import sys
 from faq.model import Status
-from faq.store import open_store
+from faq.usage.store import open_store
 
 user = 42_424_242_424
 store = open_store(sys.argv[1])

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from faq.build import build_engine, load_rules
 from faq.corpus import load_corpus
-from faq.engine import Engine, default_analyzer
+from faq.engine import Engine
 from faq.text import Analyzer, normalize, split_words, stem
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.load()
 
 
 @pytest.fixture(scope="module")
@@ -220,8 +216,8 @@ def test_every_canonical_question_is_spelt_so_that_nothing_is_corrected(
 
 
 def test_a_fresh_analyzer_gives_the_same_terms_as_the_engines() -> None:
-    fresh = default_analyzer()
-    engine = Engine.load()
+    fresh = load_rules().analyzer
+    engine = build_engine()
     text = "How long until magnesium oil kicks in for my charley horse?"
 
     assert fresh.terms(text) == engine.analyzer.terms(text)

@@ -11,8 +11,7 @@ import pytest
 from bot import ALLOWED_UPDATES, Settings, build_application, load_settings
 from bot.app import BotApp
 from faq.engine import Engine
-from faq.model import Entry, Status
-from faq.store import SqliteStore
+from faq.usage.store import SqliteStore
 
 from .fakebotapi import FakeBotAPI
 
@@ -28,12 +27,6 @@ def fake() -> Iterator[FakeBotAPI]:
     """A fake Bot API server on 127.0.0.1."""
     with FakeBotAPI() as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def engine() -> Engine:
-    """The real engine over the shipped corpus, built once for the session."""
-    return Engine.load()
 
 
 @pytest.fixture
@@ -87,15 +80,6 @@ async def bot(
         yield app
     finally:
         await stop(app)
-
-
-def answered_entry(engine: Engine) -> Entry:
-    """An entry whose own question is answered confidently, with at least two related ones."""
-    for entry in engine.entries:
-        answer = engine.answer(entry.question)
-        if answer.status is Status.ANSWERED and answer.entry == entry and len(entry.related) >= 2:
-            return entry
-    raise AssertionError("no entry answers its own question: the corpus or engine is broken")
 
 
 def to_chat(chat_id: int) -> Any:

@@ -9,7 +9,7 @@ from bot.texts import COMMANDS, UNKNOWN_COMMAND
 from faq.engine import Engine
 from faq.model import Status
 from faq.reply import DISCLAIMER
-from faq.store import SqliteStore
+from faq.usage.store import SqliteStore
 
 from .conftest import GROUP, USER, to_chat
 from .fakebotapi import FakeBotAPI

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot import render, texts
+from bot import messages, texts
 from bot.app import BotApp
 from faq.engine import Engine
 from faq.model import Status
-from faq.store import SqliteStore
+from faq.usage.store import SqliteStore
+from tests.conftest import answered_entry
 
-from .conftest import USER, answered_entry, to_chat
+from .conftest import USER, to_chat
 from .fakebotapi import FakeBotAPI, html_to_plain
 
 UNSURE = "magnesium"
@@ -68,8 +69,8 @@ async def test_pressing_a_question_button_answers_that_entry_in_a_new_message(
     calls = await fake.await_calls("sendMessage", to_chat(USER), count=2)
     await fake.await_calls("answerCallbackQuery")
 
-    action = render.decode(pressed["callback_data"])
-    assert isinstance(action, render.Ask)
+    action = messages.decode(pressed["callback_data"])
+    assert isinstance(action, messages.Ask)
     entry = engine.entry(action.entry_id)
     assert entry is not None and entry.question == pressed["text"]
     assert html_to_plain(calls[-1].params["text"]).startswith(entry.answer.split("\n")[0][:12])
@@ -183,7 +184,7 @@ async def test_an_inline_query_offers_the_best_entries_as_articles(
     (call,) = await fake.await_calls("answerInlineQuery")
 
     results = call.params["results"]
-    best = engine.search("magnesium while pregnant", 1)[0].entry_id
+    best = engine.ranker.rank(engine.analyse("magnesium while pregnant"), 1).hits[0].entry_id
     assert results[0]["id"] == best
     first = results[0]
     entry = engine.entry(best)
@@ -198,9 +199,7 @@ async def test_an_empty_inline_query_offers_popular_entries(
 
     (call,) = await fake.await_calls("answerInlineQuery")
 
-    assert [r["id"] for r in call.params["results"]] == [
-        e.id for e in render.popular(engine.entries)
-    ]
+    assert [r["id"] for r in call.params["results"]] == [e.id for e in engine.popular()]
 
 
 async def test_a_red_flag_inline_query_offers_only_the_urgent_message(

@@ -13,8 +13,8 @@ from bot import build_application
 from bot.app import BotApp
 from bot.services import services
 from bot.texts import UNKNOWN_COMMAND
+from faq.build import build_engine
 from faq.corpus import default_entries_dir
-from faq.engine import Engine
 
 from .conftest import ADMIN, USER, settings_for, start_polling, stop, to_chat
 from .fakebotapi import FakeBotAPI
@@ -31,7 +31,7 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 async def reloadable(fake: FakeBotAPI, corpus: Path) -> AsyncIterator[BotApp]:
     """The bot over the copied corpus, reloading from the same folder."""
-    loader = functools.partial(Engine.load, corpus)
+    loader = functools.partial(build_engine, corpus)
     app = build_application(loader(), settings_for(fake), loader=loader)
     await start_polling(app)
     try:

@@ -29,12 +29,13 @@ import pytest
 from bot import build_application, texts
 from bot.app import BotApp
 from bot.settings import VARIABLES
+from faq.build import build_engine
 from faq.cli import EXIT_FAILED, EXIT_OK, main
 from faq.corpus import default_entries_dir
 from faq.engine import Engine
 from faq.model import Status
 from faq.reply import UNSURE_LEAD
-from faq.store import SqliteStore
+from faq.usage.store import SqliteStore
 
 from .conftest import ADMIN, TOKEN, USER, settings_for, start_polling, stop, to_chat
 from .fakebotapi import FakeBotAPI, html_to_plain
@@ -148,7 +149,7 @@ def raw(db: Path, sql: str) -> list[tuple[Any, ...]]:
 async def test_a_new_entry_goes_from_magbot_new_to_an_answer_in_the_running_bot(
     fake: FakeBotAPI, corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    loader = functools.partial(Engine.load, corpus)
+    loader = functools.partial(build_engine, corpus)
     async with serving(build_application(loader(), settings_for(fake), loader=loader)):
         before = await ask(fake, USER, UNCOVERED)
         created, _ = magbot(capsys, "--entries", str(corpus), "new", "multivitamin")
@@ -157,7 +158,7 @@ async def test_a_new_entry_goes_from_magbot_new_to_an_answer_in_the_running_bot(
         reloaded = await ask(fake, ADMIN, "/reload")
         after = await ask(fake, USER, UNCOVERED)
 
-    entries = Engine.load(corpus)
+    entries = build_engine(corpus)
     assert html_to_plain(before["text"]).startswith(UNSURE_LEAD)
     assert (created, checked) == (EXIT_OK, EXIT_OK)
     assert re.search(rf"^{len(entries.entries)} entries, 0 errors, \d+ warnings: ok$", report, re.M)
@@ -171,10 +172,10 @@ async def test_a_new_entry_goes_from_magbot_new_to_an_answer_in_the_running_bot(
 async def test_a_broken_file_is_refused_on_reload_and_the_last_good_corpus_keeps_answering(
     fake: FakeBotAPI, corpus: Path
 ) -> None:
-    kidney = Engine.load(corpus).entry("kidney")
+    kidney = build_engine(corpus).entry("kidney")
     assert kidney is not None
     text = (corpus / "kidney.md").read_text(encoding="utf-8")
-    loader = functools.partial(Engine.load, corpus)
+    loader = functools.partial(build_engine, corpus)
     async with serving(build_application(loader(), settings_for(fake), loader=loader)):
         (corpus / "kidney.md").write_text(
             text.replace(f'question: "{kidney.question}"', "question: no"), encoding="utf-8"

@@ -1,6 +1,6 @@
 """Fit the decision thresholds on the tuning set and write faq/data/thresholds.yaml.
 
-Usage: python benchmarks/tune_thresholds.py [FILE ...] [--write]
+Usage: python -m faq.maintain.tune [FILE ...] [--write]
 (default: tests/eval/dev.tsv, dev2.tsv and sample.tsv, the tuning sets)
 
 Each labelled question is ranked once; a grid search then picks the thresholds that
@@ -21,11 +21,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from faq import evaluate
-from faq.engine import Engine, Thresholds, decide
+from faq.build import build_engine
+from faq.decision import Thresholds, decide
+from faq.engine import Engine
+from faq.maintain import evaluate
 from faq.model import Status
+from faq.ranking import Ranking
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS_FILE = ROOT / "faq" / "data" / "thresholds.yaml"
 TUNING_SETS = [ROOT / "tests" / "eval" / name for name in ("dev.tsv", "dev2.tsv", "sample.tsv")]
 GRID = [round(0.05 * i, 2) for i in range(1, 17)]
@@ -71,7 +74,7 @@ def utility(data: list[Point], thresholds: Thresholds) -> float:
     """Give the total utility of deciding every point with these thresholds."""
     total = 0.0
     for point in data:
-        status = decide(point.confidence, point.margin, thresholds)
+        status = decide(Ranking((), point.confidence, point.margin), thresholds)
         if point.in_scope:
             if status is Status.ANSWERED:
                 total += 1.0 if point.top_right else -2.0
@@ -111,7 +114,7 @@ def main() -> int:
         print("refusing to fit on a held-out set", file=sys.stderr)
         return 2
     examples = [e for path in args.files for e in evaluate.read_examples(path)]
-    data = points(Engine.load(), examples)
+    data = points(build_engine(), examples)
     fitted, score = best_thresholds(data)
     print(f"{len(data)} ranked questions, utility {score:.1f}: {fitted}")
     if args.write:
@@ -121,14 +124,21 @@ def main() -> int:
 
 
 def _yaml(thresholds: Thresholds, sources: list[Path]) -> str:
-    names = " ".join(str(path) for path in sources)
+    names = " ".join(_relative(path) for path in sources)
     return (
-        f"# Fitted by `python benchmarks/tune_thresholds.py {names} --write` (tuning sets);\n"
+        f"# Fitted by `python -m faq.maintain.tune {names} --write` (tuning sets);\n"
         "# the held-out set (tests/eval/questions.tsv) reports the figures. Do not edit by hand.\n"
         f"answer_confidence: {thresholds.answer_confidence}\n"
         f"answer_margin: {thresholds.answer_margin}\n"
         f"unsure_confidence: {thresholds.unsure_confidence}\n"
     )
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return path.name
 
 
 if __name__ == "__main__":

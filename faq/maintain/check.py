@@ -11,11 +11,12 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from faq.build import Rules, engine_for, load_rules
 from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir
 from faq.engine import Engine
+from faq.maintain.scaffold import PLACEHOLDER
 from faq.model import REQUIRED_IDS, Entry, Reply
 from faq.render import TELEGRAM_TAGS, to_html
-from faq.scaffold import PLACEHOLDER
 
 STALE_AFTER = dt.timedelta(days=365)
 _md_with_html = MarkdownIt("commonmark", {"html": True})
@@ -56,7 +57,11 @@ class CheckResult:
         return not self.stolen and not any(not p.warning for p in self.problems)
 
 
-def check(directory: Path | None = None, today: dt.date | None = None) -> CheckResult:
+def check(
+    directory: Path | None = None,
+    today: dt.date | None = None,
+    rules: Rules | None = None,
+) -> CheckResult:
     """Give every problem in the corpus directory, including the self-retrieval test."""
     folder = directory or default_entries_dir()
     entries, problems = check_corpus(folder)
@@ -66,13 +71,16 @@ def check(directory: Path | None = None, today: dt.date | None = None) -> CheckR
     problems.extend(_stale(entries, today or dt.date.today()))
     if not entries or any(not p.warning for p in problems):
         return CheckResult(tuple(entries), tuple(problems), ())
-    engine = Engine(entries)
+    engine = engine_for(entries, rules or load_rules())
     return CheckResult(tuple(entries), tuple(problems), tuple(_self_retrieval(engine)), engine)
 
 
-def load_checked(directory: Path | None = None) -> Engine:
-    """Give an engine over a corpus that passes `magbot check`, or raise CorpusError."""
-    result = check(directory)
+def load_checked(directory: Path | None = None, data_dir: Path | None = None) -> Engine:
+    """Give an engine over a corpus and rules that pass `magbot check`, or raise CorpusError.
+
+    The composition root for every command and for the bot's start-up and reload.
+    """
+    result = check(directory, rules=load_rules(data_dir))
     if not result.ok or result.engine is None:
         raise CorpusError(result.errors)
     return result.engine
@@ -182,7 +190,7 @@ def _self_retrieval(engine: Engine) -> list[Stolen]:
     stolen = []
     for entry in engine.entries:
         for phrasing in (entry.question, *entry.alternates):
-            best = engine.search(phrasing, 1)[0].entry_id
+            best = engine.ranker.rank(engine.analyse(phrasing), 1).hits[0].entry_id
             if best != entry.id:
                 stolen.append(Stolen(entry.id, phrasing, best))
     return stolen

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +19,6 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from faq.engine import Engine
 from faq.model import Answer, Entry, Status
 from faq.render import markdown_to_text, to_html
 
@@ -28,7 +26,6 @@ MAX_CALLBACK_BYTES = 64
 MAX_MESSAGE = 4096
 MAX_RELATED = 3
 PAGE_SIZE = 8
-INLINE_RESULTS = 5
 MAX_LABEL = 100  # clients shorten long labels themselves; this only caps absurd ones
 MAX_DESCRIPTION = 100
 
@@ -42,6 +39,7 @@ class Ask:
 
     entry_id: str
     query_id: int | None = None
+    carry: str = ""  # the engine's token for the cautions of the question it came from
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ Action = Ask | Vote | Page
 
 _SLUG = r"([a-z0-9]+(?:-[a-z0-9]+)*)"
 _QUERY = r"(?::(\d{1,18}))?"
-_ASK = re.compile(rf"q:{_SLUG}{_QUERY}")
+_ASK = re.compile(rf"q:{_SLUG}{_QUERY}(?:~([0-9a-f]{{1,8}}))?")
 _VOTE = re.compile(rf"fb:([+-]):{_SLUG}{_QUERY}")
 _PAGE = re.compile(r"tp:(\d{1,4})")
 
@@ -73,7 +71,8 @@ def encode(action: Action) -> str:
     """Give the callback_data for a button (check it with `fits` before use)."""
     suffix = "" if isinstance(action, Page) or action.query_id is None else f":{action.query_id}"
     if isinstance(action, Ask):
-        return f"q:{action.entry_id}{suffix}"
+        carried = f"~{action.carry}" if action.carry else ""
+        return f"q:{action.entry_id}{suffix}{carried}"
     if isinstance(action, Vote):
         return f"fb:{'+' if action.helpful else '-'}:{action.entry_id}{suffix}"
     return f"tp:{action.number}"
@@ -84,7 +83,7 @@ def decode(data: object) -> Action | None:
     if not isinstance(data, str) or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     if match := _ASK.fullmatch(data):
-        return Ask(match[1], _number(match[2]))
+        return Ask(match[1], _number(match[2]), match[3] or "")
     if match := _VOTE.fullmatch(data):
         return Vote(match[2], match[1] == "+", _number(match[3]))
     if match := _PAGE.fullmatch(data):
@@ -104,14 +103,14 @@ def answer_message(
     rows: list[list[InlineKeyboardButton]] = []
     if answer.status is Status.ANSWERED and answer.entry is not None:
         related = [e for e in map(lookup, answer.entry.related) if e is not None]
-        rows = [[b] for e in related[:MAX_RELATED] if (b := _ask_button(e, query_id))]
+        rows = [[b] for e in related[:MAX_RELATED] if (b := _ask_button(e, query_id, answer.carry))]
         votes = [
             _button(label, Vote(answer.entry.id, helpful, query_id))
             for label, helpful in (("👍 Helpful", True), ("👎 Not helpful", False))
         ]
         rows.append([b for b in votes if b is not None])
     elif answer.status is Status.UNSURE:
-        rows = [[b] for e in answer.suggested if (b := _ask_button(e, query_id))]
+        rows = [[b] for e in answer.suggested if (b := _ask_button(e, query_id, answer.carry))]
     rows = [row for row in rows if row]
     return to_html(answer.reply), InlineKeyboardMarkup(rows) if rows else None
 
@@ -132,29 +131,9 @@ def topics_page(entries: Sequence[Entry], page: int) -> tuple[str, InlineKeyboar
     return text, InlineKeyboardMarkup(rows)
 
 
-def popular(entries: Sequence[Entry], k: int = INLINE_RESULTS) -> list[Entry]:
-    """Give the k entries most often pointed to as related: the corpus's hubs."""
-    counts = Counter(target for entry in entries for target in entry.related)
-    ranked = sorted(entries, key=lambda e: (-counts[e.id], e.id))
-    return ranked[:k]
-
-
-def inline_articles(engine: Engine, query: str) -> list[InlineQueryResultArticle]:
-    """Give inline-mode results: the best entries for the query, or the urgent message alone."""
-    if not query.strip():
-        return [_article(engine, entry) for entry in popular(engine.entries)]
-    answer = engine.answer(query)
-    if answer.status is Status.RED_FLAG:
-        content = InputTextMessageContent(to_html(answer.reply), parse_mode=ParseMode.HTML)
-        title = "This may be an emergency"
-        return [
-            InlineQueryResultArticle(
-                "urgent", title, content, description=_first_line(answer.reply.body)
-            )
-        ]
-    hits = [h for h in engine.search(query, INLINE_RESULTS) if h.score > 0]
-    entries = [e for e in (engine.entry(h.entry_id) for h in hits) if e is not None]
-    return [_article(engine, entry) for entry in entries]
+def inline_articles(answers: Sequence[Answer]) -> list[InlineQueryResultArticle]:
+    """Give inline-mode results for the engine's inline answers, one article each."""
+    return [_article(answer, number) for number, answer in enumerate(answers)]
 
 
 def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
@@ -197,10 +176,10 @@ def _button(label: str, action: Action) -> InlineKeyboardButton | None:
     return InlineKeyboardButton(_label(label), callback_data=data) if fits(data) else None
 
 
-def _ask_button(entry: Entry, query_id: int | None) -> InlineKeyboardButton | None:
+def _ask_button(entry: Entry, query_id: int | None, carry: str = "") -> InlineKeyboardButton | None:
     # Without the query id if need be: a working button beats a linked statistic.
-    return _button(entry.question, Ask(entry.id, query_id)) or _button(
-        entry.question, Ask(entry.id)
+    return _button(entry.question, Ask(entry.id, query_id, carry)) or _button(
+        entry.question, Ask(entry.id, None, carry)
     )
 
 
@@ -210,13 +189,18 @@ def _first_line(markdown: str) -> str:
     return first if len(first) <= MAX_DESCRIPTION else first[: MAX_DESCRIPTION - 1] + "…"
 
 
-def _article(engine: Engine, entry: Entry) -> InlineQueryResultArticle:
-    answer = engine.answer_entry(entry.id)
-    text = to_html(answer.reply) if answer else html.escape(entry.answer, quote=False)
-    content = InputTextMessageContent(text, parse_mode=ParseMode.HTML)
-    return InlineQueryResultArticle(
-        entry.id, entry.question, content, description=_first_line(entry.answer)
-    )
+def _article(answer: Answer, number: int) -> InlineQueryResultArticle:
+    content = InputTextMessageContent(to_html(answer.reply), parse_mode=ParseMode.HTML)
+    entry = answer.entry
+    if answer.status is Status.RED_FLAG:
+        title = "This may be an emergency"
+    elif entry is not None:
+        title = entry.question
+    else:
+        title = "Not a question I can answer"
+    body = entry.answer if entry is not None else answer.reply.body
+    result_id = entry.id if entry is not None else f"{answer.status.value}-{number}"
+    return InlineQueryResultArticle(result_id, title, content, description=_first_line(body))
 
 
 # --------------------------------------------------------------------------- splitting

@@ -8,13 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import render
+from bot import messages
 from bot.handlers import strip_mention
 from faq.engine import Engine
 from faq.model import Status
-
-from .conftest import answered_entry
-from .fakebotapi import html_to_plain
+from tests.conftest import answered_entry
+from tests.e2e.fakebotapi import html_to_plain
 
 # --------------------------------------------------------------------------- button data
 
@@ -22,16 +21,16 @@ from .fakebotapi import html_to_plain
 @pytest.mark.parametrize(
     ("action", "data"),
     [
-        (render.Ask("dosage"), "q:dosage"),
-        (render.Ask("stop-cramp-now", 12), "q:stop-cramp-now:12"),
-        (render.Vote("dosage", True), "fb:+:dosage"),
-        (render.Vote("side-effects", False, 9), "fb:-:side-effects:9"),
-        (render.Page(3), "tp:3"),
+        (messages.Ask("dosage"), "q:dosage"),
+        (messages.Ask("stop-cramp-now", 12), "q:stop-cramp-now:12"),
+        (messages.Vote("dosage", True), "fb:+:dosage"),
+        (messages.Vote("side-effects", False, 9), "fb:-:side-effects:9"),
+        (messages.Page(3), "tp:3"),
     ],
 )
-def test_button_data_round_trips(action: render.Action, data: str) -> None:
-    assert render.encode(action) == data
-    assert render.decode(data) == action
+def test_button_data_round_trips(action: messages.Action, data: str) -> None:
+    assert messages.encode(action) == data
+    assert messages.decode(data) == action
 
 
 @pytest.mark.parametrize(
@@ -55,21 +54,21 @@ def test_button_data_round_trips(action: render.Action, data: str) -> None:
     ],
 )
 def test_malformed_button_data_decodes_to_nothing(data: str | None) -> None:
-    assert render.decode(data) is None
+    assert messages.decode(data) is None
 
 
 def test_every_button_the_bot_can_draw_fits_in_64_bytes(engine: Engine) -> None:
     biggest = 10**18 - 1  # the largest query id the decoder accepts
     for entry in engine.entries:
-        answer = engine.answer_entry(entry.id)
+        answer = engine.follow(entry.id)
         assert answer is not None
-        _, markup = render.answer_message(answer, engine.entry, biggest)
+        _, markup = messages.answer_message(answer, engine.entry, biggest)
         assert markup is not None
         for row in markup.inline_keyboard:
             for button in row:
                 assert isinstance(button.callback_data, str)
-                assert render.fits(button.callback_data)
-                assert render.decode(button.callback_data) is not None
+                assert messages.fits(button.callback_data)
+                assert messages.decode(button.callback_data) is not None
 
 
 # --------------------------------------------------------------------------- keyboards
@@ -79,7 +78,7 @@ def test_an_answer_has_up_to_three_related_questions_then_the_votes(engine: Engi
     entry = answered_entry(engine)
     answer = engine.answer(entry.question)
 
-    text, markup = render.answer_message(answer, engine.entry, 7)
+    text, markup = messages.answer_message(answer, engine.entry, 7)
 
     assert markup is not None
     *related, votes = markup.inline_keyboard
@@ -97,29 +96,31 @@ def test_emergencies_small_talk_and_declines_have_no_buttons(engine: Engine, que
     answer = engine.answer(question)
     assert answer.status in (Status.RED_FLAG, Status.CHITCHAT, Status.OUT_OF_SCOPE)
 
-    _, markup = render.answer_message(answer, engine.entry)
+    _, markup = messages.answer_message(answer, engine.entry)
 
     assert markup is None
 
 
 def test_topic_pages_cover_every_entry_once(engine: Engine) -> None:
     seen: list[str] = []
-    page, pages = 0, -(-len(engine.entries) // render.PAGE_SIZE)
+    page, pages = 0, -(-len(engine.entries) // messages.PAGE_SIZE)
     for page in range(pages):
-        text, markup = render.topics_page(engine.entries, page)
+        text, markup = messages.topics_page(engine.entries, page)
         assert f"page {page + 1} of {pages}" in text
         for row in markup.inline_keyboard:
-            action = render.decode(row[0].callback_data)
-            if isinstance(action, render.Ask):
+            action = messages.decode(row[0].callback_data)
+            if isinstance(action, messages.Ask):
                 seen.append(action.entry_id)
     assert seen == [e.id for e in engine.entries]
-    assert render.topics_page(engine.entries, 99)[0] == render.topics_page(engine.entries, page)[0]
+    assert (
+        messages.topics_page(engine.entries, 99)[0] == messages.topics_page(engine.entries, page)[0]
+    )
 
 
 def test_popular_entries_are_the_most_related_to(engine: Engine) -> None:
     counts = {e.id: sum(e.id in other.related for other in engine.entries) for e in engine.entries}
 
-    chosen = render.popular(engine.entries, 3)
+    chosen = engine.popular(3)
 
     assert [counts[e.id] for e in chosen] == sorted(counts.values(), reverse=True)[:3]
 
@@ -128,16 +129,16 @@ def test_popular_entries_are_the_most_related_to(engine: Engine) -> None:
 
 
 def test_a_short_message_is_not_split() -> None:
-    assert render.split_html("<b>hi</b> there") == ["<b>hi</b> there"]
+    assert messages.split_html("<b>hi</b> there") == ["<b>hi</b> there"]
 
 
 def test_a_long_message_is_split_on_paragraph_boundaries() -> None:
     paragraphs = [f"<b>Part {n}</b> " + " ".join(["magnesium"] * 150) for n in range(12)]
 
-    pieces = render.split_html("\n\n".join(paragraphs))
+    pieces = messages.split_html("\n\n".join(paragraphs))
 
     assert len(pieces) > 1
-    assert all(len(p) <= render.MAX_MESSAGE for p in pieces)
+    assert all(len(p) <= messages.MAX_MESSAGE for p in pieces)
     assert all(p.startswith("<b>Part ") and p.endswith("magnesium") for p in pieces)
     assert "\n\n".join(pieces).split("\n\n") == paragraphs
 
@@ -151,7 +152,7 @@ def test_tags_open_at_a_cut_are_closed_and_reopened() -> None:
         + "</a>"
     )
 
-    pieces = render.split_html(text, limit=100)
+    pieces = messages.split_html(text, limit=100)
 
     assert all(len(p) <= 100 for p in pieces)
     code, links = pieces[:3], pieces[-2:]
@@ -183,7 +184,7 @@ def _telegram_html(draw: st.DrawFn) -> str:
 @settings(max_examples=200, deadline=None)
 @given(text=_telegram_html(), limit=st.integers(100, 400))  # room for the longest tag
 def test_split_pieces_fit_parse_and_keep_every_visible_character(text: str, limit: int) -> None:
-    pieces = render.split_html(text, limit)
+    pieces = messages.split_html(text, limit)
 
     assert all(len(p.encode("utf-16-le")) // 2 <= limit for p in pieces)
     visible = "".join(html_to_plain(p) for p in pieces)

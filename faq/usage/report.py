@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from faq.model import Status
-from faq.store import StoreSnapshot
+from faq.usage.store import StoreSnapshot
 
 JACCARD_THRESHOLD = 0.5
 _QUESTION_WIDTH = 60

@@ -1,0 +1,48 @@
+"""Shared fixtures: the real engine over the shipped corpus and rules, built once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from faq.build import build_engine, default_data_dir
+from faq.corpus import default_entries_dir
+from faq.engine import Engine
+from faq.model import Answer, Entry, Status
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """The real engine over the shipped corpus and rules, built once for the session."""
+    return build_engine()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped rules directory that a test may edit."""
+    return Path(shutil.copytree(default_data_dir(), tmp_path / "data"))
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A copy of the shipped entries that a test may edit."""
+    return Path(shutil.copytree(default_entries_dir(), tmp_path / "entries"))
+
+
+def picked(engine: Engine, entry_id: str, question: str) -> Answer:
+    """Give the answer a person gets by picking this entry from the buttons under a question."""
+    answer = engine.answer(question)
+    followed = engine.follow(entry_id, answer.carry)
+    assert followed is not None
+    return followed
+
+
+def answered_entry(engine: Engine) -> Entry:
+    """An entry whose own question is answered confidently, with at least two related ones."""
+    for entry in engine.entries:
+        answer = engine.answer(entry.question)
+        if answer.status is Status.ANSWERED and answer.entry == entry and len(entry.related) >= 2:
+            return entry
+    raise AssertionError("no entry answers its own question: the corpus or engine is broken")
