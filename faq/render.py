@@ -84,18 +84,36 @@ def _sources(sources: tuple[Source, ...], tag: Tag, escape: Callable[[str], str]
 def _fit(markdown: str, render: Callable[[str], str], budget: int) -> str:
     """Render the body within the budget, cutting the Markdown (never the markup) if needed.
 
-    The safety parts after the body (cautions, sources, disclaimer) always stay whole.
+    The safety parts after the body (cautions, sources, disclaimer) always stay whole. The cut
+    keeps as many whole paragraphs as fit, else as many words, found by bisection.
     """
     rendered = render(markdown)
-    while len(rendered) > budget and markdown.strip(" …\n"):
-        paragraphs = markdown.rstrip(" …\n").split("\n\n")
-        if len(paragraphs) > 1:
-            markdown = "\n\n".join(paragraphs[:-1]) + "\n\n…"
+    if len(rendered) <= budget:
+        return rendered
+    paragraphs = markdown.rstrip(" …\n").split("\n\n")
+    kept = _longest(
+        len(paragraphs) - 1, lambda n: "\n\n".join(paragraphs[:n]) + "\n\n…", render, budget
+    )
+    if kept is not None:
+        return kept
+    words = paragraphs[0].split()
+    kept = _longest(len(words) - 1, lambda n: " ".join(words[:n]) + " …", render, budget)
+    return kept if kept is not None else render("…")
+
+
+def _longest(
+    most: int, cut: Callable[[int], str], render: Callable[[str], str], budget: int
+) -> str | None:
+    """Give the rendering of cut(n) for the largest n in 1..most that fits, or None."""
+    low, high, best = 1, most, None
+    while low <= high:
+        middle = (low + high) // 2
+        rendered = render(cut(middle))
+        if len(rendered) <= budget:
+            best, low = rendered, middle + 1
         else:
-            words = markdown.split()
-            markdown = " ".join(words[: max(len(words) * 4 // 5, 1) - 1]) + " …"
-        rendered = render(markdown)
-    return rendered
+            high = middle - 1
+    return best
 
 
 def _render(tokens: list[Token], tag: Tag, escape: Callable[[str], str]) -> str:

@@ -46,3 +46,13 @@ def answered_entry(engine: Engine) -> Entry:
         if answer.status is Status.ANSWERED and answer.entry == entry and len(entry.related) >= 2:
             return entry
     raise AssertionError("no entry answers its own question: the corpus or engine is broken")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the end-to-end tests slow and the quality bars evaluation, by where they live."""
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.slow)
+        if path.endswith(("/test_eval.py", "/test_triage_eval.py")):
+            item.add_marker(pytest.mark.evaluation)

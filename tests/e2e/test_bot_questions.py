@@ -211,3 +211,39 @@ async def test_a_red_flag_inline_query_offers_only_the_urgent_message(
 
     (result,) = call.params["results"]
     assert "emergency" in result["input_message_content"]["message_text"]
+
+
+async def test_a_related_question_picked_from_the_buttons_keeps_the_questions_caution(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    fake.push_message(USER, "on dialysis, is magnesium ok?")
+    (first,) = await fake.await_calls("sendMessage", to_chat(USER))
+    related = next(b for b in _buttons(first.params) if "Helpful" not in b["text"])
+
+    fake.push_callback(USER, related["callback_data"])
+    calls = await fake.await_calls("sendMessage", to_chat(USER), count=2)
+
+    assert "kidney" in html_to_plain(first.params["text"]).lower()
+    assert "You mentioned your kidneys" in html_to_plain(calls[-1].params["text"])
+
+
+async def test_inline_answers_carry_the_cautions_of_what_was_typed(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    fake.push_inline_query(USER, "pregnant which magnesium form")
+
+    (call,) = await fake.await_calls("answerInlineQuery")
+
+    texts = [r["input_message_content"]["message_text"] for r in call.params["results"]]
+    assert texts and all("You mentioned pregnancy" in html_to_plain(t) for t in texts)
+
+
+async def test_an_out_of_scope_inline_query_offers_the_decline_not_an_entry(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    fake.push_inline_query(USER, "magnesium for my dog")
+
+    (call,) = await fake.await_calls("answerInlineQuery")
+
+    (result,) = call.params["results"]
+    assert "Sorry, I can't answer" in html_to_plain(result["input_message_content"]["message_text"])

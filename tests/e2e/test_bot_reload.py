@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,24 +13,15 @@ from bot.app import BotApp
 from bot.services import services
 from bot.texts import UNKNOWN_COMMAND
 from faq.build import build_engine
-from faq.corpus import default_entries_dir
 
 from .conftest import ADMIN, USER, settings_for, start_polling, stop, to_chat
 from .fakebotapi import FakeBotAPI
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """A copy of the shipped entries that a test may break and mend."""
-    folder = tmp_path / "entries"
-    shutil.copytree(default_entries_dir(), folder)
-    return folder
-
-
-@pytest.fixture
-async def reloadable(fake: FakeBotAPI, corpus: Path) -> AsyncIterator[BotApp]:
-    """The bot over the copied corpus, reloading from the same folder."""
-    loader = functools.partial(build_engine, corpus)
+async def reloadable(fake: FakeBotAPI, corpus: Path, data_dir: Path) -> AsyncIterator[BotApp]:
+    """The bot over copies of the corpus and the rules, reloading from the same folders."""
+    loader = functools.partial(build_engine, corpus, data_dir)
     app = build_application(loader(), settings_for(fake), loader=loader)
     await start_polling(app)
     try:
@@ -89,3 +79,39 @@ async def test_reload_from_anyone_else_looks_like_any_unknown_command(
 
     assert reply == UNKNOWN_COMMAND
     assert services(reloadable.bot_data).engines.engine is before
+
+
+async def test_edited_scope_and_safety_rules_take_effect_on_reload(
+    reloadable: BotApp, fake: FakeBotAPI, data_dir: Path
+) -> None:
+    question, alarm = "is magnesium good for zebras", "my toes went tartan"
+    assert "Sorry, I can't answer" not in await _say(fake, USER, question, 1)
+    assert "emergency" not in await _say(fake, USER, alarm, 2)
+    _append(data_dir / "scope.yaml", "off_topic:", "  - id: zebras\n    patterns: ['zebras?']")
+    _append(data_dir / "safety.yaml", "red_flags:", "  - id: tartan\n    patterns: ['tartan']")
+
+    reloaded = await _say(fake, ADMIN, "/reload", 1)
+    declined = await _say(fake, USER, question, 3)
+    urgent = await _say(fake, USER, alarm, 4)
+
+    assert reloaded.startswith("Reloaded:")
+    assert "Sorry, I can't answer" in declined
+    assert "emergency" in urgent
+
+
+async def test_a_malformed_rule_file_is_refused_with_its_name_and_the_old_rules_serve(
+    reloadable: BotApp, fake: FakeBotAPI, data_dir: Path
+) -> None:
+    before = services(reloadable.bot_data).engines.engine
+    (data_dir / "scope.yaml").write_text("covers: [unclosed\n", encoding="utf-8")
+
+    refused = await _say(fake, ADMIN, "/reload", 1)
+
+    assert "Reload refused" in refused and "scope.yaml" in refused
+    assert services(reloadable.bot_data).engines.engine is before
+
+
+def _append(path: Path, section: str, rule: str) -> None:
+    """Put a rule first in a section of a rule file."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"\n{section}\n", f"\n{section}\n{rule}\n", 1), encoding="utf-8")

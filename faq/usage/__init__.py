@@ -1,0 +1,1 @@
+"""Usage storage and the report: the only place that touches SQLite."""
