@@ -1,1 +1,1 @@
-"""The maintainers' tools: check, scaffold, evaluate, tune. Nothing on the answer path imports them."""
+"""The maintainers' tools: check, scaffold, evaluate, tune (the answer path never imports them)."""
