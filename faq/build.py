@@ -20,7 +20,7 @@ from faq.model import Entry
 from faq.rules import DataError, read_yaml
 from faq.scope import Scope
 from faq.text import Analyzer
-from faq.triage import Triage
+from faq.triage import Categories, RuleLayer, Triage
 
 T = TypeVar("T")
 
@@ -48,7 +48,10 @@ def load_rules(data_dir: Path | None = None) -> Rules:
     )
     stopwords = _read(folder / "stopwords.yaml", lambda d: [str(w) for w in d["words"]])
     return Rules(
-        triage=_read(folder / "safety.yaml", Triage),
+        triage=Triage(
+            _read(folder / "safety.yaml", RuleLayer),
+            _read(folder / "triage" / "categories.yaml", Categories),
+        ),
         scope=_read(folder / "scope.yaml", Scope),
         analyzer=Analyzer(synonyms, stopwords),
         thresholds=_read(folder / "thresholds.yaml", Thresholds.from_data),

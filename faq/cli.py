@@ -266,6 +266,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "margin": round(answer.margin, 4),
         "candidates": [{"id": h.entry_id, "score": round(h.score, 4)} for h in answer.candidates],
         "flags": list(answer.flags),
+        "triage": {"category": answer.category, "tier": answer.tier} if answer.category else None,
         "reply": to_text(answer.reply),
     }
 

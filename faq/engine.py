@@ -19,7 +19,7 @@ from faq.ranking import Ranker, Ranking
 from faq.scope import Scope, Verdict
 from faq.text import Analyzer, split_words
 from faq.triage import Triage
-from faq.triage.rules import Assessment, Flag
+from faq.triage import Assessment, Flag
 
 SUGGESTIONS = 3
 INLINE_RESULTS = 5
@@ -73,7 +73,7 @@ class Engine:
         takes the first verdict that applies: an emergency, no words, small talk or out of
         scope by rule, and only then the ranking's confidence.
         """
-        assessment = self.triage.assess(query.normalised)
+        assessment = self.triage.assess(query)
         verdict = None if query.empty else self.scope.verdict(query.normalised)
         ranking = self.ranker.rank(query)
         steps = (
@@ -129,10 +129,12 @@ class Engine:
         return Answer(
             query.text,
             Status.RED_FLAG,
-            reply.urgent(flag.message),
+            reply.urgent(flag.category.reply()),
             candidates=ranking.hits,
             flags=(flag.rule,),
-            trace=(*steps, Step("decision", "red flag: the urgent reply, nothing else")),
+            category=flag.category.id,
+            tier=flag.tier,
+            trace=(*steps, Step("decision", f"red flag: the {flag.tier} reply, nothing else")),
         )
 
     def _declined(
@@ -204,9 +206,15 @@ def _query_step(query: Query) -> Step:
 
 
 def _triage_step(assessment: Assessment) -> Step:
-    flag = f"red flag: {assessment.flag.rule}" if assessment.flag else "no red flag"
+    flag = assessment.flag
+    found = (
+        f"red flag: {flag.category.id} ({flag.tier}) by the {flag.layer} layer, "
+        f"{flag.rule}, score {flag.score:.2f}"
+        if flag
+        else "no red flag"
+    )
     cautions = ", ".join(assessment.caution_ids) or "none"
-    return Step("triage", f"{flag}; cautions: {cautions}")
+    return Step("triage", f"{found}; cautions: {cautions}")
 
 
 def _ranking_step(ranking: Ranking) -> Step:

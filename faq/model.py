@@ -128,5 +128,7 @@ class Answer:
     candidates: tuple[Hit, ...] = ()
     suggested: tuple[Entry, ...] = field(default=())
     flags: tuple[str, ...] = ()
+    category: str = ""  # the triage category of a red flag
+    tier: str = ""  # its tier: emergency, urgent, poison or crisis
     trace: tuple[Step, ...] = ()
     carry: str = ""  # what a button press must keep of the question (cautions, safety net)

@@ -9,7 +9,10 @@ from faq.maintain import evaluate
 
 EVAL = Path(__file__).parent / "eval"
 HELD_OUT = EVAL / "questions.tsv"
-EVERY_SET = sorted(EVAL.glob("*.tsv"))
+TUNING = [EVAL / name for name in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")]
+FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
+LOCKED = [EVAL / "heldout.tsv", EVAL / "triage-heldout.tsv"]
+EVERY_SET = [*TUNING, *FORMER_HELD_OUT]
 
 
 @pytest.fixture(scope="module")
@@ -30,26 +33,33 @@ def test_the_held_out_set_covers_every_entry() -> None:
     assert ids <= labels
 
 
-def test_no_question_is_in_two_sets_or_among_the_alternates() -> None:
-    seen: dict[str, str] = {}
-    for path in EVERY_SET:
-        for example in evaluate.read_examples(path):
-            key = example.question.casefold()
-            assert seen.setdefault(key, path.name) == path.name, (key, seen[key], path.name)
+def test_no_locked_question_is_in_a_tuning_set() -> None:
+    tuning = {e.question.casefold() for path in TUNING for e in evaluate.read_examples(path)}
+    for path in LOCKED:
+        locked = {line.split("\t")[0].casefold() for line in _lines(path)[1:]}
+        assert not locked & tuning, sorted(locked & tuning)
+
+
+def test_no_former_held_out_question_is_among_the_alternates() -> None:
     phrasings = {
         text.casefold()
         for entry in build_engine().entries
         for text in (entry.question, *entry.alternates)
     }
-    held_out = {q for q, name in seen.items() if name in ("questions.tsv", "blind.tsv")}
-    assert not held_out & phrasings
+    former = {e.question.casefold() for p in FORMER_HELD_OUT for e in evaluate.read_examples(p)}
+    assert not former & phrasings
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 @pytest.mark.parametrize("path", EVERY_SET, ids=lambda path: path.name)
 def test_every_set_keeps_the_safety_bars(path: Path) -> None:
     report = evaluate.score(evaluate.run(build_engine(), evaluate.read_examples(path)))
 
-    assert report.red_flag_recall == 1.0, evaluate.format_report(report)
+    if report.red_flags:
+        assert report.red_flag_recall == 1.0, evaluate.format_report(report)
     assert report.false_red_flags <= 0.02, evaluate.format_report(report)
 
 

@@ -13,9 +13,6 @@ from faq.rules import read_yaml
 from tests.conftest import picked
 
 # What each kind of emergency reply must say: where to call.
-URGENT = "Call your local emergency number now"
-POISON = "poison centre"
-CRISIS = ("988", "Samaritans")
 
 
 def cautions_by_id() -> dict[str, str]:
@@ -97,12 +94,13 @@ EMERGENCIES = [
 ]
 
 
-def where_to_call(rule: str) -> tuple[str, ...]:
-    if rule == "self-harm":
-        return CRISIS
-    if rule in ("swallowed-too-many", "child-took-pills"):
-        return (POISON,)
-    return (URGENT,)
+#: What every reply of a tier must say, whichever category fired (triage.md's tiers).
+TIER_WORDS = {
+    "emergency": ("Call your emergency number now", "911", "999", "112", "000"),
+    "urgent": ("Get seen today", "call your emergency number instead if it gets worse"),
+    "poison": ("poison centre", "1-800-222-1222", "13 11 26"),
+    "crisis": ("988", "Samaritans 116 123", "13 11 14", "findahelpline.com"),
+}
 
 
 def assert_emergency_reply(answer: Answer) -> None:
@@ -121,7 +119,7 @@ def assert_emergency_reply(answer: Answer) -> None:
 def test_every_red_flag_rule_has_at_least_two_cases_in_the_table() -> None:
     covered = [rule for rule, _ in EMERGENCIES]
 
-    assert {rule.id for rule in load_rules().triage.rules} == set(covered)
+    assert {rule.id for rule in load_rules().triage.rules.rules} == set(covered)
     assert all(covered.count(rule) >= 2 for rule in covered)
 
 
@@ -133,16 +131,17 @@ def test_an_emergency_gets_the_red_flag_reply_and_no_faq_answer(
 
     assert answer.flags == (rule,)
     assert_emergency_reply(answer)
-    text = to_text(answer.reply)
-    for words in where_to_call(rule):
-        assert words in text
+    text = to_text(answer.reply).casefold()
+    assert answer.tier and answer.category
+    for words in TIER_WORDS[answer.tier]:
+        assert words.casefold() in text
 
 
 def test_the_crisis_reply_gives_the_988_and_samaritans_numbers(engine: Engine) -> None:
     text = to_text(engine.answer("I want to kill myself").reply)
 
     assert "Call or text 988" in text
-    assert "Samaritans on 116 123" in text
+    assert "Samaritans 116 123" in text
 
 
 @pytest.mark.parametrize(
