@@ -6,19 +6,21 @@ between builds, so an edited rule file takes effect on the next build.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from faq.corpus import default_entries_dir, load_corpus
-from faq.decision import Thresholds
-from faq.engine import Engine
+from faq.decision import DecisionModel, Thresholds
+from faq.engine import Engine, Semantic
 from faq.model import Entry
 from faq.rules import DataError, read_yaml
 from faq.scope import Scope
+from faq.semantic import Encoder, default_cache_dir
 from faq.text import Analyzer
 from faq.triage import Categories, RuleLayer, Triage
 
@@ -27,12 +29,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Rules:
-    """Everything the data directory holds: triage and scope rules, the analyzer, thresholds."""
+    """Everything the data directory holds: triage and scope rules, the analyzer, decisions."""
 
     triage: Triage
     scope: Scope
     analyzer: Analyzer
     thresholds: Thresholds
+    decision: DecisionModel
+    outside: tuple[str, ...]
+    folder: Path
 
 
 def default_data_dir() -> Path:
@@ -55,17 +60,46 @@ def load_rules(data_dir: Path | None = None) -> Rules:
         scope=_read(folder / "scope.yaml", Scope),
         analyzer=Analyzer(synonyms, stopwords),
         thresholds=_read(folder / "thresholds.yaml", Thresholds.from_data),
+        decision=_read(folder / "decision.yaml", DecisionModel.from_data),
+        outside=tuple(_column(folder / "oos-bank.tsv")),
+        folder=folder,
     )
 
 
-def build_engine(entries_dir: Path | None = None, data_dir: Path | None = None) -> Engine:
-    """Give an engine over the entries and rules in these directories (the shipped ones)."""
-    return engine_for(load_corpus(entries_dir or default_entries_dir()), load_rules(data_dir))
+def semantic_wanted(environ: Mapping[str, str] | None = None) -> bool:
+    """Tell whether the semantic layer is on: yes unless MAGBOT_SEMANTIC is off, 0 or false."""
+    value = (os.environ if environ is None else environ).get("MAGBOT_SEMANTIC", "on")
+    return value.strip().lower() not in ("off", "0", "false", "no")
 
 
-def engine_for(entries: Sequence[Entry], rules: Rules) -> Engine:
+def build_engine(
+    entries_dir: Path | None = None, data_dir: Path | None = None, semantic: bool | None = None
+) -> Engine:
+    """Give an engine over the entries and rules in these directories (the shipped ones).
+
+    semantic None follows MAGBOT_SEMANTIC; a missing or altered model raises ModelError.
+    """
+    entries = load_corpus(entries_dir or default_entries_dir())
+    return engine_for(entries, load_rules(data_dir), semantic)
+
+
+def engine_for(entries: Sequence[Entry], rules: Rules, semantic: bool | None = None) -> Engine:
     """Give an engine over entries already loaded, with these rules."""
-    return Engine(entries, rules.triage, rules.scope, rules.analyzer, rules.thresholds)
+    wanted = semantic_wanted() if semantic is None else semantic
+    layer = None
+    if wanted:
+        encoder = Encoder.load(rules.folder / "model")
+        layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside)
+    return Engine(entries, rules.triage, rules.scope, rules.analyzer, rules.thresholds, layer)
+
+
+def _column(path: Path) -> list[str]:
+    """Give the first column of a TSV file with a header, or raise DataError naming it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()[1:]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    return [line.split("\t")[0] for line in lines if line.strip()]
 
 
 def _read(path: Path, make: Callable[[dict[str, Any]], T]) -> T:

@@ -9,20 +9,31 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from faq import reply
-from faq.decision import Thresholds, decide
+from faq.decision import DecisionModel, Policy, Thresholds, decide
 from faq.index import TermScore
 from faq.model import Answer, Entry, Status, Step
 from faq.query import Query, analyse
-from faq.ranking import Ranker, Ranking
+from faq.ranking import Ranker, Ranking, SemanticIndex
 from faq.scope import Scope, Verdict
+from faq.semantic import Encoder
 from faq.text import Analyzer, split_words
-from faq.triage import Triage
-from faq.triage import Assessment, Flag
+from faq.triage import Assessment, Flag, Triage
 
 SUGGESTIONS = 3
 INLINE_RESULTS = 5
+
+
+@dataclass(frozen=True)
+class Semantic:
+    """The semantic layer's parts: the encoder, where corpus vectors are cached, the fusion."""
+
+    encoder: Encoder
+    decision: DecisionModel
+    cache: Path | None = None
+    outside: tuple[str, ...] = ()  # out-of-scope examples to measure distance to
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class Engine:
         scope: Scope,
         analyzer: Analyzer,
         thresholds: Thresholds,
+        semantic: Semantic | None = None,
     ) -> None:
         self.entries = tuple(entries)
         self._by_id = {entry.id: entry for entry in self.entries}
@@ -52,7 +64,15 @@ class Engine:
         self.thresholds = thresholds
         trusted = triage.vocabulary() | scope.vocabulary()
         self.analyzer = analyzer.with_vocabulary(trusted, _corpus_words(self.entries))
-        self.ranker = Ranker(self.entries, self.analyzer, scope)
+        self.encoder = semantic.encoder if semantic else None
+        self.policy: Policy = semantic.decision if semantic else thresholds
+        index = (
+            SemanticIndex(self.entries, semantic.encoder, semantic.cache, semantic.outside)
+            if semantic
+            else None
+        )
+        weight = semantic.decision.lexical_weight if semantic else 1.0
+        self.ranker = Ranker(self.entries, self.analyzer, scope, index, weight)
 
     def entry(self, entry_id: str) -> Entry | None:
         """Give the entry with this id, if there is one."""
@@ -60,7 +80,7 @@ class Engine:
 
     def analyse(self, text: str) -> Query:
         """Give the query stage's value for a message."""
-        return analyse(text, self.analyzer)
+        return analyse(text, self.analyzer, self.encoder)
 
     def answer(self, text: str) -> Answer:
         """Give the answer to one message; emergencies are checked before anything else."""
@@ -86,7 +106,7 @@ class Engine:
             return self._flagged(query, assessment.flag, ranking, steps)
         if query.empty or verdict is not None:
             return self._declined(query, assessment, verdict, ranking, steps)
-        status = decide(ranking, self.thresholds)
+        status = decide(ranking, self.policy)
         decided = (*steps, Step("decision", status.value))
         return self._noted(query, self._ranked(query, assessment, ranking, status, decided))
 

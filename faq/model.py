@@ -88,10 +88,12 @@ class Entry(BaseModel):
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked entry for a query."""
+    """One ranked entry for a query: the fused score and its lexical and semantic parts."""
 
     entry_id: str
     score: float
+    lexical: float = 0.0  # BM25 over the ideal score of the query's terms
+    semantic: float = 0.0  # best cosine over the entry's phrasings (0 when the layer is off)
 
 
 @dataclass(frozen=True)

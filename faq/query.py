@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
+
+from faq.semantic import Encoder, Vectors
 from faq.text import Analysis, Analyzer
 
 #: Telegram's own limit; a longer CLI message is read up to here, with a note.
 MAX_QUERY_CHARS = 4096
+#: Long messages are also embedded in windows of whole sentences up to this length, so a
+#: warning sign at the end of a long story counts as much as one at the start.
+WINDOW_CHARS = 240
+MAX_WINDOWS = 32
+
+
+def _no_vectors() -> Vectors:
+    return np.zeros((0, 0), dtype=np.float32)
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -20,6 +33,8 @@ class Query:
     analysis: Analysis
     sentences: tuple[str, ...]
     truncated: bool = False
+    vector: Vectors | None = None  # the whole message, when the semantic layer is on
+    windows: Vectors = field(default_factory=_no_vectors, repr=False)  # sentence windows
 
     @property
     def normalised(self) -> str:
@@ -37,15 +52,27 @@ class Query:
         return not self.analysis.words
 
 
-def analyse(text: str, analyzer: Analyzer) -> Query:
-    """Give the Query for a message: read once, up to MAX_QUERY_CHARS."""
+def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Query:
+    """Give the Query for a message: read once, up to MAX_QUERY_CHARS, embedded if on."""
     read = text[:MAX_QUERY_CHARS]
-    return Query(
-        text=text,
-        analysis=analyzer.analyze(read),
-        sentences=split_sentences(read),
-        truncated=len(text) > MAX_QUERY_CHARS,
-    )
+    sentences = split_sentences(read)
+    query = Query(text, analyzer.analyze(read), sentences, len(text) > MAX_QUERY_CHARS)
+    if encoder is None or not query.analysis.words:
+        return query
+    windows = sentence_windows(sentences)
+    vectors = encoder.encode([read, *windows])
+    return Query(query.text, query.analysis, sentences, query.truncated, vectors[0], vectors[1:])
+
+
+def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
+    """Give the sentences joined into windows of up to WINDOW_CHARS (none for one window)."""
+    windows: list[str] = []
+    for sentence in sentences:
+        if windows and len(windows[-1]) + len(sentence) < WINDOW_CHARS:
+            windows[-1] = f"{windows[-1]} {sentence}"
+        else:
+            windows.append(sentence[: WINDOW_CHARS * 2])
+    return windows[:MAX_WINDOWS] if len(windows) > 1 else []
 
 
 def split_sentences(text: str) -> tuple[str, ...]:

@@ -1,14 +1,18 @@
-"""The ranking stage: a query's terms scored against every entry (BM25 over three fields)."""
+"""The ranking stage: BM25 (lexical) and sentence-embedding cosine (semantic), fused per entry."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from faq.index import Document, Index, TermScore
 from faq.model import Entry, Hit
 from faq.query import Query
 from faq.scope import Scope
+from faq.semantic import Encoder, Vectors, cached_encode
 from faq.text import Analyzer
 
 CANDIDATES = 5
@@ -16,42 +20,124 @@ CANDIDATES = 5
 
 @dataclass(frozen=True)
 class Ranking:
-    """The best entries for a query, with how sure the ranking is."""
+    """The best entries for a query, with what the decision needs to know about them."""
 
     hits: tuple[Hit, ...]
-    confidence: float = 0.0
-    margin: float = 0.0
-    exact: bool = False
+    confidence: float = 0.0  # the lexical top score over the ideal score of the query
+    margin: float = 0.0  # how far the lexical top is ahead of the lexical runner-up
+    exact: bool = False  # word for word a phrasing the maintainers wrote for the top entry
+    semantic_top: float = 0.0  # the best cosine of any entry
+    semantic_margin: float = 0.0  # its lead over the next entry's
+    agree: bool = False  # lexical and semantic rank the same entry first
+    outside: float = 0.0  # the best cosine with the bank of out-of-scope examples
 
     @property
     def score(self) -> float:
-        """The top entry's raw score (0 when nothing matched)."""
+        """The top entry's fused score (0 when nothing matched)."""
         return self.hits[0].score if self.hits else 0.0
+
+
+class SemanticIndex:
+    """Every phrasing of every entry as a unit vector; an entry scores its best cosine."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        encoder: Encoder,
+        cache: Path | None = None,
+        outside: Sequence[str] = (),
+    ) -> None:
+        # cached per entry, so editing one entry re-embeds only its phrasings
+        blocks = [cached_encode(encoder, _phrasings(entry), cache) for entry in entries]
+        self._vectors = np.concatenate(blocks) if blocks else np.zeros((0, encoder.dim))
+        self._owners = np.repeat(np.arange(len(blocks)), [len(b) for b in blocks])
+        self._size = len(entries)
+        self._outside = cached_encode(encoder, list(outside), cache) if outside else None
+
+    def scores(self, vector: Vectors) -> Vectors:
+        """Give each entry's best cosine with the query vector, in index order."""
+        best = np.full(self._size, -1.0, dtype=np.float32)
+        np.maximum.at(best, self._owners, self._vectors @ vector)
+        return best
+
+    def outside(self, vector: Vectors) -> float:
+        """Give the best cosine of the query with the out-of-scope bank (0 without one)."""
+        if self._outside is None or not len(self._outside):
+            return 0.0
+        return float(np.max(self._outside @ vector))
 
 
 class Ranker:
     """Ranks entries for queries; built once per corpus."""
 
-    def __init__(self, entries: Sequence[Entry], analyzer: Analyzer, scope: Scope) -> None:
-        self._analyzer = analyzer
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        analyzer: Analyzer,
+        scope: Scope,
+        semantic: SemanticIndex | None = None,
+        lexical_weight: float = 1.0,
+    ) -> None:
         self._scope = scope
         self.index = Index([document(entry, analyzer) for entry in entries])
+        self.semantic = semantic
+        self.lexical_weight = lexical_weight if semantic is not None else 1.0
 
-    def rank(self, query: Query, k: int = CANDIDATES) -> Ranking:
-        """Give the k best entries for the query and the confidence of the first."""
+    def rank(self, query: Query, k: int = CANDIDATES, weight: float | None = None) -> Ranking:
+        """Give the k best entries for the query and what the decision needs about them."""
+        lexical, semantic = self.scores(query)
+        return self.ranking(query, lexical, semantic, k, weight)
+
+    def scores(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Give every entry's lexical and semantic score, in index order."""
+        ideal = self.index.ideal(query.terms, self._unknown_weights(query))
+        size = len(self.index.ids)
+        lexical = self.index.scores(query.terms) / ideal if ideal > 0 else np.zeros(size)
+        return lexical, self._semantic(query)
+
+    def ranking(
+        self,
+        query: Query,
+        lexical: np.ndarray,
+        semantic: np.ndarray,
+        k: int = CANDIDATES,
+        weight: float | None = None,
+    ) -> Ranking:
+        """Give the ranking that fuses these scores with the lexical weight (the fitted one)."""
         terms = query.terms
-        hits = tuple(self.index.search(terms, k))
-        top = hits[0].score if hits else 0.0
-        second = hits[1].score if len(hits) > 1 else 0.0
-        ideal = self.index.ideal(terms, self._unknown_weights(query))
-        confidence = top / ideal if ideal > 0 else 0.0
-        margin = (top - second) / top if top > 0 else 0.0
-        exact = bool(hits) and self.index.exact(terms) == hits[0].entry_id
-        return Ranking(hits, confidence, margin, exact)
+        share = self.lexical_weight if weight is None else weight
+        fused = share * lexical + (1 - share) * semantic
+        order = np.argsort(-fused, kind="stable")[:k]
+        hits = tuple(
+            Hit(self.index.ids[i], float(fused[i]), float(lexical[i]), float(semantic[i]))
+            for i in order
+        )
+        lex_top, lex_second = _top_two(lexical)
+        sem_top, sem_second = _top_two(semantic)
+        return Ranking(
+            hits,
+            confidence=float(lexical[lex_top]),
+            margin=_lead(lexical, lex_top, lex_second),
+            exact=bool(hits) and self.index.exact(terms) == hits[0].entry_id,
+            semantic_top=float(semantic[sem_top]),
+            semantic_margin=float(semantic[sem_top] - semantic[sem_second]),
+            agree=self.semantic is not None and lex_top == sem_top,
+            outside=self._outside(query),
+        )
 
     def contributions(self, query: Query, entry_ids: Sequence[str]) -> list[TermScore]:
-        """Give each query term's share of the named entries' scores."""
+        """Give each query term's share of the named entries' BM25 scores."""
         return self.index.contributions(query.terms, entry_ids)
+
+    def _semantic(self, query: Query) -> Vectors:
+        if self.semantic is None or query.vector is None:
+            return np.zeros(len(self.index.ids), dtype=np.float32)
+        return self.semantic.scores(query.vector)
+
+    def _outside(self, query: Query) -> float:
+        if self.semantic is None or query.vector is None:
+            return 0.0
+        return self.semantic.outside(query.vector)
 
     def _unknown_weights(self, query: Query) -> dict[str, float]:
         """Everyday words count less against a question that is clearly about cramps."""
@@ -60,8 +146,23 @@ class Ranker:
         return query.analysis.topicality()
 
 
+def _phrasings(entry: Entry) -> list[str]:
+    tags = [" ".join(entry.tags)] if entry.tags else []
+    return [entry.question, *entry.alternates, *tags]
+
+
 def document(entry: Entry, analyzer: Analyzer) -> Document:
     """Give the index document of an entry: its phrasings, answer and tags as terms."""
     phrasings = tuple(analyzer.terms(p) for p in (entry.question, *entry.alternates))
     tags = analyzer.terms(" ".join(entry.tags))
     return Document(entry.id, phrasings, analyzer.terms(entry.answer), tags)
+
+
+def _top_two(scores: np.ndarray) -> tuple[int, int]:
+    order = np.argsort(-scores, kind="stable")
+    return int(order[0]), int(order[1] if len(order) > 1 else order[0])
+
+
+def _lead(scores: np.ndarray, top: int, second: int) -> float:
+    best = float(scores[top])
+    return (best - float(scores[second])) / best if best > 0 else 0.0

@@ -16,6 +16,7 @@ from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir
 from faq.engine import Engine
 from faq.maintain.scaffold import PLACEHOLDER
 from faq.model import REQUIRED_IDS, Entry, Reply
+from faq.query import analyse
 from faq.render import TELEGRAM_TAGS, to_html
 
 STALE_AFTER = dt.timedelta(days=365)
@@ -190,7 +191,8 @@ def _self_retrieval(engine: Engine) -> list[Stolen]:
     stolen = []
     for entry in engine.entries:
         for phrasing in (entry.question, *entry.alternates):
-            best = engine.ranker.rank(engine.analyse(phrasing), 1).hits[0].entry_id
+            lexical = analyse(phrasing, engine.analyzer)  # BM25 alone: the words must match
+            best = engine.ranker.rank(lexical, 1).hits[0].entry_id
             if best != entry.id:
                 stolen.append(Stolen(entry.id, phrasing, best))
     return stolen
