@@ -13,16 +13,19 @@ from pathlib import Path
 import frontmatter
 import pytest
 
+from faq.build import default_data_dir
 from faq.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from faq.corpus import default_entries_dir, parse_entry
 from faq.model import MIN_ALTERNATES
+from faq.rules import read_yaml
 
 TODAY = dt.date.today()
 SHIPPED = len(list(default_entries_dir().glob("*.md")))
 FIELDS = {"id", "question", "alternates", "sources", "reviewed", "related", "tags", "evidence"}
 
 # A new entry as a maintainer writes it after `magbot new drinking-water`: real content,
-# an NIH ODS source, alternates that are about this topic and no other.
+# an NIH ODS source, alternates that are about this topic and no other, and an evidence
+# block because one alternate asks whether it is worth buying for cramps.
 DRINKING_WATER = f"""---
 id: "drinking-water"
 question: "Can I get magnesium from my drinking water?"
@@ -38,6 +41,9 @@ sources:
 reviewed: {TODAY.isoformat()}
 related: ["food-sources", "dosage"]
 tags: ["water", "tap water", "hard water", "mineral water", "bottled water"]
+evidence:
+  level: "very-low"
+  note: "No trial has tested magnesium-rich water for cramps."
 ---
 Some, but how much depends on the water. Tap, mineral and bottled waters all contain
 magnesium, from about 1 mg to more than 120 mg per litre depending on the source and brand.
@@ -182,6 +188,186 @@ def test_check_names_the_file_field_and_reason_of_one_fault_and_exits_1(
     assert findings == expected
     errors = f"{len(expected)} error" + ("" if len(expected) == 1 else "s")
     assert verdict.endswith(f" entries, {errors}, 0 warnings: FAILED")
+
+
+# ----------------------------------------------------- the rules of the medical review
+
+KIDNEY_CAVEAT = (
+    "names an amount in mg but no kidney caveat: say what people with kidney disease should "
+    "do, or link 'kidney' in related"
+)
+JARGON = "is jargon to a lay reader: say it in plain words or gloss it in brackets"
+# magnesium-oil names no amount and no kidney: the faults below add a dose to it.
+A_DOSE = fault("magnesium-oil.md", r"\Z", "\nIf you try tablets instead, keep to 300 mg a day.\n")
+NOTE = r"^  note: .*$"
+
+REVIEW_FAULTS = [
+    pytest.param(
+        A_DOSE,
+        [f"magnesium-oil.md: error: answer: {KIDNEY_CAVEAT}"],
+        id="a dose in mg with no kidney caveat",
+    ),
+    pytest.param(
+        fault(
+            "does-it-work.md",
+            NOTE,
+            '  note: "No clinically meaningful prevention of idiopathic cramps."',
+        ),
+        [
+            f"does-it-work.md: error: evidence.note: 'clinically meaningful' {JARGON}",
+            f"does-it-work.md: error: evidence.note: 'idiopathic' {JARGON}",
+        ],
+        id="clinicians' words in an evidence note",
+    ),
+    pytest.param(
+        fault(
+            "quinine.md", NOTE, '  note: "The AAN advises against it; placebos did almost as well."'
+        ),
+        [
+            f"quinine.md: error: evidence.note: 'AAN' {JARGON}",
+            f"quinine.md: error: evidence.note: 'placebo' {JARGON}",
+        ],
+        id="an abbreviation and a plural in an evidence note",
+    ),
+    pytest.param(
+        fault(
+            "dosage.md",
+            r"https://ods\.od\.nih\.gov/[^\"]*",
+            "https://www.magnesium-shop.example/blog",
+        ),
+        [
+            "dosage.md: error: sources.0.url: 'www.magnesium-shop.example' is not an allowed "
+            "authority (faq/data/authorities.yaml)"
+        ],
+        id="a source from a seller",
+    ),
+    pytest.param(
+        fault(
+            "dosage.md", r"https://ods\.od\.nih\.gov/[^\"]*", "https://nhs.uk.cramp-cures.example/"
+        ),
+        [
+            "dosage.md: error: sources.0.url: 'nhs.uk.cramp-cures.example' is not an allowed "
+            "authority (faq/data/authorities.yaml)"
+        ],
+        id="a look-alike of an allowed domain",
+    ),
+]
+
+
+@pytest.mark.parametrize(("put", "expected"), REVIEW_FAULTS)
+def test_check_refuses_what_the_medical_review_found(
+    capsys: pytest.CaptureFixture[str],
+    corpus: Path,
+    put: Callable[[Path], None],
+    expected: list[str],
+) -> None:
+    put(corpus)
+
+    code, findings, verdict = check(capsys, corpus)
+
+    assert (code, findings) == (EXIT_FAILED, expected)
+    assert verdict.endswith(
+        f" entries, {len(expected)} error{'s' * (len(expected) > 1)}, 0 warnings: FAILED"
+    )
+
+
+@pytest.mark.parametrize(
+    "put",
+    [
+        pytest.param(
+            lambda corpus: (
+                A_DOSE(corpus),
+                edit(corpus / "magnesium-oil.md", r"^related: \[", 'related: ["kidney", '),
+            ),
+            id="a dose with 'kidney' in related",
+        ),
+        pytest.param(
+            lambda corpus: (
+                A_DOSE(corpus),
+                edit(
+                    corpus / "magnesium-oil.md",
+                    r"300 mg a day\.",
+                    "300 mg a day, or none with kidney disease unless your doctor agrees.",
+                ),
+            ),
+            id="a dose with a kidney caveat in the answer",
+        ),
+        pytest.param(
+            fault(
+                "does-it-work.md",
+                NOTE,
+                '  note: "Trials found no help for idiopathic (no known cause) cramps."',
+            ),
+            id="a flagged word with a gloss in brackets",
+        ),
+        pytest.param(
+            fault(
+                "testing.md",
+                r"^sources:\n",
+                'sources:\n  - name: "MedlinePlus: Magnesium blood test"\n    url: "https://medlineplus.gov/ency/article/003487.htm"\n',
+            ),
+            id="a subdomain-free allowed authority",
+        ),
+    ],
+)
+def test_check_accepts_the_same_content_written_as_the_review_asks(
+    capsys: pytest.CaptureFixture[str], corpus: Path, put: Callable[[Path], None]
+) -> None:
+    put(corpus)
+
+    code, findings, verdict = check(capsys, corpus)
+
+    assert (code, findings, verdict) == (
+        EXIT_OK,
+        [],
+        f"{SHIPPED} entries, 0 errors, 0 warnings: ok",
+    )
+
+
+@pytest.mark.parametrize(
+    ("put", "reason"),
+    [
+        pytest.param(
+            fault("onset-time.md", r"^evidence:\n(?:  .*\n)+", ""),
+            "onset-time.md: warning: evidence: missing: add evidence: {level, note} if the answer "
+            "says whether something works, or list the id in faq/data/reference-facts.yaml if it "
+            "states facts only",
+            id="an efficacy answer without evidence",
+        ),
+        pytest.param(
+            fault(
+                "dosage.md",
+                r"^(tags: .*)$",
+                '\\1\nevidence:\n  level: "low"\n  note: "Trials of doses."',
+            ),
+            "dosage.md: warning: evidence: listed in faq/data/reference-facts.yaml, so it takes no "
+            "evidence block: keep one",
+            id="a reference entry with evidence",
+        ),
+    ],
+)
+def test_every_entry_has_evidence_or_is_listed_as_reference_facts_a_warning(
+    capsys: pytest.CaptureFixture[str], corpus: Path, put: Callable[[Path], None], reason: str
+) -> None:
+    put(corpus)
+
+    code, findings, verdict = check(capsys, corpus)
+
+    assert (code, findings) == (EXIT_OK, [reason])
+    assert verdict == f"{SHIPPED} entries, 0 errors, 1 warning: ok"
+
+
+def test_every_shipped_entry_without_evidence_is_listed_as_reference_facts() -> None:
+    listed = set(read_yaml(default_data_dir() / "reference-facts.yaml")["entries"])
+    shipped = {p.stem for p in default_entries_dir().glob("*.md")}
+    without = {
+        entry.id
+        for entry in (parse_entry(p)[0] for p in default_entries_dir().glob("*.md"))
+        if entry is not None and entry.evidence is None
+    }
+
+    assert listed <= shipped
+    assert without == listed
 
 
 @pytest.mark.parametrize(("days_ago", "stale"), [(365, False), (366, True), (4 * 365, True)])

@@ -18,6 +18,7 @@ from faq.maintain.scaffold import PLACEHOLDER
 from faq.model import REQUIRED_IDS, Entry, Reply
 from faq.query import analyse
 from faq.render import TELEGRAM_TAGS, to_html
+from faq.rules import read_yaml
 
 STALE_AFTER = dt.timedelta(days=365)
 _md_with_html = MarkdownIt("commonmark", {"html": True})
@@ -70,9 +71,11 @@ def check(
     problems.extend(_placeholders(folder))
     problems.extend(_missing_required(entries, folder))
     problems.extend(_stale(entries, today or dt.date.today()))
+    rules = rules or load_rules()
+    problems.extend(_review_rules(entries, rules.folder))
     if not entries or any(not p.warning for p in problems):
         return CheckResult(tuple(entries), tuple(problems), ())
-    engine = engine_for(entries, rules or load_rules())
+    engine = engine_for(entries, rules)
     return CheckResult(tuple(entries), tuple(problems), tuple(_self_retrieval(engine)), engine)
 
 
@@ -184,6 +187,102 @@ def _stale(entries: Sequence[Entry], today: dt.date) -> list[Problem]:
         Problem(f"{e.id}.md", "reviewed", f"last reviewed {e.reviewed}, over 12 months ago", True)
         for e in entries
         if today - e.reviewed > STALE_AFTER
+    ]
+
+
+# The rules the medical review of 2026-11-30 relied on; their word lists live in faq/data.
+# An amount someone takes ("350 mg", "1 oz: 156 mg"); a sentence about a concentration
+# ("1.8-2.3 mg/dL", "1 mg to 120 mg per litre") names no dose.
+_AMOUNT = re.compile(r"\b\d[\d,]*\s?mg\b", re.IGNORECASE)
+_CONCENTRATION = re.compile(r"\bmg\s*(?:/|per lit)", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_KIDNEY = re.compile(r"\bkidney", re.IGNORECASE)
+
+
+def _review_rules(entries: Sequence[Entry], data: Path) -> list[Problem]:
+    return [
+        *_kidney_caveat(entries),
+        *_evidence_or_reference(entries, set(read_yaml(data / "reference-facts.yaml")["entries"])),
+        *_jargon(entries, _jargon_patterns(read_yaml(data / "jargon.yaml")["terms"])),
+        *_unknown_authorities(entries, tuple(read_yaml(data / "authorities.yaml")["domains"])),
+    ]
+
+
+def _kidney_caveat(entries: Sequence[Entry]) -> list[Problem]:
+    """An amount in mg reads as safe for everyone unless kidney disease is named."""
+    reason = (
+        "names an amount in mg but no kidney caveat: say what people with kidney disease "
+        "should do, or link 'kidney' in related"
+    )
+    return [
+        Problem(f"{e.id}.md", "answer", reason)
+        for e in entries
+        if _names_an_amount(_shown(e))
+        and not _KIDNEY.search(e.answer)
+        and "kidney" not in e.related
+    ]
+
+
+def _names_an_amount(text: str) -> bool:
+    return any(_AMOUNT.search(s) and not _CONCENTRATION.search(s) for s in _SENTENCE.findall(text))
+
+
+def _shown(entry: Entry) -> str:
+    return f"{entry.answer}\n{entry.evidence.note if entry.evidence else ''}"
+
+
+def _evidence_or_reference(entries: Sequence[Entry], reference: set[str]) -> list[Problem]:
+    """Every answer shows how sure it is, unless it states reference facts only (a warning)."""
+    missing = (
+        "missing: add evidence: {level, note} if the answer says whether something works, "
+        "or list the id in faq/data/reference-facts.yaml if it states facts only"
+    )
+    both = "listed in faq/data/reference-facts.yaml, so it takes no evidence block: keep one"
+    return [
+        Problem(f"{e.id}.md", "evidence", missing if e.evidence is None else both, True)
+        for e in entries
+        if (e.evidence is None) != (e.id in reference)
+    ]
+
+
+def _jargon_patterns(terms: Sequence[str]) -> dict[str, re.Pattern[str]]:
+    """A term followed by a gloss in brackets is allowed; capitals match capitals only."""
+    return {
+        term: re.compile(
+            rf"(?<![\w-]){re.escape(term)}(?:e?s)?(?![\w-])(?!\s*\()",
+            0 if term.isupper() else re.IGNORECASE,
+        )
+        for term in terms
+    }
+
+
+def _jargon(entries: Sequence[Entry], patterns: dict[str, re.Pattern[str]]) -> list[Problem]:
+    return [
+        Problem(
+            f"{e.id}.md",
+            "evidence.note",
+            f"{term!r} is jargon to a lay reader: say it in plain words or gloss it in brackets",
+        )
+        for e in entries
+        if e.evidence
+        for term, pattern in patterns.items()
+        if pattern.search(e.evidence.note)
+    ]
+
+
+def _unknown_authorities(entries: Sequence[Entry], domains: tuple[str, ...]) -> list[Problem]:
+    """A source must come from a listed authority; a scaffold's placeholder is reported once."""
+    return [
+        Problem(
+            f"{e.id}.md",
+            f"sources.{i}.url",
+            f"{host!r} is not an allowed authority (faq/data/authorities.yaml)",
+        )
+        for e in entries
+        for i, source in enumerate(e.sources)
+        if PLACEHOLDER not in source.name
+        for host in [(source.url.host or "").lower()]
+        if not any(host == d or host.endswith(f".{d}") for d in domains)
     ]
 
 

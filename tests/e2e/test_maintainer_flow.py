@@ -41,45 +41,35 @@ from .conftest import ADMIN, TOKEN, USER, settings_for, start_polling, stop, to_
 from .fakebotapi import FakeBotAPI, html_to_plain
 
 BOB = 6262  # a second person, in a private chat of their own
-UNCOVERED = "does a multivitamin give me enough magnesium for cramps"
+# Multivitamins used to be the uncovered topic here; the corpus now answers them
+# (other-supplements), so the example is a home remedy no entry covers.
+UNCOVERED = "does mustard stop a cramp"
 URGENT = "my chest hurts and I feel faint"
-UNSURE_QUESTION = "is the magnesium in my multivitamin enough for leg cramps"
+UNSURE_QUESTION = "is mustard enough to stop leg cramps"
 TINNITUS = "does magnesium help with tinnitus in my ears"  # out of scope by the scope rules
 
-# The entry a maintainer writes after `magbot new multivitamin` (every TODO replaced).
-MULTIVITAMIN = f"""---
-id: "multivitamin"
-question: "Is the magnesium in my multivitamin enough for leg cramps?"
+# The entry a maintainer writes after `magbot new mustard` (every TODO replaced).
+MUSTARD = f"""---
+id: "mustard"
+question: "Does mustard stop a leg cramp?"
 alternates:
-  - "multivitamin with magnesium?"
-  - "does my multivitamin have enough magnesium"
-  - "how much magnesium is in a multivitamin"
-  - "do i need a separate magnesium pill if i already take a multivitamin"
-  - "can i take magnesium on top of my multi"
-  - "my one-a-day vitamin has 50 mg magnesium, is that enough"
-  - "multivitamin and mineral tablet for night cramps"
-  - "taking a multivit and magnesium together, too much?"
+  - "mustard for cramps?"
+  - "a spoonful of mustard when my calf cramps"
+  - "yellow mustard cramp remedy, real or myth"
+  - "does eating mustard help a charley horse"
+  - "mustard sachets for cramps at night"
 sources:
-  - name: "NIH Office of Dietary Supplements: Multivitamin/mineral supplements fact sheet"
-    url: "https://ods.od.nih.gov/factsheets/MVMS-HealthProfessional/"
-  - name: "NIH Office of Dietary Supplements: Magnesium fact sheet for health professionals"
-    url: "https://ods.od.nih.gov/factsheets/Magnesium-HealthProfessional/"
+  - name: "NHS: Leg cramps"
+    url: "https://www.nhs.uk/conditions/leg-cramps/"
 reviewed: {dt.date.today().isoformat()}
-related: ["dosage", "food-sources"]
-tags: ["multivitamin", "multi", "multivit", "one a day", "mineral tablet"]
+related: ["stop-cramp-now", "night-cramps"]
+tags: ["mustard", "home remedy"]
+evidence:
+  level: "very-low"
+  note: "No trial in these sources tests mustard for cramps."
 ---
-Probably not much. Most multivitamin and mineral tablets hold only a small amount of
-magnesium, well below what adults need each day: magnesium is bulky, and a full day's worth
-would make the tablet very large.
-
-- **Check the label** for the milligrams of magnesium in each daily dose.
-- **Add it up.** If you also take a separate magnesium supplement, count both. Keep magnesium
-  from all supplements together at or below 350 mg a day if you are 9 or older, unless your
-  doctor advises otherwise.
-- **Food counts too.** Nuts, seeds, beans and whole grains give magnesium without the limit
-  that applies to supplements.
-
-If you have kidney disease, ask your doctor before taking anything that contains magnesium.
+No trial in these sources tests mustard for cramps. Stretching and massaging the muscle are
+what the NHS advises during a cramp.
 """
 
 
@@ -152,8 +142,8 @@ async def test_a_new_entry_goes_from_magbot_new_to_an_answer_in_the_running_bot(
     loader = functools.partial(build_engine, corpus)
     async with serving(build_application(loader(), settings_for(fake), loader=loader)):
         before = await ask(fake, USER, UNCOVERED)
-        created, _ = magbot(capsys, "--entries", str(corpus), "new", "multivitamin")
-        (corpus / "multivitamin.md").write_text(MULTIVITAMIN, encoding="utf-8")
+        created, _ = magbot(capsys, "--entries", str(corpus), "new", "mustard")
+        (corpus / "mustard.md").write_text(MUSTARD, encoding="utf-8")
         checked, report = magbot(capsys, "--entries", str(corpus), "check")
         reloaded = await ask(fake, ADMIN, "/reload")
         after = await ask(fake, USER, UNCOVERED)
@@ -163,9 +153,9 @@ async def test_a_new_entry_goes_from_magbot_new_to_an_answer_in_the_running_bot(
     assert (created, checked) == (EXIT_OK, EXIT_OK)
     assert re.search(rf"^{len(entries.entries)} entries, 0 errors, \d+ warnings: ok$", report, re.M)
     assert reloaded["text"] == f"Reloaded: {len(entries.entries)} entries are now live."
-    assert html_to_plain(after["text"]).startswith("Probably not much.")
-    assert 'href="https://ods.od.nih.gov/factsheets/MVMS-HealthProfessional/"' in after["text"]
-    related = [e.question for e in map(entries.entry, ("dosage", "food-sources")) if e]
+    assert html_to_plain(after["text"]).startswith("No trial in these sources tests mustard")
+    assert 'href="https://www.nhs.uk/conditions/leg-cramps/"' in after["text"]
+    related = [e.question for e in map(entries.entry, ("stop-cramp-now", "night-cramps")) if e]
     assert [b["text"] for b in buttons(after)] == [*related, "👍 Helpful", "👎 Not helpful"]
 
 
