@@ -23,6 +23,7 @@ from faq.scope import Scope
 from faq.semantic import Encoder, default_cache_dir
 from faq.text import Analyzer
 from faq.triage import Categories, RuleLayer, Triage
+from faq.triage.detector import Detector
 
 T = TypeVar("T")
 
@@ -86,11 +87,23 @@ def build_engine(
 def engine_for(entries: Sequence[Entry], rules: Rules, semantic: bool | None = None) -> Engine:
     """Give an engine over entries already loaded, with these rules."""
     wanted = semantic_wanted() if semantic is None else semantic
-    layer = None
-    if wanted:
-        encoder = Encoder.load(rules.folder / "model")
-        layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside)
-    return Engine(entries, rules.triage, rules.scope, rules.analyzer, rules.thresholds, layer)
+    if not wanted:
+        return Engine(entries, rules.triage, rules.scope, rules.analyzer, rules.thresholds)
+    encoder = Encoder.load(rules.folder / "model")
+    triage = rules.triage.with_detector(_detector(rules.folder, encoder))
+    layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside)
+    return Engine(entries, triage, rules.scope, rules.analyzer, rules.thresholds, layer)
+
+
+def _detector(folder: Path, encoder: Encoder) -> Detector:
+    path = folder / "triage" / "detector.npz"
+    try:
+        detector = Detector.load(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(f"{path}: not a usable triage detector: {exc}") from None
+    if detector.model_checksum != encoder.checksum:
+        raise DataError(f"{path}: fitted with another embedding model; refit it")
+    return detector
 
 
 def _column(path: Path) -> list[str]:

@@ -116,7 +116,7 @@ class Engine:
         if entry is None:
             return None
         cautions = self.triage.restore(carry)
-        step = Step("button", f"{entry_id}, cautions carried: {len(cautions)}")
+        step = Step("button", f"{entry_id}, lines carried: {len(cautions)}")
         body = reply.answered(entry, cautions)
         return Answer(entry.question, Status.ANSWERED, body, entry, trace=(step,), carry=carry)
 
@@ -165,13 +165,15 @@ class Engine:
         ranking: Ranking,
         steps: tuple[Step, ...],
     ) -> Answer:
+        lines = self.triage.lines(assessment)
         if verdict is None:
             body = reply.declined(self.scope.covers, reply.EMPTY_LEAD)
             status, flags = Status.OUT_OF_SCOPE, tuple[str, ...]()
         elif verdict.chitchat:
-            body, status, flags = reply.message(verdict.message), Status.CHITCHAT, (verdict.rule,)
+            body = replace(reply.message(verdict.message), cautions=lines)
+            status, flags = Status.CHITCHAT, (verdict.rule,)
         else:
-            body = reply.declined(verdict.message, cautions=assessment.cautions)
+            body = reply.declined(verdict.message, cautions=lines)
             status, flags = Status.OUT_OF_SCOPE, (verdict.rule,)
         trace = (*steps, Step("decision", f"{status.value} by the scope stage"))
         return Answer(query.text, status, body, candidates=ranking.hits, flags=flags, trace=trace)
@@ -184,7 +186,7 @@ class Engine:
         status: Status,
         steps: tuple[Step, ...],
     ) -> Answer:
-        cautions = assessment.cautions
+        cautions = self.triage.lines(assessment)
         scored = Answer(
             query.text,
             status,
@@ -194,7 +196,7 @@ class Engine:
             margin=ranking.margin,
             candidates=ranking.hits,
             trace=steps,
-            carry=self.triage.carry(assessment.caution_ids),
+            carry=self.triage.carry(assessment),
         )
         if status is Status.ANSWERED:
             best = self._by_id[ranking.hits[0].entry_id]
@@ -234,7 +236,8 @@ def _triage_step(assessment: Assessment) -> Step:
         else "no red flag"
     )
     cautions = ", ".join(assessment.caution_ids) or "none"
-    return Step("triage", f"{found}; cautions: {cautions}")
+    net = "; safety net: symptoms now" if assessment.symptoms_now else ""
+    return Step("triage", f"{found}; cautions: {cautions}{net}")
 
 
 def _ranking_step(ranking: Ranking) -> Step:

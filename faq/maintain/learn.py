@@ -36,14 +36,25 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 30
 
 
 def fit_softmax(
-    x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-3, steps: int = 600
+    x: np.ndarray,
+    y: np.ndarray,
+    classes: int,
+    background: int,
+    l2: float = 1e-3,
+    steps: int = 600,
 ) -> Linear:
-    """Give a softmax regression of class indices y on x, each class weighing the same in all."""
+    """Give a softmax regression of class indices y on x.
+
+    The background class (ordinary messages) weighs as much as all the others together, and
+    those share their half equally, so a small category counts as much as a large one.
+    """
     mean, scale = _standardise(x)
     z = (x - mean) / scale
     onehot = np.eye(classes)[y]
-    counts = np.bincount(y, minlength=classes).astype(float)
-    sample = (len(y) / (classes * np.maximum(counts, 1)))[y][:, None]
+    counts = np.maximum(np.bincount(y, minlength=classes).astype(float), 1)
+    share = np.full(classes, 0.5 / (classes - 1))
+    share[background] = 0.5
+    sample = (share * len(y) / counts)[y][:, None]
     w, b = np.zeros((x.shape[1], classes)), np.zeros(classes)
     rate = 0.5
     for _ in range(steps):

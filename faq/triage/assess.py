@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from faq.query import Query
 from faq.triage.categories import Categories, Category
+from faq.triage.detector import NONE, Detection, Detector
 from faq.triage.rules import RuleLayer
 
 
@@ -37,44 +40,85 @@ class Assessment:
 class Triage:
     """The triage layers over the clinical categories, and the contextual cautions."""
 
-    def __init__(self, rules: RuleLayer, categories: Categories) -> None:
+    def __init__(
+        self, rules: RuleLayer, categories: Categories, detector: Detector | None = None
+    ) -> None:
         unknown = set(rules.categories.values()) - set(categories.ids)
+        if detector is not None:
+            unknown |= set(detector.classes) - {NONE} - set(categories.ids)
         if unknown:
-            raise ValueError(f"red-flag rules name unknown categories: {sorted(unknown)}")
+            raise ValueError(f"triage names unknown categories: {sorted(unknown)}")
         self.rules = rules
         self.categories = categories
+        self.detector = detector
+
+    def with_detector(self, detector: Detector | None) -> Triage:
+        """Give the same rules with this learned detector (None: rules only)."""
+        return Triage(self.rules, self.categories, detector)
 
     def assess(self, query: Query) -> Assessment:
-        """Give the emergency a message describes, if any, and the cautions it calls for."""
+        """Give the emergency a message describes, if any, the cautions, and the net."""
         text = query.normalised
         cautions = self.rules.cautions(text)
+        detection = self._detect(query)
+        flag = self._by_rule(text) or self._by_detector(detection)
+        unsure = detection is not None and detection.probability >= self._net_at()
         return Assessment(
-            self._flag(query),
+            flag,
             tuple(rule.message for rule in cautions),
             tuple(rule.id for rule in cautions),
+            flag is None and (unsure or self.rules.symptoms_now(text)),
         )
 
-    def _flag(self, query: Query) -> Flag | None:
-        hit = self.rules.red_flag(query.normalised)
-        if hit is not None:
-            return Flag(self.categories.get(hit.category), "rule", hit.rule)
-        return None
+    def _by_rule(self, text: str) -> Flag | None:
+        hit = self.rules.red_flag(text)
+        if hit is None:
+            return None
+        return Flag(self.categories.get(hit.category), "rule", hit.rule)
 
-    def carry(self, caution_ids: tuple[str, ...]) -> str:
-        """Give a short token for these cautions, for a button to carry (see `restore`)."""
+    def _by_detector(self, detection: Detection | None) -> Flag | None:
+        if self.detector is None or detection is None:
+            return None
+        if detection.probability < self.detector.flag_at:
+            return None
+        where = "whole message" if detection.window == 0 else f"window {detection.window}"
+        category = self.categories.get(detection.category)
+        return Flag(category, "detector", where, detection.probability)
+
+    def _detect(self, query: Query) -> Detection | None:
+        if self.detector is None or query.vector is None:
+            return None
+        return self.detector.detect(
+            np.vstack([query.vector[None, :], query.windows])
+            if len(query.windows)
+            else query.vector[None, :]
+        )
+
+    def _net_at(self) -> float:
+        return self.detector.net_at if self.detector is not None else 2.0
+
+    def carry(self, assessment: Assessment) -> str:
+        """Give a short token for the net and cautions, for a button to carry (see `restore`)."""
         order = self._caution_order()
-        mask = sum(1 << order.index(c) for c in caution_ids if c in order)
+        mask = sum(1 << (order.index(c) + 1) for c in assessment.caution_ids if c in order)
+        mask |= 1 if assessment.symptoms_now else 0
         return f"{mask:x}" if mask else ""
 
+    def lines(self, assessment: Assessment) -> tuple[str, ...]:
+        """Give the lines every reply to the message carries: the safety net, then cautions."""
+        net = (self.rules.safety_net,) if assessment.symptoms_now else ()
+        return (*net, *assessment.cautions)
+
     def restore(self, token: str) -> tuple[str, ...]:
-        """Give the caution messages a `carry` token stands for (none when it is unknown)."""
+        """Give the caution lines a `carry` token stands for (none when it is unknown)."""
         try:
             mask = int(token, 16) if token else 0
         except ValueError:
             return ()
         order = self._caution_order()
-        chosen = {order[i] for i in range(len(order)) if mask >> i & 1}
-        return tuple(r.message for r in self.rules.caution_rules() if r.id in chosen)
+        chosen = {order[i] for i in range(len(order)) if mask >> (i + 1) & 1}
+        lines = tuple(r.message for r in self.rules.caution_rules() if r.id in chosen)
+        return (self.rules.safety_net, *lines) if mask & 1 else lines
 
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for, so typos are corrected towards them."""

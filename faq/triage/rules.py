@@ -27,6 +27,8 @@ class RuleLayer:
         self._red_flags = compile_rules(data["red_flags"])
         self._categories = {str(item["id"]): str(item["category"]) for item in data["red_flags"]}
         self._cautions = compile_rules(data["cautions"])
+        self._symptoms_now = re.compile(data["symptoms_now"])
+        self.safety_net = " ".join(str(data["safety_net"]).split())
 
     def red_flag(self, text: str) -> RuleHit | None:
         """Give the first emergency rule the normalised text matches, if any.
@@ -39,6 +41,10 @@ class RuleLayer:
             if (personal or not rule.personal) and rule.matches(text, self._negation):
                 return RuleHit(rule.id, self._categories[rule.id])
         return None
+
+    def symptoms_now(self, text: str) -> bool:
+        """Tell whether the normalised text describes someone's own symptoms."""
+        return bool(self._symptoms_now.search(text))
 
     def cautions(self, text: str) -> tuple[Rule, ...]:
         """Give the caution rules ("check with your doctor first") the text calls for."""
