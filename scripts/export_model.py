@@ -65,8 +65,10 @@ DIM = 384
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EVAL_FILES = (ROOT / "tests" / "eval" / "dev.tsv", ROOT / "tests" / "eval" / "dev2.tsv")
 OUT = ROOT / "faq" / "data" / "model"
-VERSIONED = ("torch", "transformers", "sentence-transformers", "onnx", "onnxscript")
-VERSIONED += ("onnxruntime", "tokenizers", "numpy", SOURCE_PACKAGE)
+VERSIONED = (
+    *("torch", "transformers", "sentence-transformers", "onnx", "onnxscript"),
+    *("onnxruntime", "tokenizers", "numpy", SOURCE_PACKAGE),
+)
 
 
 def main() -> None:
@@ -120,8 +122,8 @@ def export_fp32(source: Path, target: Path) -> None:
         str(source), local_files_only=True, attn_implementation="eager"
     ).eval()
     wrapper = TokenEmbeddings(model).eval()
-    example = (torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]]),)
-    example += ((example[0] != 0).long(), torch.zeros_like(example[0]))
+    ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])  # [CLS] hello world [SEP]
+    example = (ids, (ids != 0).long(), torch.zeros_like(ids))
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence", max=512)
     target.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
