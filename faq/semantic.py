@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -47,6 +47,7 @@ class Encoder:
     checksum: str  # sha256 of model.onnx, as recorded in model.json
     tokenizer_checksum: str
     dim: int
+    pad_id: int
     batch_size: int = BATCH_SIZE
 
     @classmethod
@@ -57,33 +58,40 @@ class Encoder:
         manifest = _read_manifest(directory)
         model_sha = _verified(directory / MODEL_FILE, manifest)
         tokenizer_sha = _verified(directory / TOKENIZER_FILE, manifest)
-        tokenizer = _load_tokenizer(
-            directory / TOKENIZER_FILE, _int_field(manifest, directory, "max_seq_length")
-        )
+        max_length = _int_field(manifest, directory, "max_seq_length")
+        tokenizer, pad_id = _load_tokenizer(directory / TOKENIZER_FILE, max_length)
         return cls(
             session=_load_session(directory / MODEL_FILE, threads),
             tokenizer=tokenizer,
             checksum=model_sha,
             tokenizer_checksum=tokenizer_sha,
             dim=_int_field(manifest, directory, "dim"),
+            pad_id=pad_id,
         )
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Give one L2-normalised float32 row of length `dim` per text, in order."""
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of texts, not a single string")
-        step = self.batch_size
-        parts = [self._encode_batch(texts[i : i + step]) for i in range(0, len(texts), step)]
-        if not parts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.concatenate(parts)
-
-    def _encode_batch(self, texts: Sequence[str]) -> Vectors:
-        """Encode at most batch_size texts, padded to the longest of them."""
         encodings = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        # Like sentence-transformers, batch texts of similar length together: less padding.
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        vectors = np.zeros((len(encodings), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            vectors[chosen] = self._encode_batch([encodings[i] for i in chosen])
+        return vectors
+
+    def _encode_batch(self, encodings: list[Encoding]) -> Vectors:
+        """Run the model on a batch padded to its longest text; pool and normalise."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+            types[row, : len(encoding.ids)] = encoding.type_ids
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         wanted = {i.name for i in self.session.get_inputs()}
         (hidden,) = self.session.run(None, {k: v for k, v in feeds.items() if k in wanted})
@@ -174,8 +182,8 @@ def _verified(path: Path, manifest: dict[str, Any]) -> str:
     return actual
 
 
-def _load_tokenizer(path: Path, max_length: int) -> Tokenizer:
-    """Load tokenizer.json, truncating at max_length and padding to the longest in a batch."""
+def _load_tokenizer(path: Path, max_length: int) -> tuple[Tokenizer, int]:
+    """Load tokenizer.json set to truncate at max_length and not to pad; give it and [PAD]'s id."""
     try:
         tokenizer = Tokenizer.from_file(str(path))
     except Exception as exc:  # the tokenizers library raises plain Exception
@@ -184,8 +192,8 @@ def _load_tokenizer(path: Path, max_length: int) -> Tokenizer:
     if pad_id is None:
         raise ModelError(f"{path}: has no [PAD] token")
     tokenizer.enable_truncation(max_length=max_length)
-    tokenizer.enable_padding(pad_id=pad_id, pad_token="[PAD]")
-    return tokenizer
+    tokenizer.no_padding()  # encode() pads each batch to its longest text itself
+    return tokenizer, pad_id
 
 
 def _load_session(path: Path, threads: int) -> Any:
