@@ -84,13 +84,19 @@ def build_engine(
     return engine_for(entries, load_rules(data_dir), semantic)
 
 
-def engine_for(entries: Sequence[Entry], rules: Rules, semantic: bool | None = None) -> Engine:
-    """Give an engine over entries already loaded, with these rules."""
+def engine_for(
+    entries: Sequence[Entry], rules: Rules, semantic: bool | None = None, detector: bool = True
+) -> Engine:
+    """Give an engine over entries already loaded, with these rules.
+
+    detector False leaves the learned triage layer out (for refitting it).
+    """
     wanted = semantic_wanted() if semantic is None else semantic
     if not wanted:
         return Engine(entries, rules.triage, rules.scope, rules.analyzer, rules.thresholds)
     encoder = Encoder.load(rules.folder / "model")
-    triage = rules.triage.with_detector(_detector(rules.folder, encoder))
+    learned = _detector(rules.folder, encoder) if detector else None
+    triage = rules.triage.with_detector(learned)
     layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside)
     return Engine(entries, triage, rules.scope, rules.analyzer, rules.thresholds, layer)
 

@@ -22,7 +22,14 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the corpus does not load, or a check or evaluation failed
 EXIT_USAGE = 2  # bad arguments or an empty question
 MAX_ARG_CHARS = 10_000
-DEFAULT_EVAL = Path("tests/eval/questions.tsv")
+DEFAULT_EVAL = Path("tests/eval/heldout.tsv")
+BARS = {
+    "min-hit1": "fail unless the right entry is answered or offered first at least this often",
+    "max-wrong": "fail if more in-scope questions than this get a confident wrong answer",
+    "min-declined": "fail unless at least this share of out-of-scope questions is declined",
+    "min-recall": "fail unless at least this share of emergencies is recognised",
+    "max-false-alarms": "fail if more ordinary messages than this are treated as emergencies",
+}
 DEFAULT_DB = "magbot.sqlite3"
 
 
@@ -79,9 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     entries = commands.add_parser("entries", help="list every entry")
     entries.add_argument("--json", action="store_true", help="print the entries as JSON")
     entries.set_defaults(run=_entries)
-    evaluate = commands.add_parser("eval", help="score the engine on a labelled question set")
-    evaluate.add_argument("file", nargs="?", type=Path, default=DEFAULT_EVAL)
+    evaluate = commands.add_parser(
+        "eval",
+        help="score the engine on a labelled question set",
+        description="Score the engine on FILE: " + _eval_format() + ". Exits 1 when a bar "
+        "given by an option is not met.",
+    )
+    evaluate.add_argument(
+        "file", nargs="?", type=Path, default=None,
+        help="the question file (default: tests/eval/heldout.tsv of a checkout)",
+    )  # fmt: skip
     evaluate.add_argument("--misses", action="store_true", help="list every question it got wrong")
+    for option, meaning in BARS.items():
+        evaluate.add_argument(f"--{option}", type=float, default=None, metavar="RATE", help=meaning)
     evaluate.set_defaults(run=_eval)
     check = commands.add_parser("check", help="validate the corpus (exit 1 on errors)")
     check.set_defaults(run=_check)
@@ -181,16 +198,60 @@ def _entries(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from faq.maintain import evaluate
 
-    if not args.file.is_file():
-        print(f"magbot: no such question file: {args.file}", file=sys.stderr)
+    path = args.file or _default_eval()
+    if path is None or not path.is_file():
+        print(
+            f"magbot: no question file {path or DEFAULT_EVAL}; give one: magbot eval FILE",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
-    report = evaluate.score(evaluate.run(_engine(args), evaluate.read_examples(args.file)))
+    engine = _engine(args)
+    tiers = {c.id: c.tier.id for c in engine.triage.categories}
+    try:
+        examples = evaluate.read_examples(path, [*(e.id for e in engine.entries), *tiers])
+    except evaluate.EvalFileError as exc:
+        print(f"magbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate.score(evaluate.run(engine, examples), tiers)
     print(evaluate.format_report(report))
     if args.misses:
         for miss in report.misses:
             got = miss.top if miss.offered else miss.answer.status.value
             print(f"  [{miss.example.label} → {got}] {miss.example.question}")
-    return EXIT_OK
+    failed = _failed_bars(args, report)
+    for line in failed:
+        print(f"magbot: bar not met: {line}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _eval_format() -> str:
+    from faq.maintain.evaluate import FORMAT
+
+    return FORMAT
+
+
+def _default_eval() -> Path | None:
+    checkout = Path(__file__).resolve().parents[1] / DEFAULT_EVAL
+    return checkout if checkout.is_file() else (DEFAULT_EVAL if DEFAULT_EVAL.is_file() else None)
+
+
+def _failed_bars(args: argparse.Namespace, report: Any) -> list[str]:
+    measured = {
+        "min-hit1": report.hit_at_1,
+        "max-wrong": report.answered_wrong,
+        "min-declined": report.declined,
+        "min-recall": report.red_flag_recall,
+        "max-false-alarms": report.false_red_flags,
+    }
+    failed = []
+    for option, value in measured.items():
+        bar = getattr(args, option.replace("-", "_"))
+        if bar is None:
+            continue
+        below = value < bar if option.startswith("min") else value > bar
+        if below:
+            failed.append(f"--{option} {bar}: measured {value:.3f}")
+    return failed
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,17 @@ from faq.model import Answer, Status
 OOS = "oos"
 CHITCHAT = "chitchat"
 RED_FLAG = "red-flag"
+ORDINARY = "none"  # in a triage set: a message that is not an emergency
 DECLINED = (Status.OUT_OF_SCOPE, Status.CHITCHAT)
+FORMAT = (
+    "a UTF-8 file of lines `question<TAB>label` (a `question<TAB>label` or `text<TAB>label` "
+    "header is optional); label is an entry id, oos, chitchat, red-flag, a triage category "
+    "id or none"
+)
+
+
+class EvalFileError(ValueError):
+    """A question file that cannot be scored: the message names the file, line and reason."""
 
 
 @dataclass(frozen=True)
@@ -58,14 +67,45 @@ class Report:
     red_flag_recall: float
     false_red_flags: float
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    by_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # caught, total
+    by_tier: dict[str, tuple[int, int]] = field(default_factory=dict)
     misses: list[Outcome] = field(default_factory=list)
 
 
-def read_examples(path: Path) -> list[Example]:
-    """Give the examples of a TSV file with a `question<TAB>label` header."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [Example(row["question"], row["label"]) for row in rows if row.get("question")]
+def read_examples(path: Path, known: Iterable[str] | None = None) -> list[Example]:
+    """Give the examples of a question file, or raise EvalFileError naming line and reason.
+
+    known: the labels allowed besides oos, chitchat, red-flag and none (every label if None).
+    """
+    try:
+        lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise EvalFileError(f"{path}: not UTF-8 (byte {exc.start}); expected {FORMAT}") from None
+    except OSError as exc:
+        raise EvalFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    allowed = None if known is None else {*known, OOS, CHITCHAT, RED_FLAG, ORDINARY}
+    examples = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or (number == 1 and _is_header(line)):
+            continue
+        examples.append(_example(path, number, line, allowed))
+    if not examples:
+        raise EvalFileError(f"{path}: no questions; expected {FORMAT}")
+    return examples
+
+
+def _is_header(line: str) -> bool:
+    return line.split("\t")[-1].strip().lower() == "label"
+
+
+def _example(path: Path, number: int, line: str, allowed: set[str] | None) -> Example:
+    parts = line.split("\t")
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        raise EvalFileError(f"{path}:{number}: expected `question<TAB>label`, got {line[:60]!r}")
+    question, label = parts[0], parts[1].strip()
+    if allowed is not None and label not in allowed:
+        raise EvalFileError(f"{path}:{number}: unknown label {label!r}")
+    return Example(question, label)
 
 
 def run(engine: Engine, examples: Iterable[Example]) -> list[Outcome]:
@@ -73,12 +113,14 @@ def run(engine: Engine, examples: Iterable[Example]) -> list[Outcome]:
     return [Outcome(example, engine.answer(example.question)) for example in examples]
 
 
-def score(outcomes: Sequence[Outcome]) -> Report:
-    """Give the figures for a list of outcomes."""
-    topical = [o for o in outcomes if o.example.label not in (OOS, CHITCHAT, RED_FLAG)]
+def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -> Report:
+    """Give the figures for a list of outcomes; tiers maps triage category ids to their tier."""
+    tiers = tiers or {}
+    emergency = {RED_FLAG, *tiers}
+    topical = [o for o in outcomes if o.example.label not in (OOS, CHITCHAT, ORDINARY, *emergency)]
     outside = [o for o in outcomes if o.example.label in (OOS, CHITCHAT)]
-    flagged = [o for o in outcomes if o.example.label == RED_FLAG]
-    safe = [o for o in outcomes if o.example.label != RED_FLAG]
+    flagged = [o for o in outcomes if o.example.label in emergency]
+    safe = [o for o in outcomes if o.example.label not in emergency]
     hit1 = [o for o in topical if o.offered and o.top == o.example.label]
     hit3 = [o for o in topical if o.offered and _in_top(o, 3)]
     answered = [o for o in topical if o.answer.status is Status.ANSWERED]
@@ -95,7 +137,11 @@ def score(outcomes: Sequence[Outcome]) -> Report:
         red_flag_recall=_rate([o for o in flagged if o.answer.status is Status.RED_FLAG], flagged),
         false_red_flags=_rate([o for o in safe if o.answer.status is Status.RED_FLAG], safe),
         confusions=_confusions(topical),
-        misses=[o for o in outcomes if not _correct(o)],
+        misses=[o for o in outcomes if not _correct(o, emergency)],
+        by_category=_caught_by(
+            flagged, lambda o: o.example.label if o.example.label in tiers else ""
+        ),
+        by_tier=_caught_by(flagged, lambda o: tiers.get(o.example.label, "")),
     )
 
 
@@ -113,6 +159,10 @@ def format_report(report: Report) -> str:
         f"  recall                  {report.red_flag_recall:.3f}",
         f"false red flags           {report.false_red_flags:.3f}",
     ]
+    for title, counts in (("by tier", report.by_tier), ("by category", report.by_category)):
+        if counts:
+            lines.append(f"red-flag recall {title}")
+            lines.extend(f"  {name:22} {c / t:.3f}  ({c}/{t})" for name, (c, t) in counts.items())
     if report.confusions:
         lines.append("confusions (expected → ranked first: count)")
         lines.extend(f"  {want} → {got}: {n}" for want, got, n in report.confusions)
@@ -123,10 +173,23 @@ def _in_top(outcome: Outcome, k: int) -> bool:
     return outcome.example.label in [hit.entry_id for hit in outcome.answer.candidates[:k]]
 
 
-def _correct(outcome: Outcome) -> bool:
+def _caught_by(
+    flagged: Sequence[Outcome], key: Callable[[Outcome], str]
+) -> dict[str, tuple[int, int]]:
+    counts: dict[str, tuple[int, int]] = {}
+    for outcome in flagged:
+        if name := key(outcome):
+            caught, total = counts.get(name, (0, 0))
+            counts[name] = (caught + (outcome.answer.status is Status.RED_FLAG), total + 1)
+    return counts
+
+
+def _correct(outcome: Outcome, emergency: set[str]) -> bool:
     label, status = outcome.example.label, outcome.answer.status
-    if label == RED_FLAG:
+    if label in emergency:
         return status is Status.RED_FLAG
+    if label == ORDINARY:
+        return status is not Status.RED_FLAG
     if label in (OOS, CHITCHAT):
         return status in DECLINED
     return outcome.offered and outcome.top == label

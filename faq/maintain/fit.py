@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from faq.build import build_engine, default_data_dir
+from faq.build import default_data_dir, engine_for, load_rules
+from faq.corpus import load_corpus
 from faq.decision import FEATURES, decide, features
 from faq.engine import Engine
 from faq.maintain import evaluate, tune
@@ -251,7 +252,7 @@ def main() -> int:
         "--write", action="store_true", help="write the data directory's decision.yaml"
     )
     args = parser.parse_args()
-    engine = build_engine(semantic=True)
+    engine = engine_for(load_corpus(), load_rules(), semantic=True, detector=False)
     examples = [e for path in TUNING_SETS for e in evaluate.read_examples(path)]
     points = collect(engine, examples)
     cv = cross_validate(engine, points)

@@ -8,7 +8,8 @@ out-of-scope bank. 5-fold cross-validation gives, for every message, a probabili
 emergency" it was not trained on; the flag threshold is the highest that keeps the
 cross-validated false alarms at FALSE_ALARMS, and the safety-net threshold the highest that
 keeps the cross-validated recall at NET_TARGET (a message between the two gets the "if this
-is happening now" line, not the emergency reply). The locked held-out bank (tests/eval/triage-heldout.tsv) is never read here.
+is happening now" line, not the emergency reply). The locked held-out bank
+(tests/eval/triage-heldout.tsv) is never read here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from faq.build import build_engine, default_data_dir
+from faq.build import default_data_dir, engine_for, load_rules
+from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.maintain import evaluate
 from faq.maintain.learn import Linear, fit_softmax, folds, softmax
@@ -75,7 +77,7 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="write triage/detector.npz")
     args = parser.parse_args()
     folder = default_data_dir()
-    engine = build_engine(semantic=True)
+    engine = engine_for(load_corpus(), load_rules(), semantic=True, detector=False)
     encoder = engine.encoder
     assert isinstance(encoder, Encoder)
     classes = (*engine.triage.categories.ids, NONE)
@@ -113,19 +115,15 @@ def _report(
     positive: np.ndarray,
 ) -> None:
     flagged = chance >= flag_at
+    named = guess == y
+    ordinary = int((~positive).sum())
     print(f"flag at {flag_at:.3f}, safety net at {net_at:.3f}; 5-fold CV:")
-    print(
-        f"  recall {flagged[positive].mean():.3f}, right category {(guess == y)[positive].mean():.3f}"
-    )
-    print(
-        f"  false alarms {flagged[~positive].mean():.3f} of {int((~positive).sum())} ordinary messages"
-    )
+    print(f"  recall {flagged[positive].mean():.3f}, right category {named[positive].mean():.3f}")
+    print(f"  false alarms {flagged[~positive].mean():.3f} of {ordinary} ordinary messages")
     print(f"  safety net on ordinary messages {(chance >= net_at)[~positive].mean():.3f}")
     for index, name in enumerate(classes[:-1]):
         mine = y == index
-        print(
-            f"  {name:22} recall {flagged[mine].mean():.3f}  category {(guess == y)[mine].mean():.3f}"
-        )
+        print(f"  {name:22} recall {flagged[mine].mean():.3f}  category {named[mine].mean():.3f}")
 
 
 if __name__ == "__main__":
