@@ -201,7 +201,7 @@ def _eval(args: argparse.Namespace) -> int:
     path = args.file or _default_eval()
     if path is None or not path.is_file():
         print(
-            f"magbot: no question file {path or DEFAULT_EVAL}; give one: magbot eval FILE",
+            f"magbot: no such question file: {path or DEFAULT_EVAL} (give one: magbot eval FILE)",
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -110,7 +110,9 @@ def decide(ranking: Ranking, policy: Policy) -> Status:
     if ranking.exact:
         return Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
     if isinstance(policy, DecisionModel):
-        return _by_probability(policy.probability(ranking), policy)
+        status = _by_probability(policy.probability(ranking), policy)
+        # one word ("magnesium") names a subject, not a question: offer choices at most
+        return Status.UNSURE if status is Status.ANSWERED and ranking.terms < 2 else status
     if ranking.confidence >= policy.answer_confidence and ranking.margin >= policy.answer_margin:
         return Status.ANSWERED
     if ranking.confidence >= policy.unsure_confidence:

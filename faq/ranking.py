@@ -30,6 +30,7 @@ class Ranking:
     semantic_margin: float = 0.0  # its lead over the next entry's
     agree: bool = False  # lexical and semantic rank the same entry first
     outside: float = 0.0  # the best cosine with the bank of out-of-scope examples
+    terms: int = 0  # how many distinct terms the query has
 
     @property
     def score(self) -> float:
@@ -123,6 +124,7 @@ class Ranker:
             semantic_margin=float(semantic[sem_top] - semantic[sem_second]),
             agree=self.semantic is not None and lex_top == sem_top,
             outside=self._outside(query),
+            terms=len(set(terms)),
         )
 
     def contributions(self, query: Query, entry_ids: Sequence[str]) -> list[TermScore]:

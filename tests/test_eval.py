@@ -28,13 +28,16 @@ LOCKED = {
 TUNING = [EVAL / name for name in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")]
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 
-# The bars. The issue's targets (hybrid: hit@1 0.92, wrong 1.5%, declined 0.95; triage: recall
-# 0.97, 0.9 per category, false alarms 3%) are the goal; a bar below a target is a regression
-# guard at the measured figure, and the README says which targets are not met yet.
-HYBRID = {"hit1": HYBRID_HIT1, "wrong": HYBRID_WRONG, "declined": HYBRID_DECLINED}
-LEXICAL = {"hit1": LEXICAL_HIT1, "wrong": LEXICAL_WRONG, "declined": LEXICAL_DECLINED}
-TRIAGE_RECALL = TRIAGE_RECALL_BAR
-TRIAGE_FALSE_ALARMS = TRIAGE_FALSE_ALARMS_BAR
+# Regression guards: a little below what the shipped models measured on the locked sets the
+# first (and only) time they were run (hybrid 0.892 / 0.003 / 0.980; lexical 0.818 / 0.022 /
+# 0.910; triage recall 0.962 with 11.7% false alarms on its hard ordinary messages).
+HYBRID = {"hit1": 0.88, "wrong": 0.015, "declined": 0.95}
+LEXICAL = {"hit1": 0.80, "wrong": 0.03, "declined": 0.88}
+TRIAGE_RECALL = 0.95
+TRIAGE_FALSE_ALARMS = 0.13
+# The targets of the issues. Not all are met yet: those tests are expected to fail (strict, so
+# the day they pass, the marker must go and the target becomes the bar).
+TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +99,17 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
     report = _report(engine, path)
 
     assert report.false_red_flags <= 0.03, evaluate.format_report(report)
+
+
+@pytest.mark.xfail(strict=True, reason="held-out hit@1 0.892 < 0.92: not met yet")
+def test_the_hybrid_target_hit_at_1_is_met(engine: Engine) -> None:
+    assert _report(engine, HELD_OUT).hit_at_1 >= TARGET["hit1"]
+
+
+@pytest.mark.xfail(strict=True, reason="recall 0.962, self-harm 0.79, false alarms 11.7%")
+def test_the_triage_targets_are_met(engine: Engine) -> None:
+    report = _report(engine, TRIAGE_HELD_OUT)
+
+    assert report.red_flag_recall >= TARGET["recall"]
+    assert all(c / t >= TARGET["category"] for c, t in report.by_category.values())
+    assert report.false_red_flags <= TARGET["false_alarms"]
