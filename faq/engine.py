@@ -67,12 +67,17 @@ class Engine:
         self.encoder = semantic.encoder if semantic else None
         self.policy: Policy = semantic.decision if semantic else thresholds
         index = (
-            SemanticIndex(self.entries, semantic.encoder, semantic.cache, semantic.outside)
+            SemanticIndex(
+                self.entries, semantic.encoder, semantic.cache, semantic.outside, self._read
+            )
             if semantic
             else None
         )
         weight = semantic.decision.lexical_weight if semantic else 1.0
         self.ranker = Ranker(self.entries, self.analyzer, scope, index, weight)
+
+    def _read(self, text: str) -> str:
+        return self.analyzer.analyze(text).text
 
     def entry(self, entry_id: str) -> Entry | None:
         """Give the entry with this id, if there is one."""

@@ -59,8 +59,9 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     query = Query(text, analyzer.analyze(read), sentences, len(text) > MAX_QUERY_CHARS)
     if encoder is None or not query.analysis.words:
         return query
-    windows = sentence_windows(sentences)
-    vectors = encoder.encode([read, *windows])
+    # the embedding reads the words as corrected, so a typo costs the meaning nothing
+    windows = [analyzer.analyze(window).text for window in sentence_windows(sentences)]
+    vectors = encoder.encode([query.normalised, *windows])
     return Query(query.text, query.analysis, sentences, query.truncated, vectors[0], vectors[1:])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +47,19 @@ class SemanticIndex:
         encoder: Encoder,
         cache: Path | None = None,
         outside: Sequence[str] = (),
+        read: Callable[[str], str] = str,
     ) -> None:
+        """read: how a text is normalised before embedding (as queries are)."""
         # cached per entry, so editing one entry re-embeds only its phrasings
-        blocks = [cached_encode(encoder, _phrasings(entry), cache) for entry in entries]
+        blocks = [
+            cached_encode(encoder, [read(text) for text in _phrasings(entry)], cache)
+            for entry in entries
+        ]
         self._vectors = np.concatenate(blocks) if blocks else np.zeros((0, encoder.dim))
         self._owners = np.repeat(np.arange(len(blocks)), [len(b) for b in blocks])
         self._size = len(entries)
-        self._outside = cached_encode(encoder, list(outside), cache) if outside else None
+        texts = [read(text) for text in outside]
+        self._outside = cached_encode(encoder, texts, cache) if texts else None
 
     def scores(self, vector: Vectors) -> Vectors:
         """Give each entry's best cosine with the query vector, in index order."""

@@ -82,7 +82,8 @@ def main() -> int:
     assert isinstance(encoder, Encoder)
     classes = (*engine.triage.categories.ids, NONE)
     rows = bank(folder) + [(t, NONE) for t in negatives(engine, folder)]
-    x = cached_encode(encoder, [text for text, _ in rows], default_cache_dir())
+    texts = [engine.analyzer.analyze(text).text for text, _ in rows]  # as queries are read
+    x = cached_encode(encoder, texts, default_cache_dir())
     y = np.array([classes.index(label) for _, label in rows])
     none = classes.index(NONE)
     chance, guess = np.zeros(len(rows)), np.zeros(len(rows), dtype=int)

@@ -1,0 +1,108 @@
+"""The README's measured figures, generated from the evaluation sets: never pasted by hand.
+
+Usage: python -m faq.maintain.figures [--write | --check]
+
+--write replaces the block between the figures markers in README.md; --check exits 1 when
+the README's block differs from what the engine measures now (CI runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from faq.build import build_engine, default_data_dir
+from faq.engine import Engine
+from faq.maintain import evaluate
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+EVAL = ROOT / "tests" / "eval"
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+#: (file, role) in the order the table shows them.
+SETS = (
+    ("heldout.tsv", "locked held-out, first look"),
+    ("heldout2.tsv", "locked held-out 2, written after the first look"),
+    ("triage-heldout.tsv", "locked triage held-out, first look"),
+    ("triage-heldout2.tsv", "locked triage held-out 2"),
+    ("dev3.tsv", "tuning (new voices)"),
+    ("dev.tsv", "tuning"),
+    ("dev2.tsv", "tuning"),
+    ("sample.tsv", "tuning (real phrasings)"),
+    ("questions.tsv", "first version's held-out, since read"),
+    ("blind.tsv", "first version's blind set, since read"),
+)
+HEADER = (
+    "| set | role | engine | in scope | hit@1 | answered right | answered wrong "
+    "| out of scope | declined | emergencies | recall | false alarms |\n"
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def generate() -> str:
+    """Give the figures block: every evaluation set under the hybrid and the lexical engine."""
+    engines = {"hybrid": build_engine(semantic=True), "lexical": build_engine(semantic=False)}
+    rows = [HEADER]
+    for name, role in SETS:
+        path = EVAL / name
+        if path.is_file():
+            rows.extend(_row(name, role, label, engine, path) for label, engine in engines.items())
+    return "\n".join([*rows, "", _cross_validated()])
+
+
+def _row(name: str, role: str, label: str, engine: Engine, path: Path) -> str:
+    tiers = {c.id: c.tier.id for c in engine.triage.categories}
+    report = evaluate.score(evaluate.run(engine, evaluate.read_examples(path)), tiers)
+    cells = [
+        name, role, label, str(report.in_scope), _rate(report.hit_at_1, report.in_scope),
+        _rate(report.answered_right, report.in_scope), _rate(report.answered_wrong, report.in_scope),
+        str(report.out_of_scope), _rate(report.declined, report.out_of_scope),
+        str(report.red_flags), _rate(report.red_flag_recall, report.red_flags),
+        f"{report.false_red_flags:.3f}",
+    ]  # fmt: skip
+    return "| " + " | ".join(cells) + " |"
+
+
+def _rate(value: float, count: int) -> str:
+    return f"{value:.3f}" if count else "-"
+
+
+def _cross_validated() -> str:
+    """Give the cross-validation line the fitting script recorded in decision.yaml."""
+    lines = (default_data_dir() / "decision.yaml").read_text(encoding="utf-8").splitlines()
+    found = [line[2:] for line in lines if line.startswith("# 5-fold")]
+    return f"Decision model, tuning sets: {found[0]}" if found else ""
+
+
+def current(readme: str) -> str:
+    """Give the block between the markers of a README's text."""
+    start, end = readme.index(START) + len(START), readme.index(END)
+    return readme[start:end].strip("\n")
+
+
+def main() -> int:
+    """Write or check the README's figures block."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", action="store_true", help="update README.md")
+    group.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    args = parser.parse_args()
+    text = README.read_text(encoding="utf-8")
+    block = generate()
+    if args.check:
+        stale = current(text) != block
+        print(
+            "README figures are stale: run python -m faq.maintain.figures --write"
+            if stale
+            else "README figures are current"
+        )
+        return 1 if stale else 0
+    start, end = text.index(START) + len(START), text.index(END)
+    README.write_text(f"{text[:start]}\n{block}\n{text[end:]}", encoding="utf-8")
+    print(f"wrote the figures into {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
