@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from htmlcheck import TELEGRAM_TAGS, Tags
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +11,7 @@ from faq.model import Evidence, Reply, Source, Status
 from faq.render import TELEGRAM_LIMIT, to_html, to_text
 from faq.reply import DISCLAIMER
 from faq.text import normalize, split_words
+from tests.htmlcheck import TELEGRAM_TAGS, Tags
 
 EXAMPLES = settings(
     max_examples=200,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from htmlcheck import assert_telegram_html
 from pydantic import HttpUrl
 
 from faq import reply
@@ -12,6 +11,7 @@ from faq.engine import Engine
 from faq.model import Evidence, Reply, Source, Status
 from faq.render import TELEGRAM_LIMIT, markdown_to_html, markdown_to_text, to_html, to_text
 from faq.reply import DISCLAIMER
+from tests.htmlcheck import assert_telegram_html
 
 NHS_CRAMPS = "https://www.nhs.uk/conditions/leg-cramps/"
 EVERY_CAUTION = "I'm pregnant, breastfeeding, on dialysis, my son is 8, and I take omeprazole"

@@ -13,8 +13,7 @@ from bot.app import BotApp
 from faq.engine import Engine
 from faq.model import Entry, Status
 from faq.store import SqliteStore
-
-from .fakebotapi import FakeBotAPI
+from tests.fakes.telegram import FakeBotAPI
 
 #: Shaped like a real token (digits, colon, 35 characters) so the log filter's pattern applies.
 TOKEN = "424242:AAHfakeTokenForTestsOnly_abc-defghij"

@@ -9,9 +9,9 @@ from bot.app import BotApp
 from faq.engine import Engine
 from faq.model import Status
 from faq.store import SqliteStore
+from tests.fakes.telegram import FakeBotAPI, html_to_plain
 
 from .conftest import USER, answered_entry, to_chat
-from .fakebotapi import FakeBotAPI, html_to_plain
 
 UNSURE = "magnesium"
 URGENT = "my chest hurts and I feel faint"

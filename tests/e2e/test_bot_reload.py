@@ -15,9 +15,9 @@ from bot.services import services
 from bot.texts import UNKNOWN_COMMAND
 from faq.corpus import default_entries_dir
 from faq.engine import Engine
+from tests.fakes.telegram import FakeBotAPI
 
 from .conftest import ADMIN, USER, settings_for, start_polling, stop, to_chat
-from .fakebotapi import FakeBotAPI
 
 
 @pytest.fixture

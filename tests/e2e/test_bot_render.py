@@ -12,9 +12,9 @@ from bot import render
 from bot.handlers import strip_mention
 from faq.engine import Engine
 from faq.model import Status
+from tests.fakes.telegram import html_to_plain
 
 from .conftest import answered_entry
-from .fakebotapi import html_to_plain
 
 # --------------------------------------------------------------------------- button data
 

@@ -35,9 +35,9 @@ from faq.engine import Engine
 from faq.model import Status
 from faq.reply import UNSURE_LEAD
 from faq.store import SqliteStore
+from tests.fakes.telegram import FakeBotAPI, html_to_plain
 
 from .conftest import ADMIN, TOKEN, USER, settings_for, start_polling, stop, to_chat
-from .fakebotapi import FakeBotAPI, html_to_plain
 
 BOB = 6262  # a second person, in a private chat of their own
 UNCOVERED = "does a multivitamin give me enough magnesium for cramps"
