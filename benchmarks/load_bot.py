@@ -1,17 +1,18 @@
 """Load the bot: a burst of updates from many private chats through the fake Bot API.
 
-Run from the repository root:
+Run from the repository root, as a module (tests.fakes.telegram must be importable):
 
-    python benchmarks/load_bot.py                          # 2,000 updates, 500 chats, both modes
-    python benchmarks/load_bot.py --updates 600 --mode throttled
-    python benchmarks/load_bot.py --rate 25 --updates 750    # steady arrivals, not a burst
-    python benchmarks/load_bot.py --json
+    python -m benchmarks.load_bot                          # 2,000 updates, 500 chats, both modes
+    python -m benchmarks.load_bot --updates 600 --mode throttled
+    python -m benchmarks.load_bot --rate 25 --updates 750  # steady arrivals, not a burst
+    python -m benchmarks.load_bot --json
 
 The real bot (engine over the shipped corpus, SQLite store in a temporary directory, PTB's
-HTTP stack, run_polling) runs in a child process and polls tests/e2e/fakebotapi.py, which
-runs here on 127.0.0.1. Updates are queued all at once (or --rate a second); the bot
-fetches up to 100 per getUpdates. Latency runs from queueing an update to the fake
-receiving the reply; the k-th reply to a chat is matched with the k-th message from it.
+HTTP stack, run_polling) runs in a child process and polls the fake Bot API of
+tests/fakes/telegram, which runs here on 127.0.0.1. Updates are queued all at once (or --rate
+a second); the bot fetches up to 100 per getUpdates. Latency runs from queueing an update to
+the fake answering the reply; the k-th reply to a chat is matched with the k-th message from
+it.
 
 Modes: "throttled" is the bot as deployed, with AIORateLimiter (Telegram's limits: about 30
 messages a second overall, 20 a minute per group), so 2,000 replies take over a minute.
@@ -35,29 +36,20 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from faq.build import build_engine
 from faq.engine import Engine
-from tests.e2e.fakebotapi import Call, FakeBotAPI
+
+try:
+    from tests.fakes.telegram import FakeBotAPI
+except ModuleNotFoundError as missing:
+    if missing.name != "tests":
+        raise
+    sys.exit("run from the repository root: python -m benchmarks.load_bot [options]")
 
 ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN = "424242:AAHloadTestTokenNotReal_0123456789abc"
 FIRST_CHAT = 10_000
-
-
-class TimedFake(FakeBotAPI):
-    """The fake, noting when each call arrived (the fake itself keeps no times)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.replied: dict[int, list[float]] = defaultdict(list)
-
-    def _record(self, call: Call) -> None:
-        if call.method == "sendMessage" and call.delivered:
-            self.replied[int(call.params["chat_id"])].append(time.perf_counter())
-        super()._record(call)
 
 
 @dataclass(frozen=True)
@@ -85,8 +77,7 @@ def run(engine: Engine, updates: int, chats: int, throttled: bool, rate: float =
     """Start the bot, push the updates (all at once, or `rate` a second), wait for every
     reply, stop the bot; give the figures."""
     texts = questions(engine)
-    fake = TimedFake()
-    with fake, tempfile.TemporaryDirectory() as folder:
+    with FakeBotAPI() as fake, tempfile.TemporaryDirectory() as folder:
         args = [TOKEN, fake.base_url, str(Path(folder) / "load.sqlite3"), str(int(throttled))]
         bot = subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=ROOT, env=_env())
         try:
@@ -104,10 +95,14 @@ def run(engine: Engine, updates: int, chats: int, throttled: bool, rate: float =
         finally:
             bot.send_signal(signal.SIGTERM)
             bot.wait(timeout=30)
+    replied: dict[int, list[float]] = defaultdict(list)
+    for call in fake.calls("sendMessage"):
+        if call.delivered:
+            replied[int(call.params["chat_id"])].append(call.at)
     latencies = sorted(
         (done - queued) * 1000
         for chat, times in pushed.items()
-        for queued, done in zip(times, fake.replied[chat], strict=True)
+        for queued, done in zip(times, replied[chat], strict=True)
     )
     return Result(
         mode="throttled" if throttled else "unthrottled",
@@ -138,8 +133,7 @@ app.run_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
 
 
 def _env() -> dict[str, str]:
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PYTHONPATH": path, "PTB_TIMEDELTA": "true"}
+    return {**os.environ, "PTB_TIMEDELTA": "true"}
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ from bot.handlers import strip_mention
 from faq.engine import Engine
 from faq.model import Status
 from tests.conftest import answered_entry
-from tests.e2e.fakebotapi import html_to_plain
+from tests.fakes.telegram import html_to_plain
 
 # --------------------------------------------------------------------------- button data
 

@@ -12,8 +12,7 @@ from bot import ALLOWED_UPDATES, Settings, build_application, load_settings
 from bot.app import BotApp
 from faq.engine import Engine
 from faq.usage.store import SqliteStore
-
-from .fakebotapi import FakeBotAPI
+from tests.fakes.telegram import FakeBotAPI
 
 #: Shaped like a real token (digits, colon, 35 characters) so the log filter's pattern applies.
 TOKEN = "424242:AAHfakeTokenForTestsOnly_abc-defghij"

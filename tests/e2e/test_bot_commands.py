@@ -10,9 +10,9 @@ from faq.engine import Engine
 from faq.model import Status
 from faq.reply import DISCLAIMER
 from faq.usage.store import SqliteStore
+from tests.fakes.telegram import FakeBotAPI
 
 from .conftest import GROUP, USER, to_chat
-from .fakebotapi import FakeBotAPI
 
 
 async def _command(fake: FakeBotAPI, text: str, chat: int = USER, **kwargs: object) -> str:

@@ -16,9 +16,9 @@ import pytest
 from bot import load_settings
 from bot.main import main as serve_main
 from bot.settings import VARIABLES
+from tests.fakes.telegram import FakeBotAPI
 
 from .conftest import TOKEN, USER, to_chat
-from .fakebotapi import FakeBotAPI
 
 BASE = {"TELEGRAM_BOT_TOKEN": TOKEN}
 SALT = "from-the-vault-7c1e9a"

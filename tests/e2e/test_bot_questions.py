@@ -10,9 +10,9 @@ from faq.engine import Engine
 from faq.model import Status
 from faq.usage.store import SqliteStore
 from tests.conftest import answered_entry
+from tests.fakes.telegram import FakeBotAPI, html_to_plain
 
 from .conftest import USER, to_chat
-from .fakebotapi import FakeBotAPI, html_to_plain
 
 UNSURE = "magnesium"
 URGENT = "my chest hurts and I feel faint"

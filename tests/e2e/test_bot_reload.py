@@ -13,9 +13,9 @@ from bot.app import BotApp
 from bot.services import services
 from bot.texts import UNKNOWN_COMMAND
 from faq.build import build_engine
+from tests.fakes.telegram import FakeBotAPI
 
 from .conftest import ADMIN, USER, settings_for, start_polling, stop, to_chat
-from .fakebotapi import FakeBotAPI
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from telegram.error import InvalidToken
 from bot import RedactingFilter
 from bot.app import BotApp
 from bot.logs import REDACTED
+from tests.fakes import telegram as fakebotapi
+from tests.fakes.telegram import FakeBotAPI
 
-from . import fakebotapi
 from .conftest import TOKEN, USER, stop, to_chat
-from .fakebotapi import FakeBotAPI
 
 FAULTS: list[fakebotapi.Fault] = [
     fakebotapi.RateLimited(retry_after=1),

@@ -18,9 +18,9 @@ import pytest
 from bot.main import main as serve_main
 from bot.settings import VARIABLES
 from faq.corpus import default_entries_dir
+from tests.fakes.telegram import FakeBotAPI
 
 from .conftest import TOKEN, USER, to_chat
-from .fakebotapi import FakeBotAPI
 
 STARTUP = 20.0  # seconds: a cold interpreter imports telegram and builds the index
 

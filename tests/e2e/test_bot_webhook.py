@@ -10,9 +10,9 @@ import pytest
 from bot import ALLOWED_UPDATES, Settings, build_application
 from bot.app import BotApp
 from faq.engine import Engine
+from tests.fakes.telegram import FakeBotAPI
 
 from .conftest import USER, settings_for, stop, to_chat
-from .fakebotapi import FakeBotAPI
 
 SECRET = "s3cret_token-1"
 

@@ -36,9 +36,9 @@ from faq.engine import Engine
 from faq.model import Status
 from faq.reply import UNSURE_LEAD
 from faq.usage.store import SqliteStore
+from tests.fakes.telegram import FakeBotAPI, html_to_plain
 
 from .conftest import ADMIN, TOKEN, USER, settings_for, start_polling, stop, to_chat
-from .fakebotapi import FakeBotAPI, html_to_plain
 
 BOB = 6262  # a second person, in a private chat of their own
 # Multivitamins used to be the uncovered topic here; the corpus now answers them

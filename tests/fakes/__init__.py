@@ -1,0 +1,1 @@
+"""Test doubles of the services the bot talks to."""
