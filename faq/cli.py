@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from faq.corpus import CorpusError
 from faq.engine import Engine, Explanation
@@ -43,6 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.run(args))
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as exc:  # a full disk, a closed stdout...
+        print(f"magbot: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     except CorpusError as exc:
         print(f"magbot: the corpus is not valid:\n{exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -51,8 +58,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="magbot",
         description="An FAQ bot about magnesium for leg cramps. General information, "
         "not medical advice.",
-        epilog="Exit codes: 0 ok, 1 corpus invalid or check failed, 2 usage error.",
+        epilog="Exit codes: 0 ok (also when the reader of the output goes away), 1 corpus or "
+        "rules invalid, a check or evaluation bar failed, or the output cannot be written, "
+        "2 usage error, 130 interrupted.",
     )
     parser.add_argument(
         "--entries",
@@ -75,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         help="rules directory: safety, scope, synonyms, thresholds (default: $MAGBOT_DATA or "
         "the shipped one)",
     )
+    parser.add_argument("--version", action="version", version=f"magbot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ask = commands.add_parser("ask", help="answer one question (or one per line with -)")
     ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
@@ -120,6 +128,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _installed(folder: Path) -> bool:
+    """Tell whether a folder lies inside site-packages (a pip or pipx install, not a checkout)."""
+    return any(part in ("site-packages", "dist-packages") for part in folder.resolve().parts)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("magbot")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name, "").strip()
     return Path(value) if value else None
@@ -131,7 +160,7 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 def _ask(args: argparse.Namespace) -> int:
     if args.question == "-":
-        return _ask_lines(_engine(args), sys.stdin, sys.stdout, args)
+        return _ask_lines(_engine(args), sys.stdin.buffer, sys.stdout, args)
     question = args.question[:MAX_ARG_CHARS]
     if not question.strip():
         print(
@@ -144,9 +173,16 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ask_lines(engine: Engine, lines: TextIO, out: TextIO, args: argparse.Namespace) -> int:
-    for line in lines:
-        text = _one(engine, line.rstrip("\r\n")[:MAX_ARG_CHARS], args)
+def _ask_lines(engine: Engine, lines: BinaryIO, out: TextIO, args: argparse.Namespace) -> int:
+    """Answer one question per line; a line that is not UTF-8 gets an error, the rest go on."""
+    for number, raw in enumerate(lines, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            error = {"line": number, "error": f"not valid UTF-8 (byte {exc.start})"}
+            text = json_line(error) if args.json else f"magbot: line {number}: {error['error']}"
+        else:
+            text = _one(engine, line.rstrip("\r\n")[:MAX_ARG_CHARS], args)
         out.write(text + ("\n" if args.json else "\n\n"))
         out.flush()
     return EXIT_OK
@@ -160,12 +196,17 @@ def _one(engine: Engine, question: str, args: argparse.Namespace) -> str:
 
 
 def json_line(data: dict[str, Any]) -> str:
-    """Give one line of JSON; U+2028/U+2029 escaped so no line splitter breaks it."""
+    """Give one line of JSON: every line separator Python knows is escaped, so no splitter
+    (not even str.splitlines) breaks it; JSON already escapes the controls below U+0020."""
     text = json.dumps(data, ensure_ascii=False)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    for separator in ("\x85", "\u2028", "\u2029"):
+        text = text.replace(separator, f"\\u{ord(separator):04x}")
+    return text
 
 
 def _chat(args: argparse.Namespace) -> int:
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (line editing and history for input())
     engine = _engine(args)
     print("magbot chat: ask about magnesium and leg cramps (Ctrl-D or 'quit' to leave).")
     while True:
@@ -267,8 +308,17 @@ def _new(args: argparse.Namespace) -> int:
     from faq.corpus import default_entries_dir
     from faq.maintain.scaffold import ScaffoldError, new_entry
 
+    folder = args.entries or default_entries_dir()
+    if args.entries is None and _installed(folder):
+        print(
+            "magbot: the shipped entries are inside an installed package; work on a checkout "
+            "(pip install -e .) or on a corpus directory: magbot --entries DIR new ID "
+            "(or MAGBOT_ENTRIES=DIR)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
-        path = new_entry(args.entries or default_entries_dir(), args.id)
+        path = new_entry(folder, args.id)
     except ScaffoldError as exc:
         print(f"magbot: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -48,8 +48,8 @@ class Query:
 
     @property
     def empty(self) -> bool:
-        """True when the message holds no words at all."""
-        return not self.analysis.words
+        """True when the message holds no words: nothing of two letters or more ("%s %s")."""
+        return not any(len(word) > 1 and word.isalpha() for word in self.analysis.words)
 
 
 def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Query:
@@ -57,7 +57,7 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     read = text[:MAX_QUERY_CHARS]
     sentences = split_sentences(read)
     query = Query(text, analyzer.analyze(read), sentences, len(text) > MAX_QUERY_CHARS)
-    if encoder is None or not query.analysis.words:
+    if encoder is None or query.empty:
         return query
     # the embedding reads the words as corrected, so a typo costs the meaning nothing
     windows = [analyzer.analyze(window).text for window in sentence_windows(sentences)]

@@ -54,9 +54,10 @@ def generate() -> str:
 def _row(name: str, role: str, label: str, engine: Engine, path: Path) -> str:
     tiers = {c.id: c.tier.id for c in engine.triage.categories}
     report = evaluate.score(evaluate.run(engine, evaluate.read_examples(path)), tiers)
+    inside = report.in_scope
     cells = [
-        name, role, label, str(report.in_scope), _rate(report.hit_at_1, report.in_scope),
-        _rate(report.answered_right, report.in_scope), _rate(report.answered_wrong, report.in_scope),
+        name, role, label, str(inside), _rate(report.hit_at_1, inside),
+        _rate(report.answered_right, inside), _rate(report.answered_wrong, inside),
         str(report.out_of_scope), _rate(report.declined, report.out_of_scope),
         str(report.red_flags), _rate(report.red_flag_recall, report.red_flags),
         f"{report.false_red_flags:.3f}",
