@@ -80,7 +80,10 @@ async def question(update: Update, context: Context) -> None:
     if message is None or message.text is None:
         return
     engine = context.engine
-    answer = engine.answer(strip_mention(message.text, context.bot.username))
+    # embedding and ranking cost CPU: a worker thread keeps every other chat's loop free
+    answer = await asyncio.to_thread(
+        engine.answer, strip_mention(message.text, context.bot.username)
+    )
     query_id = await context.services.record_query(answer, _user_id(update))
     text, markup = messages.answer_message(answer, engine.entry, query_id)
     await _send(update, context, text, markup, quote=True if update.edited_message else None)
@@ -140,7 +143,8 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    results = messages.inline_articles(context.engine.inline(query.query))
+    answers = await asyncio.to_thread(context.engine.inline, query.query)
+    results = messages.inline_articles(answers)
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS)
 
 

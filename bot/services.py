@@ -26,6 +26,7 @@ from faq.usage.store import FeedbackSink, Store, StoreError
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 24 * 60 * 60
+RECORD_WAIT_SECONDS = 0.5
 KEY = "magbot"  # where the Services live in Application.bot_data
 
 
@@ -68,15 +69,20 @@ class Services:
         if store is None:
             return None
         await self.prune_if_due()
+        write = asyncio.to_thread(
+            store.record_query,
+            user_id=user_id,
+            status=answer.status,
+            entry_id=answer.entry.id if answer.entry else None,
+            score=answer.score,
+            question=answer.query,
+        )
         try:
-            return await asyncio.to_thread(
-                store.record_query,
-                user_id=user_id,
-                status=answer.status,
-                entry_id=answer.entry.id if answer.entry else None,
-                score=answer.score,
-                question=answer.query,
-            )
+            # a busy database must not delay the answer: past the wait, answer without the id
+            return await asyncio.wait_for(asyncio.shield(write), RECORD_WAIT_SECONDS)
+        except TimeoutError:
+            logger.warning("the store is slow: answered before the outcome was recorded")
+            return None
         except StoreError:
             logger.warning("could not record a query outcome", exc_info=True)
             return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 DEFAULT_DB = "magbot.sqlite3"
-DEFAULT_LISTEN = "0.0.0.0"
+DEFAULT_LISTEN = "127.0.0.1"  # behind a reverse proxy; set MAGBOT_WEBHOOK_LISTEN to expose it
 DEFAULT_PORT = 8443
 DEFAULT_RETENTION_DAYS = 90
 

@@ -18,6 +18,13 @@ EXAMPLES = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
+# The engine embeds every message: fewer examples keep the suite's time in bounds.
+ENGINE_EXAMPLES = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
 # Any Unicode text a Telegram message can hold (no lone surrogates), control characters included.
 any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=5000)
 # Text that looks like questions: English words from the domain, digits, punctuation, typos.
@@ -44,7 +51,7 @@ long_text = st.text(st.sampled_from("ab cd\n*_`[]()<>&#-!"), min_size=2000, max_
 messages = st.one_of(any_text, question_like, long_text)
 
 
-@EXAMPLES
+@ENGINE_EXAMPLES
 @given(message=messages)
 def test_any_message_gets_a_reply_that_fits_and_carries_the_disclaimer(
     engine: Engine, message: str
@@ -61,26 +68,20 @@ def test_any_message_gets_a_reply_that_fits_and_carries_the_disclaimer(
     assert len(answer.candidates) >= 3
 
 
-@EXAMPLES
-@given(message=messages)
-def test_any_message_gets_the_same_answer_twice(engine: Engine, message: str) -> None:
+@ENGINE_EXAMPLES
+@given(message=messages, between=messages)
+def test_an_answer_does_not_depend_on_what_was_asked_before(
+    engine: Engine, message: str, between: str
+) -> None:
     first = engine.answer(message)
-    second = engine.answer("".join(list(message)))
+    engine.answer(between)  # fills the typo cache and anything else an answer might keep
+    second = engine.answer(message)
 
     assert (first.status, first.entry, first.candidates) == (
         second.status,
         second.entry,
         second.candidates,
     )
-
-
-@EXAMPLES
-@given(message=messages)
-def test_the_tokenizer_gives_the_same_terms_for_the_same_text(engine: Engine, message: str) -> None:
-    copy = "".join(list(message))
-
-    assert engine.analyzer.analyze(message) == engine.analyzer.analyze(copy)
-    assert engine.analyzer.terms(message) == engine.analyzer.terms(copy)
 
 
 @EXAMPLES

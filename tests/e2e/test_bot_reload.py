@@ -84,11 +84,12 @@ async def test_reload_from_anyone_else_looks_like_any_unknown_command(
 async def test_edited_scope_and_safety_rules_take_effect_on_reload(
     reloadable: BotApp, fake: FakeBotAPI, data_dir: Path
 ) -> None:
-    question, alarm = "is magnesium good for zebras", "my toes went tartan"
+    question, alarm = "which is better, glycinate or citrate?", "my toes went tartan"
     assert "Sorry, I can't answer" not in await _say(fake, USER, question, 1)
-    assert "emergency" not in await _say(fake, USER, alarm, 2)
-    _append(data_dir / "scope.yaml", "off_topic:", "  - id: zebras\n    patterns: ['zebras?']")
-    _append(data_dir / "safety.yaml", "red_flags:", "  - id: tartan\n    patterns: ['tartan']")
+    assert "This could be an emergency" not in await _say(fake, USER, alarm, 2)
+    _append(data_dir / "scope.yaml", "off_topic:", "  - id: salts\n    patterns: ['glycinate']")
+    tartan = "  - id: tartan\n    category: leg-artery\n    patterns: ['tartan']"
+    _append(data_dir / "safety.yaml", "red_flags:", tartan)
 
     reloaded = await _say(fake, ADMIN, "/reload", 1)
     declined = await _say(fake, USER, question, 3)
@@ -96,7 +97,7 @@ async def test_edited_scope_and_safety_rules_take_effect_on_reload(
 
     assert reloaded.startswith("Reloaded:")
     assert "Sorry, I can't answer" in declined
-    assert "emergency" in urgent
+    assert "This could be an emergency" in urgent
 
 
 async def test_a_malformed_rule_file_is_refused_with_its_name_and_the_old_rules_serve(
