@@ -32,15 +32,22 @@ LOCKED = {
 TUNING = [EVAL / name for name in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")]
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 
-# Regression guards: a little below what the shipped models measured on the locked sets the
-# first (and only) time they were run (hybrid 0.892 / 0.003 / 0.980; lexical 0.818 / 0.022 /
-# 0.910; triage recall 0.962 with 11.7% false alarms on its hard ordinary messages).
-HYBRID = {"hit1": 0.88, "wrong": 0.015, "declined": 0.95}
-LEXICAL = {"hit1": 0.80, "wrong": 0.03, "declined": 0.88}
-TRIAGE_RECALL = 0.95
-TRIAGE_FALSE_ALARMS = 0.13
-# The targets of the issues. Not all are met yet: those tests are expected to fail (strict, so
-# the day they pass, the marker must go and the target becomes the bar).
+# Bars per locked set. Where a target of the issues is met (hybrid: hit@1 0.92, wrong 1.5%,
+# declined 0.95; triage: recall 0.97) it is the bar; where it is not, the bar is a regression
+# guard a little below what the shipped models measured (README: "Targets not met yet") and
+# the target is kept below as a strict expected failure.
+HYBRID = {
+    "heldout.tsv": {"hit1": 0.88, "wrong": 0.015, "declined": 0.95},
+    "heldout2.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
+}
+LEXICAL = {
+    "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
+    "heldout2.tsv": {"hit1": 0.90, "wrong": 0.03, "declined": 0.85},
+}
+TRIAGE = {
+    "triage-heldout.tsv": {"recall": 0.95, "false_alarms": 0.13},
+    "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.20},
+}
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
 
@@ -75,44 +82,52 @@ def test_no_locked_question_is_in_a_tuning_set_or_among_the_alternates(engine: E
         assert not locked & phrasings, sorted(locked & phrasings)
 
 
-def test_the_hybrid_engine_meets_its_bars_on_the_held_out_set(engine: Engine) -> None:
-    report = _report(engine, HELD_OUT)
+@pytest.mark.parametrize("name", list(HYBRID))
+def test_the_hybrid_engine_meets_its_bars_on_the_held_out_sets(engine: Engine, name: str) -> None:
+    report, bars = _report(engine, EVAL / name), HYBRID[name]
 
-    assert report.hit_at_1 >= HYBRID["hit1"], evaluate.format_report(report)
-    assert report.answered_wrong <= HYBRID["wrong"], evaluate.format_report(report)
-    assert report.declined >= HYBRID["declined"], evaluate.format_report(report)
-
-
-def test_the_lexical_engine_meets_its_own_bars_on_the_held_out_set(lexical: Engine) -> None:
-    report = _report(lexical, HELD_OUT)
-
-    assert report.hit_at_1 >= LEXICAL["hit1"], evaluate.format_report(report)
-    assert report.answered_wrong <= LEXICAL["wrong"], evaluate.format_report(report)
-    assert report.declined >= LEXICAL["declined"], evaluate.format_report(report)
+    assert report.hit_at_1 >= bars["hit1"], evaluate.format_report(report)
+    assert report.answered_wrong <= bars["wrong"], evaluate.format_report(report)
+    assert report.declined >= bars["declined"], evaluate.format_report(report)
 
 
-def test_triage_recognises_held_out_emergencies_without_many_false_alarms(engine: Engine) -> None:
-    report = _report(engine, TRIAGE_HELD_OUT)
+@pytest.mark.parametrize("name", list(LEXICAL))
+def test_the_lexical_engine_meets_its_own_bars_on_the_held_out_sets(
+    lexical: Engine, name: str
+) -> None:
+    report, bars = _report(lexical, EVAL / name), LEXICAL[name]
 
-    assert report.red_flag_recall >= TRIAGE_RECALL, evaluate.format_report(report)
-    assert report.false_red_flags <= TRIAGE_FALSE_ALARMS, evaluate.format_report(report)
+    assert report.hit_at_1 >= bars["hit1"], evaluate.format_report(report)
+    assert report.answered_wrong <= bars["wrong"], evaluate.format_report(report)
+    assert report.declined >= bars["declined"], evaluate.format_report(report)
 
 
-@pytest.mark.parametrize("path", [HELD_OUT, *TUNING, *FORMER_HELD_OUT], ids=lambda p: p.name)
+@pytest.mark.parametrize("name", list(TRIAGE))
+def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> None:
+    report, bars = _report(engine, EVAL / name), TRIAGE[name]
+
+    assert report.red_flag_recall >= bars["recall"], evaluate.format_report(report)
+    assert report.false_red_flags <= bars["false_alarms"], evaluate.format_report(report)
+
+
+@pytest.mark.parametrize(
+    "path", [HELD_OUT, EVAL / "heldout2.tsv", *TUNING, *FORMER_HELD_OUT], ids=lambda p: p.name
+)
 def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Path) -> None:
     report = _report(engine, path)
 
     assert report.false_red_flags <= 0.03, evaluate.format_report(report)
 
 
-@pytest.mark.xfail(strict=True, reason="held-out hit@1 0.892 < 0.92: not met yet")
-def test_the_hybrid_target_hit_at_1_is_met(engine: Engine) -> None:
+@pytest.mark.xfail(strict=True, reason="first held-out set: hit@1 0.895 < 0.92")
+def test_the_hybrid_target_hit_at_1_is_met_on_the_first_held_out_set(engine: Engine) -> None:
     assert _report(engine, HELD_OUT).hit_at_1 >= TARGET["hit1"]
 
 
-@pytest.mark.xfail(strict=True, reason="recall 0.962, self-harm 0.79, false alarms 11.7%")
-def test_the_triage_targets_are_met(engine: Engine) -> None:
-    report = _report(engine, TRIAGE_HELD_OUT)
+@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 11-18%")
+@pytest.mark.parametrize("name", list(TRIAGE))
+def test_the_triage_targets_are_met(engine: Engine, name: str) -> None:
+    report = _report(engine, EVAL / name)
 
     assert report.red_flag_recall >= TARGET["recall"]
     assert all(c / t >= TARGET["category"] for c, t in report.by_category.values())
