@@ -23,6 +23,8 @@ from faq.model import Answer
 from faq.rules import DataError
 from faq.usage.store import FeedbackSink, Store, StoreError
 
+__all__ = ["EngineHolder", "FeedbackSink", "MagbotContext", "Services", "services"]
+
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 24 * 60 * 60

@@ -328,7 +328,7 @@ def _new(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from faq.build import load_rules
-    from faq.usage.report import build_report, format_report, report_to_json
+    from faq.usage.report import build_report, format_usage_report, usage_report_to_json
     from faq.usage.store import StoreError, open_store
 
     location = args.db or os.environ.get("MAGBOT_DB") or DEFAULT_DB
@@ -347,9 +347,9 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     report = build_report(snapshot, key_terms=lambda text: list(analyzer.terms(text)))
     if args.json:
-        print(json.dumps(report_to_json(report), ensure_ascii=False, indent=2))
+        print(json.dumps(usage_report_to_json(report), ensure_ascii=False, indent=2))
     else:
-        print(format_report(report))
+        print(format_usage_report(report))
     return EXIT_OK
 
 

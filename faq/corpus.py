@@ -121,14 +121,15 @@ class _UniqueKeyLoader(SAFE_LOADER):  # type: ignore[valid-type,misc]
             if key in seen:
                 raise DuplicateKeyError(str(key))
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _split(raw: str) -> tuple[dict[str, Any], str]:
     """Give the front matter as a mapping with text keys, and the Markdown body."""
     if not raw.startswith("---"):
         raise ValueError("missing: the file must start with a '---' line")
-    matter, content = frontmatter.YAMLHandler().split(raw)
+    matter, content = frontmatter.default_handlers.YAMLHandler().split(raw)
     meta = yaml.load(matter, Loader=_UniqueKeyLoader)
     if not isinstance(meta, dict):
         raise ValueError("must be a mapping of fields (key: value lines)")

@@ -18,7 +18,7 @@ PHRASING_WEIGHT = 1.0
 IDEAL_TERMS = 8  # chosen on the tuning sets (7-10 all close; 8 best)
 
 
-class LuceneBM25(BM25Okapi):
+class LuceneBM25(BM25Okapi):  # type: ignore[misc]  # rank-bm25 ships no type hints
     """BM25Okapi with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), scored from postings.
 
     BM25Okapi floors the IDF of any term found in half the documents or more to a
@@ -157,7 +157,7 @@ class Index:
             ),
             reverse=True,
         )
-        return sum(per_term[:IDEAL_TERMS])
+        return float(sum(per_term[:IDEAL_TERMS]))
 
     def _field_idf(self, bm25: BM25Okapi, term: str, unknown_weight: float) -> float:
         if term in bm25.idf:

@@ -217,13 +217,15 @@ def _mean_pool(hidden: Vectors, mask: npt.NDArray[np.int64]) -> Vectors:
     weights = mask[:, :, None].astype(np.float32)
     summed = (hidden * weights).sum(axis=1)
     counts = np.clip(weights.sum(axis=1), 1e-9, None)
-    return (summed / counts).astype(np.float32)
+    pooled: Vectors = (summed / counts).astype(np.float32)
+    return pooled
 
 
 def _normalize(vectors: Vectors) -> Vectors:
     """Scale each row to unit L2 length (rows of zeros stay zero)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    unit: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
 
 
 def _cache_path(encoder: Encoder, texts: Sequence[str], cache_dir: Path | None) -> Path | None:

@@ -8,7 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from faq.model import Status
-from faq.usage.report import build_report, format_report, group_questions, report_to_json
+from faq.usage.report import (
+    build_report,
+    format_usage_report,
+    group_questions,
+    usage_report_to_json,
+)
 from faq.usage.store import FeedbackRow, QueryRow, RedFlagDay, StoreSnapshot, open_store
 
 STOP_WORDS = frozenset(
@@ -160,7 +165,7 @@ def test_totals_count_statuses_feedback_and_red_flags() -> None:
 
 
 def test_the_json_report_has_a_stable_shape_and_survives_json_dumps() -> None:
-    data = json.loads(json.dumps(report_to_json(build_report(SAMPLE, key_terms=key_terms))))
+    data = json.loads(json.dumps(usage_report_to_json(build_report(SAMPLE, key_terms=key_terms))))
     assert set(data) == {"since", "totals", "unanswered", "feedback", "answers", "periods"}
     assert data["since"] is None
     assert data["totals"]["red_flags"] == 3
@@ -184,7 +189,7 @@ def test_the_json_report_has_a_stable_shape_and_survives_json_dumps() -> None:
 
 
 def test_the_terminal_report_shows_aligned_tables_with_the_expected_lines() -> None:
-    text = format_report(build_report(SAMPLE, key_terms=key_terms))
+    text = format_usage_report(build_report(SAMPLE, key_terms=key_terms))
     lines = text.splitlines()
     assert "Queries: 10 (answered 3, unsure 3, out of scope 3, chitchat 1)" in lines
     assert "Red flags: 3" in lines
@@ -204,15 +209,15 @@ def test_the_terminal_report_shows_aligned_tables_with_the_expected_lines() -> N
 def test_long_questions_are_clipped_in_the_terminal_but_not_in_json() -> None:
     long = "magnesium " * 20
     report = build_report(snapshot([query(Status.UNSURE, long)]), key_terms=key_terms)
-    assert "magnesium magnesium …" not in format_report(report)
-    assert any(line.endswith("…") for line in format_report(report).splitlines())
-    assert report_to_json(report)["unanswered"][0]["representative"] == long.strip()
+    assert "magnesium magnesium …" not in format_usage_report(report)
+    assert any(line.endswith("…") for line in format_usage_report(report).splitlines())
+    assert usage_report_to_json(report)["unanswered"][0]["representative"] == long.strip()
 
 
 def test_an_empty_snapshot_gives_an_empty_report_that_still_formats() -> None:
     report = build_report(snapshot([]), key_terms=key_terms)
     assert report.unanswered == report.feedback == report.answers == report.periods == ()
-    assert format_report(report).count("(none)") == 4
+    assert format_usage_report(report).count("(none)") == 4
 
 
 def test_a_report_is_built_from_a_real_store_without_any_user_data(tmp_path: Path) -> None:
@@ -226,7 +231,7 @@ def test_a_report_is_built_from_a_real_store_without_any_user_data(tmp_path: Pat
         store.record_query(
             user_id=5_123_456_789, status=status, entry_id=None, score=0.0, question=question
         )
-    data = report_to_json(build_report(store.stats(), key_terms=key_terms))
+    data = usage_report_to_json(build_report(store.stats(), key_terms=key_terms))
     store.close()
     assert [(g["representative"], g["count"]) for g in data["unanswered"]] == [
         ("magnesium and zinc", 2)

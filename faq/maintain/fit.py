@@ -227,18 +227,21 @@ def _cuts(
     return (best[1], best[2]) if best else (CUTS[-1], CUTS[-1])
 
 
+def _numbers(values: np.ndarray) -> str:
+    return "[" + ", ".join(f"{v:.6g}" for v in values) + "]"
+
+
 def _yaml(fitted: Fitted, cv: dict[str, float], count: int) -> str:
     figures = ", ".join(f"{key} {value:.3f}" for key, value in cv.items())
-    numbers = lambda values: "[" + ", ".join(f"{v:.6g}" for v in values) + "]"  # noqa: E731
     return (
         "# Fitted by `python -m faq.maintain.fit --write` on the tuning sets "
         f"({count} ranked questions);\n# 5-fold cross-validated: {figures}.\n"
         "# Do not edit by hand.\n"
         f"features: [{', '.join(FEATURES)}]\n"
-        f"weights: {numbers(fitted.weights)}\n"
+        f"weights: {_numbers(fitted.weights)}\n"
         f"bias: {fitted.bias:.6g}\n"
-        f"mean: {numbers(fitted.mean)}\n"
-        f"scale: {numbers(fitted.scale)}\n"
+        f"mean: {_numbers(fitted.mean)}\n"
+        f"scale: {_numbers(fitted.scale)}\n"
         f"answer_at: {fitted.answer_at}\n"
         f"unsure_at: {fitted.unsure_at}\n"
         f"lexical_weight: {fitted.weight}\n"

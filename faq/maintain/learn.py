@@ -19,7 +19,8 @@ class Linear:
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Give the raw scores of the rows of x."""
-        return ((x - self.mean) / self.scale) @ self.weights + self.bias
+        scores: np.ndarray = ((x - self.mean) / self.scale) @ self.weights + self.bias
+        return scores
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 3000) -> Linear:
@@ -67,7 +68,8 @@ def fit_softmax(
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Give row-wise class probabilities."""
     shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
+    probabilities: np.ndarray = shifted / shifted.sum(axis=-1, keepdims=True)
+    return probabilities
 
 
 def folds(size: int, k: int = 5, seed: int = 7) -> Iterator[tuple[np.ndarray, np.ndarray]]:

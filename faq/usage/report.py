@@ -90,7 +90,7 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class Report:
+class UsageReport:
     """Everything ``magbot report`` shows."""
 
     since: datetime | None
@@ -103,14 +103,14 @@ class Report:
 
 def build_report(
     snapshot: StoreSnapshot, *, key_terms: Callable[[str], list[str]], top: int = 10
-) -> Report:
+) -> UsageReport:
     """Aggregate a snapshot; ``top`` limits the question groups and the 👎 table."""
     unanswered = [
         q.question
         for q in snapshot.queries
         if q.question and q.status in (Status.UNSURE, Status.OUT_OF_SCOPE)
     ]
-    return Report(
+    return UsageReport(
         since=snapshot.since,
         totals=_totals(snapshot),
         unanswered=group_questions(unanswered, key_terms=key_terms)[:top],
@@ -146,7 +146,7 @@ def group_questions(
     return tuple(sorted(groups, key=lambda g: (-g.count, g.representative)))
 
 
-def report_to_json(report: Report) -> dict[str, Any]:
+def usage_report_to_json(report: UsageReport) -> dict[str, Any]:
     """Return the report as plain JSON-ready values."""
     return {
         "since": report.since.isoformat() if report.since else None,
@@ -173,7 +173,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
     }
 
 
-def format_report(report: Report) -> str:
+def format_usage_report(report: UsageReport) -> str:
     """Return the report as aligned plain-text tables for a terminal."""
     t = report.totals
     since = report.since.isoformat(timespec="minutes") if report.since else "the beginning"
