@@ -15,7 +15,7 @@ MAX_QUERY_CHARS = 4096
 #: Long messages are also embedded in windows of whole sentences up to this length, so a
 #: warning sign at the end of a long story counts as much as one at the start.
 WINDOW_CHARS = 240
-MAX_WINDOWS = 32
+MAX_WINDOWS = 12
 
 
 def _no_vectors() -> Vectors:
@@ -61,18 +61,24 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
         return query
     # the embedding reads the words as corrected, so a typo costs the meaning nothing
     windows = [analyzer.analyze(window).text for window in sentence_windows(sentences)]
-    vectors = encoder.encode([query.normalised, *windows])
-    return Query(query.text, query.analysis, sentences, query.truncated, vectors[0], vectors[1:])
+    whole = encoder.encode([query.normalised])[0]  # apart: a batch pads to its longest text
+    parts = encoder.encode(windows) if windows else query.windows
+    return Query(query.text, query.analysis, sentences, query.truncated, whole, parts)
 
 
 def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
-    """Give the sentences joined into windows of up to WINDOW_CHARS (none for one window)."""
+    """Give the sentences joined into at most MAX_WINDOWS windows (none for a short message).
+
+    Windows hold whole sentences, WINDOW_CHARS long or more when the message is long, so every
+    part of a 4,096-character message is read at a bounded cost.
+    """
+    size = max(WINDOW_CHARS, sum(len(s) + 1 for s in sentences) // MAX_WINDOWS + 1)
     windows: list[str] = []
     for sentence in sentences:
-        if windows and len(windows[-1]) + len(sentence) < WINDOW_CHARS:
+        if windows and len(windows[-1]) + len(sentence) < size:
             windows[-1] = f"{windows[-1]} {sentence}"
         else:
-            windows.append(sentence[: WINDOW_CHARS * 2])
+            windows.append(sentence[: size * 2])
     return windows[:MAX_WINDOWS] if len(windows) > 1 else []
 
 
