@@ -22,6 +22,7 @@ from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_applicatio
 from bot.logs import configure_logging
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
 from faq.maintain.check import load_checked
+from faq.semantic import ModelError
 from faq.usage.store import StoreError, open_store
 
 EXIT_OK = 0
@@ -29,7 +30,12 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def main(rest_argv: list[str], entries: Path | None, data: Path | None = None) -> int:
+def main(
+    rest_argv: list[str],
+    entries: Path | None,
+    data: Path | None = None,
+    semantic: bool | None = None,
+) -> int:
     """Run the bot until it is told to stop; give the exit code."""
     args = _parser().parse_args(rest_argv)
     load_dotenv(args.env_file, override=False)  # real environment variables win
@@ -44,13 +50,16 @@ def main(rest_argv: list[str], entries: Path | None, data: Path | None = None) -
     _quiet_startup_failures()
     # a corpus that fails `magbot check` is refused: at start by `magbot` itself (exit 1),
     # on /reload or SIGHUP with the reason, while the last good corpus keeps serving
-    engine = load_checked(entries, data)
+    try:
+        engine = load_checked(entries, data, semantic)
+    except ModelError as exc:
+        return _fail(f"the embedding model cannot be used: {exc}", EXIT_FAILED)
     try:
         store = open_store(settings.db, salt=settings.hash_salt)
     except StoreError as exc:
         return _fail(str(exc), EXIT_FAILED)
     app = build_application(
-        engine, settings, store, loader=functools.partial(load_checked, entries, data)
+        engine, settings, store, loader=functools.partial(load_checked, entries, data, semantic)
     )
     try:
         _run(app, settings, drop_pending=args.drop_pending_updates)

@@ -8,9 +8,9 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 from faq.corpus import CorpusError
 from faq.engine import Engine, Explanation
@@ -18,6 +18,7 @@ from faq.maintain.check import load_checked
 from faq.model import Answer, Entry
 from faq.render import to_text
 from faq.rules import DataError
+from faq.semantic import ModelError
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the corpus does not load, or a check or evaluation failed
@@ -56,6 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataError as exc:
         print(f"magbot: a rule file is not valid: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except ModelError as exc:
+        print(
+            f"magbot: the embedding model cannot be used: {exc} "
+            "(MAGBOT_SEMANTIC=off or --lexical runs without it)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 
@@ -81,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         default=_env_path("MAGBOT_DATA"),
         help="rules directory: safety, scope, synonyms, thresholds (default: $MAGBOT_DATA or "
         "the shipped one)",
+    )
+    parser.add_argument(
+        "--lexical",
+        action="store_true",
+        help="BM25 only, without the embedding model (same as MAGBOT_SEMANTIC=off)",
     )
     parser.add_argument("--version", action="version", version=f"magbot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -155,12 +168,14 @@ def _env_path(name: str) -> Path | None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    return load_checked(args.entries, args.data)
+    return load_checked(args.entries, args.data, semantic=False if args.lexical else None)
 
 
 def _ask(args: argparse.Namespace) -> int:
     if args.question == "-":
-        return _ask_lines(_engine(args), sys.stdin.buffer, sys.stdout, args)
+        source = getattr(sys.stdin, "buffer", None)  # bytes: a bad line must not stop the rest
+        lines = source if source is not None else (line.encode() for line in sys.stdin)
+        return _ask_lines(_engine(args), lines, sys.stdout, args)
     question = args.question[:MAX_ARG_CHARS]
     if not question.strip():
         print(
@@ -173,7 +188,9 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ask_lines(engine: Engine, lines: BinaryIO, out: TextIO, args: argparse.Namespace) -> int:
+def _ask_lines(
+    engine: Engine, lines: Iterable[bytes], out: TextIO, args: argparse.Namespace
+) -> int:
     """Answer one question per line; a line that is not UTF-8 gets an error, the rest go on."""
     for number, raw in enumerate(lines, 1):
         try:
@@ -363,7 +380,8 @@ def _date(text: str) -> dt.datetime:
 def _serve(args: argparse.Namespace) -> int:
     from bot.main import main as serve_main  # only `serve` pays for importing telegram
 
-    return serve_main(args.rest, entries=args.entries, data=args.data)
+    semantic = False if args.lexical else None
+    return serve_main(args.rest, entries=args.entries, data=args.data, semantic=semantic)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -375,7 +393,15 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "score": round(answer.score, 4),
         "confidence": round(answer.confidence, 4),
         "margin": round(answer.margin, 4),
-        "candidates": [{"id": h.entry_id, "score": round(h.score, 4)} for h in answer.candidates],
+        "candidates": [
+            {
+                "id": h.entry_id,
+                "score": round(h.score, 4),
+                "lexical": round(h.lexical, 4),
+                "semantic": round(h.semantic, 4),
+            }
+            for h in answer.candidates
+        ],
         "flags": list(answer.flags),
         "triage": {"category": answer.category, "tier": answer.tier} if answer.category else None,
         "reply": to_text(answer.reply),
@@ -401,5 +427,6 @@ def format_explanation(explanation: Explanation) -> str:
             for c in explanation.contributions
             if c.entry_id == hit.entry_id and c.score > 0
         ]
-        lines.append(f"  {hit.entry_id:16} {hit.score:7.3f}  {' '.join(parts) or '-'}")
+        scores = f"{hit.score:6.3f} (bm25 {hit.lexical:.3f}, cosine {hit.semantic:.3f})"
+        lines.append(f"  {hit.entry_id:20} {scores}  {' '.join(parts) or '-'}")
     return "\n".join(lines)

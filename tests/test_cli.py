@@ -47,8 +47,9 @@ def test_ask_json_gives_the_status_entry_scores_candidates_and_reply(
     assert (answer["status"], answer["id"]) == ("answered", "magnesium-oil")
     assert answer["score"] > 0
     assert len(answer["candidates"]) >= 3
-    assert all(set(c) == {"id", "score"} for c in answer["candidates"])
-    assert answer["candidates"][0] == {"id": "magnesium-oil", "score": answer["score"]}
+    assert all(set(c) == {"id", "score", "lexical", "semantic"} for c in answer["candidates"])
+    assert answer["candidates"][0]["id"] == "magnesium-oil"
+    assert answer["candidates"][0]["score"] == answer["score"]
     assert answer["reply"].endswith(DISCLAIMER)
 
 
@@ -293,3 +294,31 @@ def test_the_core_package_has_no_telegram_import() -> None:
     ]
 
     assert offenders == []
+
+
+def test_an_altered_model_is_refused_in_one_line_unless_the_semantic_layer_is_off(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    model = data_dir / "model" / "model.onnx"
+    payload = bytearray(model.read_bytes())
+    payload[-1] ^= 0xFF
+    model.write_bytes(bytes(payload))
+
+    code, _, err = run(capsys, "--data", str(data_dir), "ask", "which magnesium is best?")
+    lexical, out, _ = run(capsys, "--lexical", "--data", str(data_dir), "ask", "which form?")
+
+    assert code == EXIT_FAILED
+    assert "embedding model cannot be used" in err and "model.onnx" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert lexical == EXIT_OK and out.strip()
+
+
+def test_ask_json_shows_both_component_scores_of_each_candidate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "ask", "--json", "best time of day to take magnesium")
+
+    candidates = json.loads(out)["candidates"]
+    assert code == EXIT_OK and len(candidates) >= 3
+    assert all({"lexical", "semantic", "score"} <= set(c) for c in candidates)
+    assert any(c["semantic"] > 0 for c in candidates)

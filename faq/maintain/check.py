@@ -75,19 +75,22 @@ def check(
     problems.extend(_review_rules(entries, rules.folder))
     if not entries or any(not p.warning for p in problems):
         return CheckResult(tuple(entries), tuple(problems), ())
-    engine = engine_for(entries, rules)
+    engine = engine_for(entries, rules, semantic=False)  # self-retrieval is about the words
     return CheckResult(tuple(entries), tuple(problems), tuple(_self_retrieval(engine)), engine)
 
 
-def load_checked(directory: Path | None = None, data_dir: Path | None = None) -> Engine:
+def load_checked(
+    directory: Path | None = None, data_dir: Path | None = None, semantic: bool | None = None
+) -> Engine:
     """Give an engine over a corpus and rules that pass `magbot check`, or raise CorpusError.
 
     The composition root for every command and for the bot's start-up and reload.
     """
-    result = check(directory, rules=load_rules(data_dir))
+    rules = load_rules(data_dir)
+    result = check(directory, rules=rules)
     if not result.ok or result.engine is None:
         raise CorpusError(result.errors)
-    return result.engine
+    return engine_for(result.entries, rules, semantic)
 
 
 def format_check(result: CheckResult) -> str:

@@ -106,11 +106,12 @@ def test_sighup_reloads_the_corpus_while_serving(
     (corpus / "extra.md").write_text(EXTRA_ENTRY)
 
     server.send_signal(signal.SIGHUP)
-    for attempt in range(1, 50):  # the reload takes a moment: ask until it shows
+    for attempt in range(1, 150):  # the reload takes a moment (new embeddings): ask until it shows
         fake.push_message(USER, "/about")
         text = fake.wait_for("sendMessage", to_chat(USER), count=attempt)[-1].params["text"]
         if f"from {count + 1} written entries" in text:
             break
+        time.sleep(0.2)
     code, stderr = _stop(server)
 
     assert f"from {count + 1} written entries" in text, stderr
