@@ -9,6 +9,7 @@ read during its development, and are reported only as tuning-grade figures.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def lexical() -> Engine:
     return build_engine(semantic=False)
 
 
+@functools.cache  # the bars and the targets read the same reports
 def _report(engine: Engine, path: Path) -> evaluate.Report:
     tiers = {c.id: c.tier.id for c in engine.triage.categories}
     known = [*(e.id for e in engine.entries), *tiers]
@@ -119,7 +121,7 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
     assert report.false_red_flags <= 0.03, evaluate.format_report(report)
 
 
-@pytest.mark.xfail(strict=True, reason="first held-out set: hit@1 0.895 < 0.92")
+@pytest.mark.xfail(strict=True, reason="first held-out set: hit@1 0.9198 (298 of 324) < 0.92")
 def test_the_hybrid_target_hit_at_1_is_met_on_the_first_held_out_set(engine: Engine) -> None:
     assert _report(engine, HELD_OUT).hit_at_1 >= TARGET["hit1"]
 

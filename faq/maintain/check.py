@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,15 +14,17 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from faq.build import Rules, engine_for, load_rules
-from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir
+from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir, load_corpus
 from faq.engine import Engine
 from faq.maintain.scaffold import PLACEHOLDER
 from faq.model import REQUIRED_IDS, Entry, Reply
 from faq.query import analyse
 from faq.render import TELEGRAM_TAGS, to_html
 from faq.rules import read_yaml
+from faq.semantic import default_cache_dir
 
 STALE_AFTER = dt.timedelta(days=365)
+CHECK_VERSION = "magbot-check-1"  # bump when a check is added, so old verdicts expire
 _md_with_html = MarkdownIt("commonmark", {"html": True})
 
 
@@ -63,6 +67,7 @@ def check(
     directory: Path | None = None,
     today: dt.date | None = None,
     rules: Rules | None = None,
+    semantic: bool | None = False,
 ) -> CheckResult:
     """Give every problem in the corpus directory, including the self-retrieval test."""
     folder = directory or default_entries_dir()
@@ -75,7 +80,8 @@ def check(
     problems.extend(_review_rules(entries, rules.folder))
     if not entries or any(not p.warning for p in problems):
         return CheckResult(tuple(entries), tuple(problems), ())
-    engine = engine_for(entries, rules, semantic=False)  # self-retrieval is about the words
+    # self-retrieval reads the words only (queries without vectors), whatever the engine
+    engine = engine_for(entries, rules, semantic)
     return CheckResult(tuple(entries), tuple(problems), tuple(_self_retrieval(engine)), engine)
 
 
@@ -87,10 +93,32 @@ def load_checked(
     The composition root for every command and for the bot's start-up and reload.
     """
     rules = load_rules(data_dir)
-    result = check(directory, rules=rules)
+    folder = directory or default_entries_dir()
+    stamp = _passed_stamp(folder, rules.folder)
+    if stamp is not None and stamp.exists():  # these very files passed before: skip the work
+        return engine_for(load_corpus(folder), rules, semantic)
+    result = check(folder, rules=rules, semantic=semantic)
     if not result.ok or result.engine is None:
         raise CorpusError(result.errors)
-    return engine_for(result.entries, rules, semantic)
+    if stamp is not None:
+        with contextlib.suppress(OSError):
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+    return result.engine
+
+
+def _passed_stamp(entries: Path, data: Path) -> Path | None:
+    """Give the file that records that these entries and rules passed the check."""
+    digest = hashlib.sha256(CHECK_VERSION.encode())
+    files = sorted(entries.glob("*.md")) + sorted(
+        p for p in data.rglob("*") if p.is_file() and p.parent.name != "model"
+    )
+    try:
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return default_cache_dir() / "checked" / digest.hexdigest()
+    except (OSError, RuntimeError):
+        return None
 
 
 def format_check(result: CheckResult) -> str:

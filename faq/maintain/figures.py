@@ -22,10 +22,10 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
-    ("heldout.tsv", "locked held-out, first look"),
-    ("heldout2.tsv", "locked held-out 2, written after the first look"),
-    ("triage-heldout.tsv", "locked triage held-out, first look"),
-    ("triage-heldout2.tsv", "locked triage held-out 2"),
+    ("heldout2.tsv", "locked held-out 2 (first look)"),
+    ("heldout.tsv", "locked held-out 1 (second look)"),
+    ("triage-heldout2.tsv", "locked triage held-out 2 (first look)"),
+    ("triage-heldout.tsv", "locked triage held-out 1 (second look)"),
     ("dev3.tsv", "tuning (new voices)"),
     ("dev.tsv", "tuning"),
     ("dev2.tsv", "tuning"),
@@ -73,7 +73,7 @@ def _cross_validated() -> str:
     """Give the cross-validation line the fitting script recorded in decision.yaml."""
     lines = (default_data_dir() / "decision.yaml").read_text(encoding="utf-8").splitlines()
     found = [line[2:] for line in lines if line.startswith("# 5-fold")]
-    return f"Decision model, tuning sets: {found[0]}" if found else ""
+    return "Tuning sets, " + " ".join(found) if found else ""
 
 
 def current(readme: str) -> str:

@@ -231,11 +231,13 @@ def _numbers(values: np.ndarray) -> str:
     return "[" + ", ".join(f"{v:.6g}" for v in values) + "]"
 
 
-def _yaml(fitted: Fitted, cv: dict[str, float], count: int) -> str:
-    figures = ", ".join(f"{key} {value:.3f}" for key, value in cv.items())
+def _yaml(fitted: Fitted, cv: dict[str, float], baseline: dict[str, float], count: int) -> str:
+    hybrid = ", ".join(f"{key} {value:.3f}" for key, value in cv.items())
+    lexical = ", ".join(f"{key} {value:.3f}" for key, value in baseline.items())
     return (
         "# Fitted by `python -m faq.maintain.fit --write` on the tuning sets "
-        f"({count} ranked questions);\n# 5-fold cross-validated: {figures}.\n"
+        f"({count} ranked questions);\n# 5-fold cross-validated, hybrid: {hybrid}.\n"
+        f"# 5-fold cross-validated, lexical only: {lexical}.\n"
         "# Do not edit by hand.\n"
         f"features: [{', '.join(FEATURES)}]\n"
         f"weights: {_numbers(fitted.weights)}\n"
@@ -270,7 +272,7 @@ def main() -> int:
     )
     if args.write:
         target = default_data_dir() / "decision.yaml"
-        target.write_text(_yaml(fitted, cv, len(points)), encoding="utf-8")
+        target.write_text(_yaml(fitted, cv, baseline, len(points)), encoding="utf-8")
         print(f"wrote {target}")
     return 0
 
