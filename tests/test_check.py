@@ -277,14 +277,14 @@ def test_check_refuses_what_the_medical_review_found(
         pytest.param(
             lambda corpus: (
                 A_DOSE(corpus),
-                edit(corpus / "magnesium-oil.md", r"^related: \[", 'related: ["kidney", '),
+                edit(corpus / "magnesium-oil.md", r"^related: \[", 'related: ["kidney", '),  # type: ignore[func-returns-value]
             ),
             id="a dose with 'kidney' in related",
         ),
         pytest.param(
             lambda corpus: (
                 A_DOSE(corpus),
-                edit(
+                edit(  # type: ignore[func-returns-value]
                     corpus / "magnesium-oil.md",
                     r"300 mg a day\.",
                     "300 mg a day, or none with kidney disease unless your doctor agrees.",

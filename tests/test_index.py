@@ -19,7 +19,7 @@ CORPUS = [
 ]
 
 
-class _PlainLucene(BM25Okapi):
+class _PlainLucene(BM25Okapi):  # type: ignore[misc]  # rank-bm25 ships no type hints
     """rank-bm25's own scoring loop with the same IDF, as the reference."""
 
     def _calc_idf(self, nd: dict[str, int]) -> None:

@@ -216,7 +216,13 @@ def test_long_questions_are_clipped_in_the_terminal_but_not_in_json() -> None:
 
 def test_an_empty_snapshot_gives_an_empty_report_that_still_formats() -> None:
     report = build_report(snapshot([]), key_terms=key_terms)
-    assert report.unanswered == report.feedback == report.answers == report.periods == ()
+    parts: list[tuple[object, ...]] = [
+        report.unanswered,
+        report.feedback,
+        report.answers,
+        report.periods,
+    ]
+    assert all(part == () for part in parts)
     assert format_usage_report(report).count("(none)") == 4
 
 

@@ -23,7 +23,11 @@ def test_defaults_need_only_the_token() -> None:
         8443,
         "magbot.sqlite3",
     )
-    assert (settings.retention_days, settings.log_level, settings.admin_ids) == (90, "INFO", set())
+    assert (settings.retention_days, settings.log_level, settings.admin_ids) == (
+        90,
+        "INFO",
+        frozenset(),
+    )
 
 
 def test_every_setting_is_read() -> None:
