@@ -114,6 +114,9 @@ async def vote_button(update: Update, context: Context) -> None:
     if not isinstance(vote, messages.Vote):
         await query.answer()
         return
+    if context.engine.entry(vote.entry_id) is None:  # forged, or removed by a reload
+        await query.answer()
+        return
     shared = context.services
     await shared.record_feedback(query.from_user.id, vote.entry_id, vote.helpful, vote.query_id)
     await query.answer(texts.THANKS_HELPFUL if vote.helpful else texts.THANKS_UNHELPFUL)
@@ -157,9 +160,12 @@ async def error_handler(update: object, context: Context) -> None:
         return
     transient = isinstance(error, RetryAfter | NetworkError) and not isinstance(error, BadRequest)
     level = logging.WARNING if transient else logging.ERROR
-    logger.log(
-        level, "%s: %s", where, "Bot API unreachable" if transient else "failed", exc_info=error
-    )
+    what = "failed"
+    if isinstance(error, RetryAfter):
+        what = "rate limited by Telegram"
+    elif transient:
+        what = "Bot API unreachable"
+    logger.log(level, "%s: %s", where, what, exc_info=error)
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is not None and not isinstance(error, TelegramError):
         with contextlib.suppress(TelegramError):

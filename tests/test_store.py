@@ -426,3 +426,14 @@ async def test_an_asyncio_bot_can_record_from_worker_threads(store: Store) -> No
         *(asyncio.to_thread(record, store, ALICE + n, Status.ANSWERED) for n in range(20))
     )
     assert sorted(i for i in ids if i is not None) == list(range(1, 21))
+
+
+def test_a_new_database_and_its_journal_are_readable_by_the_owner_only(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "magbot.sqlite3")
+    store.record_query(user_id=1, status=Status.UNSURE, entry_id=None, score=0.0, question="q")
+
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    store.close()
+
+    assert modes["magbot.sqlite3"] == 0o600
+    assert all(mode & 0o077 == 0 for mode in modes.values()), modes

@@ -6,8 +6,10 @@ SQLite by default (WAL, busy timeout, migrations in ``PRAGMA user_version``) beh
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import sqlite3
@@ -303,10 +305,20 @@ class SqliteStore:
                 raise StoreError(f"{self.path}: {exc}") from exc
 
 
+def _private(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), before SQLite opens it.
+
+    The -wal and -shm files SQLite adds take the same permissions as the database.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
     target = path if path == ":memory:" else Path(path).expanduser()
     if isinstance(target, Path):
         target.parent.mkdir(parents=True, exist_ok=True)
+        _private(target)
     conn = sqlite3.connect(
         target,
         timeout=busy_timeout,
