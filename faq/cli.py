@@ -346,7 +346,7 @@ def _new(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from faq.build import load_rules
     from faq.usage.report import build_report, format_usage_report, usage_report_to_json
-    from faq.usage.store import StoreError, open_store
+    from faq.usage.store import StoreError, read_snapshot
 
     location = args.db or os.environ.get("MAGBOT_DB") or DEFAULT_DB
     if "://" not in location and not Path(location).is_file():
@@ -355,10 +355,10 @@ def _report(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     analyzer = load_rules(args.data).analyzer
+    if "://" in location:
+        location = location.split("://", 1)[1]  # sqlite:///path
     try:
-        store = open_store(location)
-        snapshot = store.stats(since=args.since)
-        store.close()
+        snapshot = read_snapshot(location, since=args.since)  # read-only: never writes to it
     except StoreError as exc:
         print(f"magbot: {exc}", file=sys.stderr)
         return EXIT_FAILED

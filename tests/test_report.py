@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from faq.cli import EXIT_FAILED, main
 from faq.model import Status
 from faq.usage.report import (
     build_report,
@@ -245,3 +249,32 @@ def test_a_report_is_built_from_a_real_store_without_any_user_data(tmp_path: Pat
     assert data["totals"]["red_flags"] == 1
     assert "5123456789" not in json.dumps(data)
     assert "chest" not in json.dumps(data)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all"])
+def test_magbot_report_refuses_a_file_that_is_not_magbots_and_leaves_it_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    foreign = tmp_path / "other.sqlite3"
+    foreign.write_bytes(content)
+
+    code = main(["report", "--db", str(foreign)])
+
+    assert code == EXIT_FAILED
+    assert "not a magbot database" in capsys.readouterr().err
+    assert foreign.read_bytes() == content
+
+
+def test_magbot_report_refuses_another_programs_sqlite_database_without_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    foreign = tmp_path / "other.sqlite3"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    before = foreign.read_bytes()
+
+    code = main(["report", "--db", str(foreign)])
+
+    assert code == EXIT_FAILED
+    assert "not a magbot database" in capsys.readouterr().err
+    assert foreign.read_bytes() == before

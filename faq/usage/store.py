@@ -160,6 +160,25 @@ def open_store(url_or_path: str, *, salt: str | None = None) -> Store:
     raise StoreError(f"unsupported store URL scheme {scheme!r}: use a path or sqlite:///path")
 
 
+def read_snapshot(path: str | Path, *, since: datetime | None = None) -> StoreSnapshot:
+    """Read a magbot database without writing to it; refuse any other file with a reason."""
+    target = Path(path).expanduser()
+    try:
+        conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot open database {target}: {exc}") from exc
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if not 1 <= version <= SCHEMA_VERSION or not {"queries", "feedback"} <= tables:
+            raise StoreError(f"{target} is not a magbot database (nothing was written to it)")
+        return _snapshot(conn, since)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{target} is not a magbot database: {exc}") from exc
+    finally:
+        conn.close()
+
+
 class SqliteStore:
     """A ``Store`` on one SQLite file, safe to share between threads and processes."""
 
@@ -255,35 +274,8 @@ class SqliteStore:
 
     def stats(self, *, since: datetime | None = None) -> StoreSnapshot:
         """Return a consistent snapshot of the rows since a time (red flags: from its UTC day)."""
-        start = _iso(_utc(since)) if since is not None else ""
-        day = _utc(since).date().isoformat() if since is not None else ""
         with self._locked() as conn:
-            conn.execute("BEGIN")  # one read transaction: all three tables from the same moment
-            try:
-                queries = conn.execute(
-                    "SELECT id, at, status, entry_id, score, question FROM queries"
-                    " WHERE at >= ? ORDER BY at, id",
-                    (start,),
-                ).fetchall()
-                feedback = conn.execute(
-                    "SELECT at, entry_id, helpful, query_id FROM feedback"
-                    " WHERE at >= ? ORDER BY at, id",
-                    (start,),
-                ).fetchall()
-                flags = conn.execute(
-                    "SELECT day, count FROM red_flags WHERE day >= ? ORDER BY day", (day,)
-                ).fetchall()
-            finally:
-                conn.execute("COMMIT")
-        return StoreSnapshot(
-            since=since,
-            queries=tuple(_query_row(row) for row in queries),
-            feedback=tuple(
-                FeedbackRow(datetime.fromisoformat(at), entry, bool(helpful), query_id)
-                for at, entry, helpful, query_id in feedback
-            ),
-            red_flags=tuple(RedFlagDay(date.fromisoformat(d), n) for d, n in flags),
-        )
+            return _snapshot(conn, since)
 
     def close(self) -> None:
         """Release the connection; the store cannot be used afterwards."""
@@ -303,6 +295,37 @@ class SqliteStore:
                 yield self._conn
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
+
+
+def _snapshot(conn: sqlite3.Connection, since: datetime | None) -> StoreSnapshot:
+    """Read the rows since a time in one transaction, so all tables are from one moment."""
+    start = _iso(_utc(since)) if since is not None else ""
+    day = _utc(since).date().isoformat() if since is not None else ""
+    conn.execute("BEGIN")
+    try:
+        queries = conn.execute(
+            "SELECT id, at, status, entry_id, score, question FROM queries"
+            " WHERE at >= ? ORDER BY at, id",
+            (start,),
+        ).fetchall()
+        feedback = conn.execute(
+            "SELECT at, entry_id, helpful, query_id FROM feedback WHERE at >= ? ORDER BY at, id",
+            (start,),
+        ).fetchall()
+        flags = conn.execute(
+            "SELECT day, count FROM red_flags WHERE day >= ? ORDER BY day", (day,)
+        ).fetchall()
+    finally:
+        conn.execute("COMMIT")
+    return StoreSnapshot(
+        since=since,
+        queries=tuple(_query_row(row) for row in queries),
+        feedback=tuple(
+            FeedbackRow(datetime.fromisoformat(at), entry, bool(helpful), query_id)
+            for at, entry, helpful, query_id in feedback
+        ),
+        red_flags=tuple(RedFlagDay(date.fromisoformat(d), n) for d, n in flags),
+    )
 
 
 def _private(path: Path) -> None:
