@@ -120,9 +120,15 @@ def _add_handlers(app: BotApp, admins: frozenset[int]) -> None:
     only_admins = _NEW & filters.User(user_id=sorted(admins))
     app.add_handler(CommandHandler("reload", handlers.reload_corpus, filters=only_admins))
     app.add_handler(MessageHandler(_NEW & filters.COMMAND & _ADDRESSED, handlers.unknown_command))
-    asked = filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT
+    # a photo of a pill bottle with "my son swallowed 20 of these" is a question like any
+    asked = (
+        filters.UpdateType.MESSAGES
+        & (filters.TEXT | filters.CAPTION)
+        & ~filters.COMMAND
+        & ~filters.VIA_BOT
+    )
     app.add_handler(MessageHandler(asked & _ADDRESSED, handlers.question))
-    other = _NEW & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
+    other = _NEW & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
     app.add_handler(MessageHandler(other & _ADDRESSED, handlers.not_text))
     buttons = (
         (messages.Ask, handlers.ask_button),

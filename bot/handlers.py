@@ -77,13 +77,12 @@ async def unknown_command(update: Update, context: Context) -> None:
 async def question(update: Update, context: Context) -> None:
     """Answer a question in words, with related questions and 👍/👎 (or suggestions) below."""
     message = update.effective_message
-    if message is None or message.text is None:
+    words = (message.text or message.caption) if message is not None else None
+    if not words:
         return
     engine = context.engine
     # embedding and ranking cost CPU: a worker thread keeps every other chat's loop free
-    answer = await asyncio.to_thread(
-        engine.answer, strip_mention(message.text, context.bot.username)
-    )
+    answer = await asyncio.to_thread(engine.answer, strip_mention(words, context.bot.username))
     query_id = await context.services.record_query(answer, _user_id(update))
     text, markup = messages.answer_message(answer, engine.entry, query_id)
     await _send(update, context, text, markup, quote=True if update.edited_message else None)

@@ -62,7 +62,7 @@ Action = Ask | Vote | Page
 
 _SLUG = r"([a-z0-9]+(?:-[a-z0-9]+)*)"
 _QUERY = r"(?::(\d{1,18}))?"
-_ASK = re.compile(rf"q:{_SLUG}{_QUERY}(?:~([0-9a-f]{{1,8}}))?")
+_ASK = re.compile(rf"q:{_SLUG}{_QUERY}(?:~([0-9a-f]{{3,12}}))?")
 _VOTE = re.compile(rf"fb:([+-]):{_SLUG}{_QUERY}")
 _PAGE = re.compile(r"tp:(\d{1,4})")
 

@@ -54,10 +54,7 @@ def load_rules(data_dir: Path | None = None) -> Rules:
     )
     stopwords = _read(folder / "stopwords.yaml", lambda d: [str(w) for w in d["words"]])
     return Rules(
-        triage=Triage(
-            _read(folder / "safety.yaml", RuleLayer),
-            _read(folder / "triage" / "categories.yaml", Categories),
-        ),
+        triage=_triage(folder),
         scope=_read(folder / "scope.yaml", Scope),
         analyzer=Analyzer(synonyms, stopwords),
         thresholds=_read(folder / "thresholds.yaml", Thresholds.from_data),
@@ -96,7 +93,10 @@ def engine_for(
         return Engine(entries, rules.triage, rules.scope, rules.analyzer, rules.thresholds)
     encoder = Encoder.load(rules.folder / "model")
     learned = _detector(rules.folder, encoder) if detector else None
-    triage = rules.triage.with_detector(learned)
+    try:
+        triage = rules.triage.with_detector(learned)
+    except ValueError as exc:
+        raise DataError(f"{rules.folder / 'triage' / 'detector.npz'}: {exc}") from None
     layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside)
     return Engine(entries, triage, rules.scope, rules.analyzer, rules.thresholds, layer)
 
@@ -110,6 +110,15 @@ def _detector(folder: Path, encoder: Encoder) -> Detector:
     if detector.model_checksum != encoder.checksum:
         raise DataError(f"{path}: fitted with another embedding model; refit it")
     return detector
+
+
+def _triage(folder: Path) -> Triage:
+    rules = _read(folder / "safety.yaml", RuleLayer)
+    categories = _read(folder / "triage" / "categories.yaml", Categories)
+    try:
+        return Triage(rules, categories)
+    except ValueError as exc:
+        raise DataError(f"{folder / 'safety.yaml'}: {exc}") from None
 
 
 def _column(path: Path) -> list[str]:

@@ -173,10 +173,12 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 def _ask(args: argparse.Namespace) -> int:
     if args.question == "-":
-        source = getattr(sys.stdin, "buffer", None)  # bytes: a bad line must not stop the rest
-        lines = source if source is not None else (line.encode() for line in sys.stdin)
+        stdin = sys.stdin  # None when the shell closed it (`<&-`): nothing to read
+        source = getattr(stdin, "buffer", None)  # bytes: a bad line must not stop the rest
+        lines = source if source is not None else (line.encode() for line in stdin or ())
         return _ask_lines(_engine(args), lines, sys.stdout, args)
-    question = args.question[:MAX_ARG_CHARS]
+    # bytes that are not UTF-8 reach argv as surrogates: make them printable first
+    question = _printable(args.question[:MAX_ARG_CHARS])
     if not question.strip():
         print(
             'magbot: the question is empty; try: magbot ask "does magnesium help cramps?"',
@@ -205,7 +207,15 @@ def _ask_lines(
     return EXIT_OK
 
 
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _one(engine: Engine, question: str, args: argparse.Namespace) -> str:
+    if args.explain and args.json:  # one object per line, each stage's verdict inside it
+        answer = engine.answer(question)
+        trace = [{"stage": step.stage, "verdict": step.verdict} for step in answer.trace]
+        return json_line({**answer_json(answer), "trace": trace})
     if args.explain:
         return format_explanation(engine.explain(question))
     answer = engine.answer(question)
@@ -229,7 +239,7 @@ def _chat(args: argparse.Namespace) -> int:
     while True:
         try:
             question = input("you> ")
-        except EOFError:
+        except (EOFError, RuntimeError):  # end of input, or no stdin at all
             print()
             return EXIT_OK
         if question.strip().lower() in ("quit", "exit", ":q"):

@@ -67,19 +67,32 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
 
 
 def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
-    """Give the sentences joined into at most MAX_WINDOWS windows (none for a short message).
+    """Give the message in at most MAX_WINDOWS windows of whole sentences, covering all of it.
 
-    Windows hold whole sentences, WINDOW_CHARS long or more when the message is long, so every
-    part of a 4,096-character message is read at a bounded cost.
+    A sentence longer than a window is cut at word boundaries; when there are too many
+    windows, neighbours are merged, so the end of a long message is always read.
     """
     size = max(WINDOW_CHARS, sum(len(s) + 1 for s in sentences) // MAX_WINDOWS + 1)
     windows: list[str] = []
-    for sentence in sentences:
-        if windows and len(windows[-1]) + len(sentence) < size:
-            windows[-1] = f"{windows[-1]} {sentence}"
+    for piece in (chunk for sentence in sentences for chunk in _chunks(sentence, size)):
+        if windows and len(windows[-1]) + len(piece) < size:
+            windows[-1] = f"{windows[-1]} {piece}"
         else:
-            windows.append(sentence[: size * 2])
-    return windows[:MAX_WINDOWS] if len(windows) > 1 else []
+            windows.append(piece)
+    while len(windows) > MAX_WINDOWS:
+        windows = [" ".join(windows[i : i + 2]) for i in range(0, len(windows), 2)]
+    return windows if len(windows) > 1 else []
+
+
+def _chunks(sentence: str, size: int) -> list[str]:
+    """Give a sentence cut at word boundaries into pieces of at most `size` characters."""
+    pieces: list[str] = []
+    for word in sentence.split():
+        if pieces and len(pieces[-1]) + len(word) < size:
+            pieces[-1] = f"{pieces[-1]} {word}"
+        else:
+            pieces.append(word[:size])
+    return pieces
 
 
 def split_sentences(text: str) -> tuple[str, ...]:

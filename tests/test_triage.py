@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from faq.build import load_rules
+from faq.build import build_engine, load_rules
+from faq.model import Status
+from faq.query import MAX_QUERY_CHARS, MAX_WINDOWS, sentence_windows, split_sentences
 from faq.render import to_text
 from faq.reply import urgent
+from faq.rules import DataError
 from faq.triage import Categories, Category
 
 CATEGORIES = load_rules().triage.categories
@@ -62,3 +66,64 @@ def test_an_unknown_tier_is_refused_with_the_category_named() -> None:
     }
     with pytest.raises(ValueError, match="odd"):
         Categories(data)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Can magnesium help cramps? Face drooping and speech slurred",
+        "Can magnesium help cramps. passed out twice today",
+        "Which magnesium is best for night cramps? crushing chest pain right now",
+        "no idea, chest pain crushing me right now",
+    ],
+)
+def test_a_sign_after_a_general_question_or_a_figure_of_speech_is_still_a_red_flag(
+    message: str,
+) -> None:
+    lexical = build_engine(semantic=False)  # the precise layer alone must catch these
+
+    assert lexical.answer(message).status is Status.RED_FLAG
+
+
+def test_the_end_of_a_long_message_is_always_in_a_window() -> None:
+    sentence = "My legs cramp most nights and I have tried stretching, water and bananas. " * 2
+    tail = "Doesnt matter, my chest hurts badly."
+    story = (sentence.strip() + " ") * 20 + tail
+    no_stops = story.replace(".", "").replace(",", "")
+
+    for text in (story, no_stops):
+        windows = sentence_windows(split_sentences(text[:MAX_QUERY_CHARS]))
+        assert 1 < len(windows) <= MAX_WINDOWS
+        assert windows[-1].endswith("chest hurts badly" + ("." if text is story else ""))
+
+
+def test_a_button_drawn_before_the_cautions_changed_carries_every_caution(data_dir: Path) -> None:
+    before = build_engine(data_dir=data_dir, semantic=False)
+    token = before.answer("I'm on dialysis, which magnesium is best?").carry
+    safety = data_dir / "safety.yaml"
+    safety.write_text(
+        safety.read_text(encoding="utf-8").replace(
+            "\ncautions:\n",
+            '\ncautions:\n  - id: alcohol\n    patterns: ["beer"]\n    message: "Beer."\n',
+        ),
+        encoding="utf-8",
+    )
+    after = build_engine(data_dir=data_dir, semantic=False)
+
+    restored = after.triage.restore(token)
+
+    assert token and any("kidney" in line for line in before.triage.restore(token))
+    assert any("kidney" in line for line in restored) and "Beer." in restored
+
+
+def test_a_red_flag_rule_naming_an_unknown_category_is_refused_with_the_file(
+    data_dir: Path,
+) -> None:
+    safety = data_dir / "safety.yaml"
+    safety.write_text(
+        safety.read_text(encoding="utf-8").replace("category: heart", "category: hart", 1),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(DataError, match=r"safety\.yaml.*hart"):
+        load_rules(data_dir)

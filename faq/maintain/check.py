@@ -96,11 +96,13 @@ def load_checked(
     folder = directory or default_entries_dir()
     stamp = _passed_stamp(folder, rules.folder)
     if stamp is not None and stamp.exists():  # these very files passed before: skip the work
-        return engine_for(load_corpus(folder), rules, semantic)
+        engine = engine_for(load_corpus(folder), rules, semantic)
+        if _passed_stamp(folder, rules.folder) == stamp:  # and nothing changed meanwhile
+            return engine
     result = check(folder, rules=rules, semantic=semantic)
     if not result.ok or result.engine is None:
         raise CorpusError(result.errors)
-    if stamp is not None:
+    if stamp is not None and _passed_stamp(folder, rules.folder) == stamp:
         with contextlib.suppress(OSError):
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.touch()
@@ -115,7 +117,9 @@ def _passed_stamp(entries: Path, data: Path) -> Path | None:
     )
     try:
         for path in files:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            content = path.read_bytes()
+            name = str(path.relative_to(data if data in path.parents else entries)).encode()
+            digest.update(b"%d:%s:%d:" % (len(name), name, len(content)) + content)
         return default_cache_dir() / "checked" / digest.hexdigest()
     except (OSError, RuntimeError):
         return None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from faq.query import Query
+from faq.text import split_words
 from faq.triage.categories import Categories, Category
 from faq.triage.detector import NONE, Detection, Detector
 from faq.triage.rules import RuleLayer
@@ -61,7 +64,8 @@ class Triage:
         text = query.normalised
         cautions = self.rules.cautions(text)
         detection = self._detect(query)
-        flag = self._by_rule(text) or self._by_detector(detection)
+        sentences = [" ".join(split_words(s)) for s in query.sentences]
+        flag = self._by_rule(text, [s for s in sentences if s]) or self._by_detector(detection)
         unsure = detection is not None and detection.probability >= self._net_at()
         return Assessment(
             flag,
@@ -70,8 +74,8 @@ class Triage:
             flag is None and (unsure or self.rules.symptoms_now(text)),
         )
 
-    def _by_rule(self, text: str) -> Flag | None:
-        hit = self.rules.red_flag(text)
+    def _by_rule(self, text: str, sentences: Sequence[str]) -> Flag | None:
+        hit = self.rules.red_flag(text, sentences)
         if hit is None:
             return None
         return Flag(self.categories.get(hit.category), "rule", hit.rule)
@@ -102,7 +106,7 @@ class Triage:
         order = self._caution_order()
         mask = sum(1 << (order.index(c) + 1) for c in assessment.caution_ids if c in order)
         mask |= 1 if assessment.symptoms_now else 0
-        return f"{mask:x}" if mask else ""
+        return f"{mask:x}{self._fingerprint()}" if mask else ""
 
     def lines(self, assessment: Assessment) -> tuple[str, ...]:
         """Give the lines every reply to the message carries: the safety net, then cautions."""
@@ -112,17 +116,24 @@ class Triage:
     def restore(self, token: str) -> tuple[str, ...]:
         """Give the caution lines a `carry` token stands for (none when it is unknown)."""
         try:
-            mask = int(token, 16) if token else 0
+            mask = int(token[:-2], 16) if len(token) > 2 else 0
         except ValueError:
             return ()
         order = self._caution_order()
         chosen = {order[i] for i in range(len(order)) if mask >> (i + 1) & 1}
+        if mask > 1 and token[-2:] != self._fingerprint():  # drawn before the rules changed
+            chosen = set(order)  # which cautions it meant is unknown: give them all
         lines = tuple(r.message for r in self.rules.caution_rules() if r.id in chosen)
         return (self.rules.safety_net, *lines) if mask & 1 else lines
 
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for, so typos are corrected towards them."""
         return self.rules.vocabulary()
+
+    def _fingerprint(self) -> str:
+        """Two hex digits naming the caution rules, so a token outlives no change to them."""
+        digest = hashlib.sha256(" ".join(self._caution_order()).encode()).hexdigest()
+        return digest[:2]
 
     def _caution_order(self) -> list[str]:
         return sorted(rule.id for rule in self.rules.caution_rules())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +31,17 @@ class RuleLayer:
         self._symptoms_now = re.compile(data["symptoms_now"])
         self.safety_net = " ".join(str(data["safety_net"]).split())
 
-    def red_flag(self, text: str) -> RuleHit | None:
+    def red_flag(self, text: str, sentences: Sequence[str] = ()) -> RuleHit | None:
         """Give the first emergency rule the normalised text matches, if any.
 
-        Rules marked personal skip general questions ("can magnesium cause chest pain?")
-        unless someone's own situation is described ("my chest hurts").
+        Rules marked personal skip a message made only of general questions ("can magnesium
+        cause chest pain?") unless someone's own situation is described ("my chest hurts");
+        one sentence that is not a general question ("passed out twice today") is enough.
         """
-        personal = bool(self._personal.search(text)) or not self._general.search(text)
+        parts = sentences or (text,)
+        personal = bool(self._personal.search(text)) or any(
+            not self._general.search(part) for part in parts
+        )
         for rule in self._red_flags:
             if (personal or not rule.personal) and rule.matches(text, self._negation):
                 return RuleHit(rule.id, self._categories[rule.id])
