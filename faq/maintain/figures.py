@@ -22,10 +22,10 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
-    ("heldout2.tsv", "locked held-out 2 (first look)"),
-    ("heldout.tsv", "locked held-out 1 (second look)"),
-    ("triage-heldout2.tsv", "locked triage held-out 2 (first look)"),
-    ("triage-heldout.tsv", "locked triage held-out 1 (second look)"),
+    ("heldout2.tsv", "locked held-out 2"),
+    ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout2.tsv", "locked triage held-out 2"),
+    ("triage-heldout.tsv", "locked triage held-out 1"),
     ("dev3.tsv", "tuning (new voices)"),
     ("dev.tsv", "tuning"),
     ("dev2.tsv", "tuning"),
