@@ -77,38 +77,26 @@ def _parser() -> argparse.ArgumentParser:
         "rules invalid, a check or evaluation bar failed, or the output cannot be written, "
         "2 usage error, 130 interrupted.",
     )
-    parser.add_argument(
-        "--entries",
-        type=Path,
-        default=_env_path("MAGBOT_ENTRIES"),
-        help="entries directory (default: $MAGBOT_ENTRIES or the shipped one)",
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=_env_path("MAGBOT_DATA"),
-        help="rules directory: safety, scope, synonyms, thresholds (default: $MAGBOT_DATA or "
-        "the shipped one)",
-    )
-    parser.add_argument(
-        "--lexical",
-        action="store_true",
-        help="BM25 only, without the embedding model (same as MAGBOT_SEMANTIC=off)",
-    )
+    _corpus_options(parser, defaults=True)
     parser.add_argument("--version", action="version", version=f"magbot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    ask = commands.add_parser("ask", help="answer one question (or one per line with -)")
+    common = argparse.ArgumentParser(add_help=False)  # the same options after the command
+    _corpus_options(common, defaults=False)
+    ask = commands.add_parser(
+        "ask", parents=[common], help="answer one question (or one per line with -)"
+    )
     ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--explain", action="store_true", help="show which terms matched what")
     ask.set_defaults(run=_ask)
-    chat = commands.add_parser("chat", help="an interactive loop for testers")
+    chat = commands.add_parser("chat", parents=[common], help="an interactive loop for testers")
     chat.set_defaults(run=_chat)
-    entries = commands.add_parser("entries", help="list every entry")
+    entries = commands.add_parser("entries", parents=[common], help="list every entry")
     entries.add_argument("--json", action="store_true", help="print the entries as JSON")
     entries.set_defaults(run=_entries)
     evaluate = commands.add_parser(
         "eval",
+        parents=[common],
         help="score the engine on a labelled question set",
         description="Score the engine on FILE: " + _eval_format() + ". Exits 1 when a bar "
         "given by an option is not met.",
@@ -121,12 +109,18 @@ def _parser() -> argparse.ArgumentParser:
     for option, meaning in BARS.items():
         evaluate.add_argument(f"--{option}", type=float, default=None, metavar="RATE", help=meaning)
     evaluate.set_defaults(run=_eval)
-    check = commands.add_parser("check", help="validate the corpus (exit 1 on errors)")
+    check = commands.add_parser(
+        "check", parents=[common], help="validate the corpus (exit 1 on errors)"
+    )
     check.set_defaults(run=_check)
-    new = commands.add_parser("new", help="scaffold faq/entries/ID.md with every field")
+    new = commands.add_parser(
+        "new", parents=[common], help="scaffold faq/entries/ID.md with every field"
+    )
     new.add_argument("id", help="the new entry's id: lower-case words joined by hyphens")
     new.set_defaults(run=_new)
-    report = commands.add_parser("report", help="what people asked that the bot could not answer")
+    report = commands.add_parser(
+        "report", parents=[common], help="what people asked that the bot could not answer"
+    )
     report.add_argument(
         "--since", type=_date, default=None, help="only from this date (YYYY-MM-DD)"
     )
@@ -139,6 +133,33 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("rest", nargs=argparse.REMAINDER)
     serve.set_defaults(run=_serve)
     return parser
+
+
+def _corpus_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Add --entries, --data and --lexical: with defaults before the command, else unset."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--entries",
+        type=Path,
+        default=default(_env_path("MAGBOT_ENTRIES")),
+        help="entries directory (default: $MAGBOT_ENTRIES or the shipped one)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=default(_env_path("MAGBOT_DATA")),
+        help="rules directory: safety, scope, synonyms, decision, triage, model "
+        "(default: $MAGBOT_DATA or the shipped one)",
+    )
+    parser.add_argument(
+        "--lexical",
+        action="store_true",
+        default=default(False),
+        help="BM25 only, without the embedding model (same as MAGBOT_SEMANTIC=off)",
+    )
 
 
 def _installed(folder: Path) -> bool:

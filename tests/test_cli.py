@@ -322,3 +322,23 @@ def test_ask_json_shows_both_component_scores_of_each_candidate(
     assert code == EXIT_OK and len(candidates) >= 3
     assert all({"lexical", "semantic", "score"} <= set(c) for c in candidates)
     assert any(c["semantic"] > 0 for c in candidates)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--entries", "{corpus}", "entries", "--json"),
+        ("entries", "--json", "--entries", "{corpus}"),
+    ],
+)
+def test_entries_is_accepted_before_or_after_the_command(
+    capsys: pytest.CaptureFixture[str], corpus: Path, argv: tuple[str, ...]
+) -> None:
+    quinine = corpus / "quinine.md"
+    text = quinine.read_text(encoding="utf-8")
+    quinine.write_text(text.replace("reviewed: 2026-11-30", "reviewed: 2026-11-29"), "utf-8")
+
+    code, out, _ = run(capsys, *(arg.format(corpus=corpus) for arg in argv))
+
+    assert code == EXIT_OK
+    assert {e["id"]: e["reviewed"] for e in json.loads(out)}["quinine"] == "2026-11-29"
