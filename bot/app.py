@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Message, MessageEntity, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -92,6 +92,7 @@ def build_application(
         .concurrent_updates(CONCURRENT_UPDATES)
         .defaults(Defaults(link_preview_options=preview_off, allow_sending_without_reply=True))
         .post_init(_post_init)
+        .post_stop(_post_stop)
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
@@ -161,6 +162,41 @@ async def _post_init(app: BotApp) -> None:
         )
     count = len(shared.engines.engine.entries)
     logger.info("serving %d entries as @%s", count, app.bot.username)
+    shared.heartbeat = asyncio.get_running_loop().create_task(_heartbeat(app))
+
+
+async def _post_stop(app: BotApp) -> None:
+    """Stop the heartbeat with the rest of the bot."""
+    task = services(app.bot_data).heartbeat
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _heartbeat(app: BotApp) -> None:
+    """Log that the bot is alive; stop it (exit 1) when Telegram no longer accepts the token.
+
+    Polling gives up for good on a 401 or 404 and would leave a process that answers nobody,
+    so a supervisor must see it exit instead.
+    """
+    shared = services(app.bot_data)
+    while True:
+        await asyncio.sleep(shared.settings.heartbeat_seconds)
+        try:
+            await app.bot.get_me()
+        except InvalidToken:
+            logger.error("Telegram no longer accepts the token (401 or 404): stopping")
+            shared.token_rejected = True
+            if app.updater is not None and app.updater.running:
+                with contextlib.suppress(TelegramError):  # polling's own copy of the error
+                    await app.updater.stop()
+            app.stop_running()
+            return
+        except TelegramError as exc:  # unreachable for now: polling retries on its own
+            logger.warning("heartbeat: the Bot API did not answer (%s)", type(exc).__name__)
+            continue
+        logger.info("heartbeat: alive, serving %d entries", len(shared.engines.engine.entries))
 
 
 async def _reload(app: BotApp) -> None:

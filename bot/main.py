@@ -20,6 +20,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
 from bot.logs import configure_logging
+from bot.services import services
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
 from faq.maintain.check import load_checked
 from faq.semantic import ModelError
@@ -63,7 +64,11 @@ def main(
     )
     try:
         _run(app, settings, drop_pending=args.drop_pending_updates)
+        if services(app.bot_data).token_rejected:
+            return _fail("Telegram stopped accepting TELEGRAM_BOT_TOKEN; check it", EXIT_FAILED)
     except InvalidToken:  # its message quotes the token: never print it
+        if services(app.bot_data).token_rejected:
+            return _fail("Telegram stopped accepting TELEGRAM_BOT_TOKEN; check it", EXIT_FAILED)
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", EXIT_USAGE)
     except TelegramError as exc:
         return _fail(f"cannot reach the Bot API: {redacting.redact(str(exc))}", EXIT_FAILED)

@@ -64,6 +64,8 @@ class Services:
     store: Store | None = None
     feedback: FeedbackSink | None = None
     _pruned_at: float | None = field(default=None, init=False)
+    token_rejected: bool = field(default=False, init=False)  # set by the heartbeat: exit 1
+    heartbeat: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def record_query(self, answer: Answer, user_id: int | None) -> int | None:
         """Store the outcome of one message; give its row id, or None when not stored."""

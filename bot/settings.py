@@ -15,6 +15,7 @@ DEFAULT_DB = "magbot.sqlite3"
 DEFAULT_LISTEN = "127.0.0.1"  # behind a reverse proxy; set MAGBOT_WEBHOOK_LISTEN to expose it
 DEFAULT_PORT = 8443
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_HEARTBEAT_SECONDS = 60
 
 #: Every variable the bot reads, with what it means: `magbot serve --help` prints this table.
 VARIABLES: dict[str, str] = {
@@ -32,6 +33,8 @@ VARIABLES: dict[str, str] = {
     "MAGBOT_HASH_SALT": "secret salt for hashing user ids (default: one generated and kept in "
     "the database); keep it fixed, as /forget cannot find rows hashed with another salt",
     "MAGBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "MAGBOT_HEARTBEAT_SECONDS": "how often the bot logs that it is alive and checks that Telegram "
+    f"still accepts its token; it exits 1 when not (default {DEFAULT_HEARTBEAT_SECONDS})",
 }
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
@@ -58,6 +61,7 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     hash_salt: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
+    heartbeat_seconds: int = DEFAULT_HEARTBEAT_SECONDS
 
     @property
     def webhook_path(self) -> str:
@@ -97,6 +101,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         retention_days=_integer(value, "MAGBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 36500),
         hash_salt=value.get("MAGBOT_HASH_SALT"),
         log_level=_level(value.get("MAGBOT_LOG_LEVEL", "INFO")),
+        heartbeat_seconds=_integer(
+            value, "MAGBOT_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS, 1, 86400
+        ),
     )
 
 

@@ -18,7 +18,7 @@ import pytest
 from bot.main import main as serve_main
 from bot.settings import VARIABLES
 from faq.corpus import default_entries_dir
-from tests.fakes.telegram import FakeBotAPI
+from tests.fakes.telegram import FakeBotAPI, Unauthorized
 
 from .conftest import TOKEN, USER, to_chat
 
@@ -234,3 +234,23 @@ def test_magbot_serve_help_documents_every_variable(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert all(name in done.stdout for name in VARIABLES)
+
+
+def test_a_token_revoked_while_serving_ends_the_process_with_1_and_one_line(
+    fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    env = _env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        MAGBOT_HEARTBEAT_SECONDS="1",
+    )
+    processes.append(server := _serve(tmp_path, env))
+    fake.wait_for("deleteWebhook", timeout=STARTUP)
+    fake.inject("getMe", Unauthorized(), times=1000)
+    fake.inject("getUpdates", Unauthorized(), times=1000)
+
+    _, stderr = server.communicate(timeout=STARTUP)
+
+    assert server.returncode == 1, stderr
+    assert "Telegram stopped accepting TELEGRAM_BOT_TOKEN" in stderr
+    assert "Traceback" not in stderr and TOKEN not in stderr

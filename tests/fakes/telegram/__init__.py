@@ -17,7 +17,16 @@ any other method is answered 404. On its own: python -m tests.fakes.telegram --p
 
 from .fake import FakeBotAPI
 from .messages import BOT_ID
-from .server import Call, Dropped, Fault, Forbidden, RateLimited, ServerError, Slow
+from .server import (
+    Call,
+    Dropped,
+    Fault,
+    Forbidden,
+    RateLimited,
+    ServerError,
+    Slow,
+    Unauthorized,
+)
 from .validation import ApiError, html_to_plain
 
 __all__ = [
@@ -31,5 +40,6 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "Slow",
+    "Unauthorized",
     "html_to_plain",
 ]

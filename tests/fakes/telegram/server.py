@@ -53,7 +53,12 @@ class Forbidden:
     """Answer 403 as when the user blocked the bot."""
 
 
-Fault = RateLimited | ServerError | Dropped | Slow | Forbidden
+@dataclass(frozen=True)
+class Unauthorized:
+    """Answer 401 as when the token was revoked."""
+
+
+Fault = RateLimited | ServerError | Dropped | Slow | Forbidden | Unauthorized
 
 
 def _fault_error(fault: Fault) -> ApiError | None:
@@ -64,6 +69,8 @@ def _fault_error(fault: Fault) -> ApiError | None:
         return ApiError(500, "Internal Server Error")
     if isinstance(fault, Forbidden):
         return ApiError(403, "Forbidden: bot was blocked by the user")
+    if isinstance(fault, Unauthorized):
+        return ApiError(401, "Unauthorized")
     return None
 
 
