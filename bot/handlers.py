@@ -193,8 +193,8 @@ def _pressed(update: Update) -> tuple[CallbackQuery, messages.Action | None]:
 def _where(update: object) -> str:
     if not isinstance(update, Update):
         return "outside an update"
-    chat = update.effective_chat
-    return f"update {update.update_id} (chat {chat.id if chat else '-'})"
+    chat = update.effective_chat  # its kind only: chat ids are personal data, kept out of logs
+    return f"update {update.update_id} ({chat.type if chat else 'no'} chat)"
 
 
 async def _send(

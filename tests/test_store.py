@@ -437,3 +437,18 @@ def test_a_new_database_and_its_journal_are_readable_by_the_owner_only(tmp_path:
 
     assert modes["magbot.sqlite3"] == 0o600
     assert all(mode & 0o077 == 0 for mode in modes.values()), modes
+
+
+def test_forget_leaves_the_question_text_in_no_file_not_even_the_journal(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "magbot.sqlite3")
+    store.record_query(
+        user_id=7, status=Status.UNSURE, entry_id=None, score=0.0, question="quokkaword"
+    )
+    written = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+
+    store.forget(7)
+    left = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    store.close()
+
+    assert b"quokkaword" in written  # the search below means something
+    assert b"quokkaword" not in left

@@ -254,11 +254,15 @@ class SqliteStore:
     def forget(self, user_id: int) -> int:
         """Delete every query and feedback row of this user and return how many were deleted."""
         user_hash = self._hash(user_id)
-        with self._locked() as conn, _transaction(conn):
-            deleted = conn.execute("DELETE FROM feedback WHERE user_hash = ?", (user_hash,))
-            count = deleted.rowcount
-            deleted = conn.execute("DELETE FROM queries WHERE user_hash = ?", (user_hash,))
-            return count + deleted.rowcount
+        with self._locked() as conn:
+            with _transaction(conn):
+                deleted = conn.execute("DELETE FROM feedback WHERE user_hash = ?", (user_hash,))
+                count = deleted.rowcount
+                deleted = conn.execute("DELETE FROM queries WHERE user_hash = ?", (user_hash,))
+                count += deleted.rowcount
+            # the write-ahead log still holds the deleted text: fold it in and empty it
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return count
 
     def prune(self, *, older_than_days: int, now: datetime | None = None) -> int:
         """Delete queries, feedback and red-flag days older than the retention; return the count."""
