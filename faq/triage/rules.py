@@ -27,6 +27,10 @@ class RuleLayer:
         self._negation = re.compile(data["negation"])
         self._red_flags = compile_rules(data["red_flags"])
         self._categories = {str(item["id"]): str(item["category"]) for item in data["red_flags"]}
+        self.examples = {
+            str(item["id"]): tuple(str(e) for e in item.get("examples", ()))
+            for item in data["red_flags"]
+        }
         self._cautions = compile_rules(data["cautions"])
         self._symptoms_now = re.compile(data["symptoms_now"])
         self.safety_net = " ".join(str(data["safety_net"]).split())
