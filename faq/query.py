@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from faq.semantic import Encoder, Vectors
-from faq.text import Analysis, Analyzer
+from faq.text import Analysis, Analyzer, split_words
 
 #: Telegram's own limit; a longer CLI message is read up to here, with a note.
 MAX_QUERY_CHARS = 4096
@@ -33,6 +34,7 @@ class Query:
     analysis: Analysis
     sentences: tuple[str, ...]
     truncated: bool = False
+    plain_sentences: tuple[str, ...] = ()  # each sentence as lower-case words, for the rules
     vector: Vectors | None = None  # the whole message, when the semantic layer is on
     windows: Vectors = field(default_factory=_no_vectors, repr=False)  # sentence windows
 
@@ -56,14 +58,15 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     """Give the Query for a message: read once, up to MAX_QUERY_CHARS, embedded if on."""
     read = text[:MAX_QUERY_CHARS]
     sentences = split_sentences(read)
-    query = Query(text, analyzer.analyze(read), sentences, len(text) > MAX_QUERY_CHARS)
+    plain = tuple(p for p in (" ".join(split_words(s)) for s in sentences) if p)
+    query = Query(text, analyzer.analyze(read), sentences, len(text) > MAX_QUERY_CHARS, plain)
     if encoder is None or query.empty:
         return query
     # the embedding reads the words as corrected, so a typo costs the meaning nothing
     windows = [analyzer.analyze(window).text for window in sentence_windows(sentences)]
     whole = encoder.encode([query.normalised])[0]  # apart: a batch pads to its longest text
     parts = encoder.encode(windows) if windows else query.windows
-    return Query(query.text, query.analysis, sentences, query.truncated, whole, parts)
+    return replace(query, vector=whole, windows=parts)
 
 
 def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
@@ -73,25 +76,24 @@ def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
     windows, neighbours are merged, so the end of a long message is always read.
     """
     size = max(WINDOW_CHARS, sum(len(s) + 1 for s in sentences) // MAX_WINDOWS + 1)
-    windows: list[str] = []
-    for piece in (chunk for sentence in sentences for chunk in _chunks(sentence, size)):
-        if windows and len(windows[-1]) + len(piece) < size:
-            windows[-1] = f"{windows[-1]} {piece}"
-        else:
-            windows.append(piece)
+    pieces = (piece for sentence in sentences for piece in _pack(sentence.split(), size))
+    windows = _pack(pieces, size)
     while len(windows) > MAX_WINDOWS:
         windows = [" ".join(windows[i : i + 2]) for i in range(0, len(windows), 2)]
     return windows if len(windows) > 1 else []
 
 
-def _chunks(sentence: str, size: int) -> list[str]:
-    """Give a sentence cut at word boundaries into pieces of at most `size` characters."""
+def _pack(parts: Iterable[str], size: int) -> list[str]:
+    """Give the parts joined by spaces, in order, into pieces shorter than `size` where they fit.
+
+    Words packed this way make a sentence's pieces; those pieces packed again make windows.
+    """
     pieces: list[str] = []
-    for word in sentence.split():
-        if pieces and len(pieces[-1]) + len(word) < size:
-            pieces[-1] = f"{pieces[-1]} {word}"
+    for part in parts:
+        if pieces and len(pieces[-1]) + len(part) < size:
+            pieces[-1] = f"{pieces[-1]} {part}"
         else:
-            pieces.append(word[:size])
+            pieces.append(part[: size * 2])
     return pieces
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from faq.query import Query
-from faq.text import split_words
 from faq.triage.categories import Categories, Category
 from faq.triage.detector import NONE, Detection, Detector
 from faq.triage.rules import RuleLayer
@@ -54,6 +53,9 @@ class Triage:
         self.rules = rules
         self.categories = categories
         self.detector = detector
+        # what a carry token's bits mean, and a short name for that meaning
+        self._order = sorted(rule.id for rule in rules.caution_rules())
+        self._fingerprint = hashlib.sha256(" ".join(self._order).encode()).hexdigest()[:2]
 
     def with_detector(self, detector: Detector | None) -> Triage:
         """Give the same rules with this learned detector (None: rules only)."""
@@ -64,8 +66,7 @@ class Triage:
         text = query.normalised
         cautions = self.rules.cautions(text)
         detection = self._detect(query)
-        sentences = [" ".join(split_words(s)) for s in query.sentences]
-        flag = self._by_rule(text, [s for s in sentences if s]) or self._by_detector(detection)
+        flag = self._by_rule(text, query.plain_sentences) or self._by_detector(detection)
         unsure = detection is not None and detection.probability >= self._net_at()
         return Assessment(
             flag,
@@ -103,10 +104,10 @@ class Triage:
 
     def carry(self, assessment: Assessment) -> str:
         """Give a short token for the net and cautions, for a button to carry (see `restore`)."""
-        order = self._caution_order()
+        order = self._order
         mask = sum(1 << (order.index(c) + 1) for c in assessment.caution_ids if c in order)
         mask |= 1 if assessment.symptoms_now else 0
-        return f"{mask:x}{self._fingerprint()}" if mask else ""
+        return f"{mask:x}{self._fingerprint}" if mask else ""
 
     def lines(self, assessment: Assessment) -> tuple[str, ...]:
         """Give the lines every reply to the message carries: the safety net, then cautions."""
@@ -119,9 +120,9 @@ class Triage:
             mask = int(token[:-2], 16) if len(token) > 2 else 0
         except ValueError:
             return ()
-        order = self._caution_order()
+        order = self._order
         chosen = {order[i] for i in range(len(order)) if mask >> (i + 1) & 1}
-        if mask > 1 and token[-2:] != self._fingerprint():  # drawn before the rules changed
+        if mask > 1 and token[-2:] != self._fingerprint:  # drawn before the rules changed
             chosen = set(order)  # which cautions it meant is unknown: give them all
         lines = tuple(r.message for r in self.rules.caution_rules() if r.id in chosen)
         return (self.rules.safety_net, *lines) if mask & 1 else lines
@@ -129,11 +130,3 @@ class Triage:
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for, so typos are corrected towards them."""
         return self.rules.vocabulary()
-
-    def _fingerprint(self) -> str:
-        """Two hex digits naming the caution rules, so a token outlives no change to them."""
-        digest = hashlib.sha256(" ".join(self._caution_order()).encode()).hexdigest()
-        return digest[:2]
-
-    def _caution_order(self) -> list[str]:
-        return sorted(rule.id for rule in self.rules.caution_rules())
