@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -158,9 +159,22 @@ def _surprises(name: str, meta: dict[str, Any]) -> list[Problem]:
                         f"YAML read this as {type(item).__name__} {item!r}; put the text in quotes",
                     )
                 )
-    if "reviewed" in meta and not isinstance(meta["reviewed"], dt.date):
+    if "reviewed" in meta and not _is_date(meta["reviewed"]):
         problems.append(Problem(name, "reviewed", "must be a date written as YYYY-MM-DD"))
     return problems
+
+
+def _is_date(value: object) -> bool:
+    """A YAML date, quoted or not ("2026-11-30" is as good as 2026-11-30)."""
+    if isinstance(value, dt.date):
+        return True
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _numeric_ok(path: str, item: object) -> bool:

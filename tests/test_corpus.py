@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -139,6 +140,12 @@ FAULTS = [
         id="reviewed not a date",
     ),
     pytest.param(
+        line(r"^reviewed: .*$", 'reviewed: "2026-02-30"'),
+        "reviewed",
+        "must be a date written as YYYY-MM-DD",
+        id="reviewed quoted, no such day",
+    ),
+    pytest.param(
         evidence_level("strong"),
         "evidence.level",
         "Input should be 'high', 'moderate', 'low' or 'very-low'",
@@ -189,6 +196,15 @@ def test_a_fault_in_one_entry_is_reported_with_its_file_field_and_reason(
     matching = [p for p in problems if p.field == field]
     assert matching, problems
     assert any(reason in p.reason for p in matching), matching
+
+
+def test_a_quoted_review_date_is_read_as_the_date(corpus: Path) -> None:
+    # CONTRIBUTING says to quote every string; a contributor who quotes the date is right too
+    line(r"^reviewed: .*$", 'reviewed: "2026-03-04"')(corpus / "dosage.md")
+
+    entry = next(e for e in load_corpus(corpus) if e.id == "dosage")
+
+    assert entry.reviewed == dt.date(2026, 3, 4)
 
 
 def test_an_answer_at_the_limit_is_accepted(corpus: Path) -> None:

@@ -32,6 +32,10 @@ LOCKED = {
 }
 TUNING = [EVAL / name for name in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")]
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
+# Questions for entries added after the held-out set was locked, written by whoever adds the
+# entry: tuning-grade, so its bars check that a new entry is found, not how well the bot does.
+NEW_ENTRIES = EVAL / "new-entries.tsv"
+NEW_ENTRY_BARS = {"hit1": 0.8, "wrong": 0.03}
 
 # Bars per locked set. Where a target of the issues is met (hybrid: hit@1 0.92, wrong 1.5%,
 # declined 0.95; triage: recall 0.97) it is the bar; where it is not, the bar is a regression
@@ -70,9 +74,21 @@ def test_the_locked_sets_are_unchanged(path: Path) -> None:
     assert hashlib.sha256(path.read_bytes()).hexdigest() == LOCKED[path]
 
 
-def test_the_held_out_set_covers_every_entry(engine: Engine) -> None:
-    labels = {example.label for example in evaluate.read_examples(HELD_OUT)}
-    assert {entry.id for entry in engine.entries} <= labels
+def test_every_entry_has_evaluation_questions(engine: Engine) -> None:
+    # entries written after the held-out set was locked bring their own (CONTRIBUTING.md)
+    labels = {e.label for path in (HELD_OUT, NEW_ENTRIES) for e in evaluate.read_examples(path)}
+    assert {entry.id for entry in engine.entries} - labels == set()
+
+
+def test_each_entry_of_the_per_entry_set_ranks_first_for_most_of_its_questions(
+    engine: Engine,
+) -> None:
+    report = _report(engine, NEW_ENTRIES)
+
+    weak = {label for label, (hits, total) in report.by_entry.items() if hits / total < 0.5}
+    assert weak == set(), evaluate.format_report(report)
+    assert report.answered_wrong <= NEW_ENTRY_BARS["wrong"], evaluate.format_report(report)
+    assert report.hit_at_1 >= NEW_ENTRY_BARS["hit1"], evaluate.format_report(report)
 
 
 def test_no_locked_question_is_in_a_tuning_set_or_among_the_alternates(engine: Engine) -> None:

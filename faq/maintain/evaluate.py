@@ -69,6 +69,7 @@ class Report:
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     by_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # caught, total
     by_tier: dict[str, tuple[int, int]] = field(default_factory=dict)
+    by_entry: dict[str, tuple[int, int]] = field(default_factory=dict)  # ranked first, total
     misses: list[Outcome] = field(default_factory=list)
 
 
@@ -142,6 +143,7 @@ def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -
             flagged, lambda o: o.example.label if o.example.label in tiers else ""
         ),
         by_tier=_caught_by(flagged, lambda o: tiers.get(o.example.label, "")),
+        by_entry=_first_by_entry(topical),
     )
 
 
@@ -181,6 +183,15 @@ def _caught_by(
         if name := key(outcome):
             caught, total = counts.get(name, (0, 0))
             counts[name] = (caught + (outcome.answer.status is Status.RED_FLAG), total + 1)
+    return counts
+
+
+def _first_by_entry(topical: Sequence[Outcome]) -> dict[str, tuple[int, int]]:
+    counts: dict[str, tuple[int, int]] = {}
+    for outcome in topical:
+        label = outcome.example.label
+        first, total = counts.get(label, (0, 0))
+        counts[label] = (first + (outcome.offered and outcome.top == label), total + 1)
     return counts
 
 

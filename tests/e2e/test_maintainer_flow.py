@@ -79,9 +79,13 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    """A copy of the shipped entries that the maintainer edits."""
+    """A copy of the shipped entries that the maintainer edits, without the entry they add.
+
+    A contributor may well ship a mustard entry one day; the flow starts from a corpus without it.
+    """
     folder = tmp_path / "entries"
     shutil.copytree(default_entries_dir(), folder)
+    (folder / "mustard.md").unlink(missing_ok=True)
     return folder
 
 
