@@ -14,14 +14,18 @@ import os
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
+from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
 from bot.logs import configure_logging
+from bot.serve_webhook import run_webhook
 from bot.services import services
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
+from bot.webhook import Deliver, ListenError
 from faq.maintain.check import load_checked
 from faq.semantic import ModelError
 from faq.usage.store import StoreError, open_store
@@ -72,6 +76,8 @@ def main(
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", EXIT_USAGE)
     except TelegramError as exc:
         return _fail(f"cannot reach the Bot API: {redacting.redact(str(exc))}", EXIT_FAILED)
+    except ListenError as exc:
+        return _fail(str(exc), EXIT_FAILED)
     finally:
         store.close()
     return EXIT_OK
@@ -103,22 +109,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(app: BotApp, settings: Settings, *, drop_pending: bool) -> None:
     if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=drop_pending,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-        )
+        run_webhook(app, settings, queue_update(app), drop_pending=drop_pending)
     else:
         app.run_polling(
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=drop_pending,
             bootstrap_retries=BOOTSTRAP_RETRIES,
         )
+
+
+def queue_update(app: BotApp) -> Deliver:
+    """Give the webhook's hand-over: each update goes to PTB's queue and its handlers."""
+
+    async def deliver(data: dict[str, Any]) -> None:
+        await app.update_queue.put(Update.de_json(data, app.bot))
+
+    return deliver
 
 
 def _quiet_startup_failures() -> None:
