@@ -1,7 +1,8 @@
 """`magbot serve`: settings from the environment (and .env), then long polling or a webhook.
 
-Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened or the Bot API cannot be
-reached at start-up, 2 for missing or invalid settings (including a token Telegram rejects).
+Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened, the Bot API cannot be
+reached at start-up or the webhook's port cannot be bound, 2 for missing or invalid settings
+(including a token Telegram rejects).
 Send SIGHUP to reload the corpus; if it does not load, the old one keeps serving.
 """
 
@@ -91,9 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="magbot serve",
         description="Run the Telegram bot: long polling, or a webhook when MAGBOT_WEBHOOK_URL "
-        "is set. Stop it with SIGINT or SIGTERM; SIGHUP reloads the corpus.",
+        "is set (GET /healthz on its port answers ok while it serves). Stop it with SIGINT or "
+        "SIGTERM; SIGHUP reloads the corpus.",
         epilog=f"environment variables (also read from the .env file):\n{table}\n\n"
-        "exit codes: 0 stopped, 1 store or Bot API unavailable, 2 missing or bad settings",
+        "exit codes: 0 stopped, 1 store, Bot API or webhook port unavailable, "
+        "2 missing or bad settings",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

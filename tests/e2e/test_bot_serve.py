@@ -225,6 +225,23 @@ def test_sighup_and_the_heartbeat_work_in_webhook_mode(
     assert "Traceback" not in stderr and TOKEN not in stderr
 
 
+def test_a_webhook_port_already_taken_exits_1_with_one_line(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    env, _ = _webhook_env(fake)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["MAGBOT_WEBHOOK_PORT"])))
+        taken.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "faq", "serve"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=STARTUP * 2,
+        )  # fmt: skip
+
+    assert done.returncode == 1, done.stderr
+    assert "magbot serve: cannot listen on 127.0.0.1:" in done.stderr
+    assert "Traceback" not in done.stderr and HOOK_SECRET not in done.stderr
+
+
 def _post_when_listening(fake: FakeBotAPI, url: str, update: dict[str, Any], secret: str) -> int:
     deadline = time.monotonic() + STARTUP
     while True:
