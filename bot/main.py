@@ -31,6 +31,8 @@ from faq.maintain.check import load_checked
 from faq.semantic import ModelError
 from faq.usage.store import StoreError, open_store
 
+logger = logging.getLogger(__name__)
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -125,7 +127,15 @@ def queue_update(app: BotApp) -> Deliver:
     """Give the webhook's hand-over: each update goes to PTB's queue and its handlers."""
 
     async def deliver(data: dict[str, Any]) -> None:
-        await app.update_queue.put(Update.de_json(data, app.bot))
+        try:
+            update = Update.de_json(data, app.bot)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            # posting it again would not help: take it (200) and say so
+            logger.warning(
+                "webhook: update %s has a shape the bot cannot read; dropped", data["update_id"]
+            )
+            return
+        await app.update_queue.put(update)
 
     return deliver
 

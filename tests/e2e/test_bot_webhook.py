@@ -194,6 +194,26 @@ async def test_a_body_that_is_not_an_update_gets_400_and_the_bot_keeps_answering
 
 
 @pytest.mark.parametrize(
+    "update",
+    [
+        {"update_id": 90001, "message": "not an object"},
+        {"update_id": 90002, "message": {"chat": 5}},
+        {"update_id": 90003, "callback_query": []},
+    ],
+)
+async def test_an_update_the_bot_cannot_read_is_taken_and_dropped_without_a_traceback(
+    hooked: Hooked, fake: FakeBotAPI, update: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    taken = await _post(hooked.url, _json(update))
+    status = await fake.apost_webhook(hooked.url, fake.push_message(USER, "/start"), SECRET)
+    await fake.await_calls("sendMessage", to_chat(USER))
+
+    assert (taken.status_code, status) == (200, 200)  # Telegram must not post it again
+    assert "cannot read; dropped" in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
+
+
+@pytest.mark.parametrize(
     ("method", "path", "status"),
     [("GET", "/hook", 405), ("PUT", "/hook", 405), ("POST", "/other", 404), ("GET", "/", 404)],
 )
