@@ -1,7 +1,8 @@
 """`magbot serve`: settings from the environment (and .env), then long polling or a webhook.
 
-Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened or the Bot API cannot be
-reached at start-up, 2 for missing or invalid settings (including a token Telegram rejects).
+Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened, the Bot API cannot be
+reached at start-up or the webhook's port cannot be bound, 2 for missing or invalid settings
+(including a token Telegram rejects).
 Send SIGHUP to reload the corpus; if it does not load, the old one keeps serving.
 """
 
@@ -14,17 +15,23 @@ import os
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
+from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
 from bot.logs import configure_logging
+from bot.serve_webhook import run_webhook
 from bot.services import services
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
+from bot.webhook import Deliver, ListenError
 from faq.maintain.check import load_checked
 from faq.semantic import ModelError
 from faq.usage.store import StoreError, open_store
+
+logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -72,6 +79,8 @@ def main(
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", EXIT_USAGE)
     except TelegramError as exc:
         return _fail(f"cannot reach the Bot API: {redacting.redact(str(exc))}", EXIT_FAILED)
+    except ListenError as exc:
+        return _fail(str(exc), EXIT_FAILED)
     finally:
         store.close()
     return EXIT_OK
@@ -85,9 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="magbot serve",
         description="Run the Telegram bot: long polling, or a webhook when MAGBOT_WEBHOOK_URL "
-        "is set. Stop it with SIGINT or SIGTERM; SIGHUP reloads the corpus.",
+        "is set (GET /healthz on its port answers ok while it serves). Stop it with SIGINT or "
+        "SIGTERM; SIGHUP reloads the corpus.",
         epilog=f"environment variables (also read from the .env file):\n{table}\n\n"
-        "exit codes: 0 stopped, 1 store or Bot API unavailable, 2 missing or bad settings",
+        "exit codes: 0 stopped, 1 store, Bot API or webhook port unavailable, "
+        "2 missing or bad settings",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -103,22 +114,30 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(app: BotApp, settings: Settings, *, drop_pending: bool) -> None:
     if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=drop_pending,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-        )
+        run_webhook(app, settings, queue_update(app), drop_pending=drop_pending)
     else:
         app.run_polling(
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=drop_pending,
             bootstrap_retries=BOOTSTRAP_RETRIES,
         )
+
+
+def queue_update(app: BotApp) -> Deliver:
+    """Give the webhook's hand-over: each update goes to PTB's queue and its handlers."""
+
+    async def deliver(data: dict[str, Any]) -> None:
+        try:
+            update = Update.de_json(data, app.bot)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            # posting it again would not help: take it (200) and say so
+            logger.warning(
+                "webhook: update %s has a shape the bot cannot read; dropped", data["update_id"]
+            )
+            return
+        await app.update_queue.put(update)
+
+    return deliver
 
 
 def _quiet_startup_failures() -> None:

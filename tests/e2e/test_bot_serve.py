@@ -12,17 +12,22 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
+import httpx
 import pytest
 
 from bot.main import main as serve_main
+from bot.serve_webhook import STOP_GRACE
 from bot.settings import VARIABLES
+from bot.webhook import HEALTH_PATH
 from faq.corpus import default_entries_dir
-from tests.fakes.telegram import FakeBotAPI, Unauthorized
+from tests.fakes.telegram import FakeBotAPI, RateLimited, Slow, Unauthorized
 
 from .conftest import TOKEN, USER, to_chat
 
 STARTUP = 20.0  # seconds: a cold interpreter imports telegram and builds the index
+HOOK_SECRET = "hook-secret"
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -118,9 +123,7 @@ def test_sighup_reloads_the_corpus_while_serving(
     assert code == 0
 
 
-def test_serve_in_webhook_mode_accepts_only_the_secret(
-    fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
-) -> None:
+def _webhook_env(fake: FakeBotAPI, **extra: str) -> tuple[dict[str, str], str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -131,20 +134,112 @@ def test_serve_in_webhook_mode_accepts_only_the_secret(
         MAGBOT_WEBHOOK_URL=url,
         MAGBOT_WEBHOOK_LISTEN="127.0.0.1",
         MAGBOT_WEBHOOK_PORT=str(port),
-        MAGBOT_WEBHOOK_SECRET="hook-secret",
+        MAGBOT_WEBHOOK_SECRET=HOOK_SECRET,
+        **extra,
     )
+    return env, url
+
+
+def test_serve_in_webhook_mode_accepts_only_the_secret(
+    fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    env, url = _webhook_env(fake)
     processes.append(server := _serve(tmp_path, env))
     fake.wait_for("setWebhook", timeout=STARTUP)
 
-    right = _post_when_listening(fake, url, fake.push_message(USER, "/start"), "hook-secret")
+    right = _post_when_listening(fake, url, fake.push_message(USER, "/start"), HOOK_SECRET)
     wrong = fake.post_webhook(url, fake.push_message(USER + 1, "/start"), secret_token="nope")
+    health = httpx.get(urljoin(url, HEALTH_PATH))
     fake.wait_for("sendMessage", to_chat(USER))
     code, stderr = _stop(server)
 
     assert (right, wrong) == (200, 403), stderr
+    assert (health.status_code, health.text) == (200, "ok\n")
     assert fake.sent_messages(USER + 1) == []
-    assert "hook-secret" not in stderr
+    assert HOOK_SECRET not in stderr and TOKEN not in stderr and "Traceback" not in stderr
     assert code == 0
+
+
+def test_sigterm_in_webhook_mode_answers_the_update_in_hand_then_exits_0(
+    fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    env, url = _webhook_env(fake)
+    processes.append(server := _serve(tmp_path, env))
+    fake.wait_for("setWebhook", timeout=STARTUP)
+    fake.inject("sendMessage", Slow(2.0))  # the answer is still on its way at SIGTERM
+
+    accepted = _post_when_listening(fake, url, fake.push_message(USER, "/start"), HOOK_SECRET)
+    code, stderr = _stop(server)
+
+    assert accepted == 200
+    assert len(fake.sent_messages(USER)) == 1, stderr
+    assert code == 0
+
+
+def test_sigterm_in_webhook_mode_stops_within_the_grace_period_when_an_answer_is_stuck(
+    fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    env, url = _webhook_env(fake)
+    processes.append(server := _serve(tmp_path, env))
+    fake.wait_for("setWebhook", timeout=STARTUP)
+    fake.inject("sendMessage", RateLimited(retry_after=120))  # the answer waits two minutes
+
+    _post_when_listening(fake, url, fake.push_message(USER, "/start"), HOOK_SECRET)
+    fake.wait_for("sendMessage", to_chat(USER), delivered_only=False)  # now it is waiting
+    started = time.monotonic()
+    code, stderr = _stop(server)
+    took = time.monotonic() - started
+
+    assert code == 0, stderr
+    assert took < STOP_GRACE + 15, f"stopping took {took:.1f} s"  # margin: a shared machine
+    assert fake.sent_messages(USER) == []
+    assert "Traceback" not in stderr
+
+
+def test_sighup_and_the_heartbeat_work_in_webhook_mode(
+    fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    corpus = tmp_path / "entries"
+    shutil.copytree(default_entries_dir(), corpus)
+    count = len(list(corpus.glob("*.md")))
+    env, url = _webhook_env(fake, MAGBOT_HEARTBEAT_SECONDS="1")
+    processes.append(server := _serve(tmp_path, env, "--entries", str(corpus)))
+    fake.wait_for("setWebhook", timeout=STARTUP)
+    (corpus / "extra.md").write_text(EXTRA_ENTRY)
+
+    server.send_signal(signal.SIGHUP)
+    for attempt in range(1, 150):  # the reload takes a moment (new embeddings): ask until it shows
+        _post_when_listening(fake, url, fake.push_message(USER, "/about"), HOOK_SECRET)
+        text = fake.wait_for("sendMessage", to_chat(USER), count=attempt)[-1].params["text"]
+        if f"from {count + 1} written entries" in text:
+            break
+        time.sleep(0.2)
+    fake.wait_for("getMe", count=2, timeout=STARTUP)  # start-up's, then the heartbeat's
+    fake.inject("getMe", Unauthorized(), times=1000)  # the token is revoked while serving
+    _, stderr = server.communicate(timeout=STARTUP)
+
+    assert f"from {count + 1} written entries" in text, stderr
+    assert "heartbeat: alive" in stderr
+    assert server.returncode == 1
+    assert "Telegram stopped accepting TELEGRAM_BOT_TOKEN" in stderr
+    assert "Traceback" not in stderr and TOKEN not in stderr
+
+
+def test_a_webhook_port_already_taken_exits_1_with_one_line(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    env, _ = _webhook_env(fake)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["MAGBOT_WEBHOOK_PORT"])))
+        taken.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "faq", "serve"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=STARTUP * 2,
+        )  # fmt: skip
+
+    assert done.returncode == 1, done.stderr
+    assert "magbot serve: cannot listen on 127.0.0.1:" in done.stderr
+    assert "Traceback" not in done.stderr and HOOK_SECRET not in done.stderr
 
 
 def _post_when_listening(fake: FakeBotAPI, url: str, update: dict[str, Any], secret: str) -> int:
