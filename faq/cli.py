@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -256,6 +257,8 @@ def _chat(args: argparse.Namespace) -> int:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
     engine = _engine(args)
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 then arrive as
+        sys.stdin.reconfigure(errors="surrogateescape")  # surrogates instead of a crash
     print("magbot chat: ask about magnesium and leg cramps (Ctrl-D or 'quit' to leave).")
     while True:
         try:
@@ -266,6 +269,9 @@ def _chat(args: argparse.Namespace) -> int:
         if question.strip().lower() in ("quit", "exit", ":q"):
             return EXIT_OK
         if not question.strip():
+            continue
+        if _printable(question) != question:
+            print("magbot: that line is not valid UTF-8; type it again\n")
             continue
         answer = engine.answer(question[:MAX_ARG_CHARS])
         print(f"magbot [{answer.status.value}]>\n{to_text(answer.reply)}\n")
