@@ -1,7 +1,10 @@
 """`magbot serve`: settings from the environment (and .env), then long polling or a webhook.
 
-Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened or the Bot API cannot be
-reached at start-up, 2 for missing or invalid settings (including a token Telegram rejects).
+Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened, the Bot API cannot be
+reached at start-up, Telegram stops accepting the token or refuses polling (409: another
+instance, or a webhook), 2 for missing or invalid settings (including a token Telegram rejects
+at start-up). On SIGTERM the updates being handled get 10 s to finish; the rest wait in the
+inbox (MAGBOT_INBOX) and are answered at the next start.
 Send SIGHUP to reload the corpus; if it does not load, the old one keeps serving.
 """
 
@@ -16,10 +19,11 @@ import textwrap
 from pathlib import Path
 
 from dotenv import load_dotenv
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 
 from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
 from bot.logs import configure_logging
+from bot.polling import run_polling
 from bot.services import services
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
 from faq.maintain.check import load_checked
@@ -70,6 +74,12 @@ def main(
         if services(app.bot_data).token_rejected:
             return _fail("Telegram stopped accepting TELEGRAM_BOT_TOKEN; check it", EXIT_FAILED)
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", EXIT_USAGE)
+    except Conflict:
+        return _fail(
+            "Telegram refused polling (409): another instance uses this token, or a webhook "
+            "is set; stop the other one (or run with MAGBOT_WEBHOOK_URL)",
+            EXIT_FAILED,
+        )
     except TelegramError as exc:
         return _fail(f"cannot reach the Bot API: {redacting.redact(str(exc))}", EXIT_FAILED)
     finally:
@@ -114,11 +124,7 @@ def _run(app: BotApp, settings: Settings, *, drop_pending: bool) -> None:
             bootstrap_retries=BOOTSTRAP_RETRIES,
         )
     else:
-        app.run_polling(
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=drop_pending,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-        )
+        run_polling(app, settings, drop_pending=drop_pending)
 
 
 def _quiet_startup_failures() -> None:

@@ -207,6 +207,10 @@ class FakeBotAPI:
         """Make the next `times` calls of `method` fail (or stall) with `fault`."""
         self._router.inject(method, fault, times)
 
+    def clear_faults(self, method: str) -> None:
+        """Forget the faults injected for `method` and not used yet."""
+        self._router.clear(method)
+
     # ----------------------------------------------------------------- what users do
 
     def pending_updates(self) -> list[JSON]:
