@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,17 @@ def fake() -> Iterator[FakeBotAPI]:
     """A fake Bot API server on 127.0.0.1."""
     with FakeBotAPI() as server:
         yield server
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    """Started servers, killed at the end if a test left one running."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
 
 
 @pytest.fixture
