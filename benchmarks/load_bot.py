@@ -8,11 +8,11 @@ Run from the repository root, as a module (tests.fakes.telegram must be importab
     python -m benchmarks.load_bot --json
 
 The real bot (engine over the shipped corpus, SQLite store in a temporary directory, PTB's
-HTTP stack, the inbox and per-chat queues of `magbot serve`) runs in a child process and polls the fake Bot API of
-tests/fakes/telegram, which runs here on 127.0.0.1. Updates are queued all at once (or --rate
-a second); the bot fetches up to 100 per getUpdates. Latency runs from queueing an update to
-the fake answering the reply; the k-th reply to a chat is matched with the k-th message from
-it.
+HTTP stack, the inbox and per-chat queues of `magbot serve`) runs in a child process and
+polls the fake Bot API of tests/fakes/telegram, which runs here on 127.0.0.1. Updates are
+queued all at once (or --rate a second); the bot fetches up to 100 per getUpdates. Latency
+runs from queueing an update to the fake answering the reply; the k-th reply to a chat is
+matched with the k-th message from it.
 
 Modes: "throttled" is the bot as deployed, with its flood limits (Telegram's: about 30
 messages a second overall, 20 a minute per group), so 2,000 replies take over a minute.

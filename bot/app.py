@@ -46,6 +46,9 @@ ALLOWED_UPDATES = [
 ]
 #: Connections for sending: one per worker of the intake's per-chat queues, and spare.
 CONNECTIONS = 64
+#: Updates PTB's own webhook server handles at once; long polling uses the intake's per-chat
+#: queues instead (bot/intake.py), which call process_update directly.
+CONCURRENT_UPDATES = 64
 #: PTB's own retries of the start-up calls (getMe, deleteWebhook or setWebhook): none, as the
 #: rate limiter already retries failed requests; then `magbot serve` exits 1 for a supervisor.
 BOOTSTRAP_RETRIES = 0
@@ -93,6 +96,7 @@ def build_application(
         .rate_limiter(rate_limiter(throttle))
         .request(StatusRequest(connection_pool_size=CONNECTIONS))
         .get_updates_request(HTTPXRequest(connection_pool_size=1))
+        .concurrent_updates(CONCURRENT_UPDATES)
         .defaults(Defaults(link_preview_options=preview_off, allow_sending_without_reply=True))
         .post_init(_post_init)
         .post_stop(_post_stop)

@@ -109,8 +109,10 @@ class Intake:
         if self.inbox is None:
             return None
         try:
-            fresh = self.inbox.add(updates)
+            # prune first: after a week without updates Telegram may start ids anywhere, and an
+            # old handled row must not make a new update look like one seen before
             self._prune_if_due()
+            fresh = self.inbox.add(updates)
         except InboxError as exc:
             self._warn_once(exc)
             return None

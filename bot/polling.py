@@ -16,6 +16,7 @@ import signal
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+import httpx
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import ALLOWED_UPDATES, BotApp
@@ -63,7 +64,14 @@ class Poller:
                 logger.warning("getUpdates: rate limited by Telegram; waiting %.0fs", wait)
                 await _sleep_unless_stopped(wait, stopping)
                 continue
-            except TimedOut:  # the long poll outlived the read timeout: ask again
+            except TimedOut as exc:
+                if isinstance(exc.__cause__, httpx.ReadTimeout):  # a long poll ran long: again
+                    continue
+                if not self._outage:  # no connection could be made: the same as an outage
+                    logger.warning("Bot API unreachable (%s); retrying with backoff", exc)
+                    self._outage = True
+                await _sleep_unless_stopped(delay, stopping)
+                delay = min(delay * 2, BACKOFF_LAST)
                 continue
             except NetworkError as exc:
                 if not self._outage:

@@ -115,3 +115,25 @@ def test_a_409_or_401_on_get_updates_exits_1_with_one_line(
     assert stderr.splitlines()[-1].startswith(line), stderr
     assert sum(text.startswith("magbot serve:") for text in stderr.splitlines()) == 1
     assert "Traceback" not in stderr and TOKEN not in stderr
+
+
+def test_an_inbox_that_cannot_be_written_is_logged_once_and_every_update_still_answered(
+    fake: FakeBotAPI, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    (tmp_path / "not-a-folder").write_text("a file where the inbox's folder should be")
+    inbox = str(tmp_path / "not-a-folder" / "inbox.sqlite3")
+    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, MAGBOT_INBOX=inbox)
+    processes.append(server := _serve(tmp_path, env))
+    fake.wait_for("deleteWebhook", timeout=STARTUP)
+    for n in range(20):
+        fake.push_message(USER + n % 4, "/start")
+
+    fake.wait_for("sendMessage", count=20, timeout=STARTUP)
+    fake.push_message(USER, "/start")  # ends the long poll that confirms the first 20
+    fake.wait_for("sendMessage", count=21)
+    code, stderr = _stop(server)
+
+    assert code == 0, stderr
+    assert sum("confirming updates only once answered" in line for line in stderr.splitlines()) == 1
+    assert len(fake.sent_messages()) == 21
+    assert any(int(call.params.get("offset") or 0) == 21 for call in fake.calls("getUpdates"))
