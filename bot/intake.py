@@ -53,12 +53,19 @@ class Intake:
         self._waiting: set[asyncio.Future[None]] = set()
         self._pruned_at = 0.0
 
-    def start(self) -> None:
-        """Start the workers (on the running loop) and queue what the inbox holds undone."""
+    def start(self, *, resume: bool = True) -> None:
+        """Start the workers (on the running loop) and queue what the inbox holds undone.
+
+        resume=False (--drop-pending-updates) drops those instead, as Telegram drops its own.
+        """
         self._lanes.start()
         if self.inbox is None:
             return
         try:
+            if not resume:
+                dropped = self.inbox.drop_pending()
+                logger.info("dropped %d updates kept from the last run", dropped)
+                return
             waiting = self.inbox.pending()
         except InboxError as exc:
             self._warn_once(exc)

@@ -104,7 +104,7 @@ async def start(app: BotApp, intake: Intake, *, drop_pending: bool = False) -> N
         await app.post_init(app)
     await app.start()
     await app.bot.delete_webhook(drop_pending_updates=drop_pending)
-    intake.start()
+    intake.start(resume=not drop_pending)
 
 
 async def stop(app: BotApp, intake: Intake) -> None:

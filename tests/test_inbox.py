@@ -71,3 +71,16 @@ def test_an_update_without_an_id_is_refused_and_nothing_is_kept(tmp_path: Path) 
         inbox.add([_update(1), {"message": {}}])
 
     assert inbox.pending() == []
+
+
+def test_dropping_pending_updates_leaves_nothing_to_handle_and_ids_still_known(
+    tmp_path: Path,
+) -> None:
+    inbox = Inbox(tmp_path / "inbox.sqlite3")
+    inbox.add([_update(1), _update(2)])
+    inbox.done(1)
+
+    dropped = inbox.drop_pending()
+
+    assert dropped == 1 and inbox.pending() == []
+    assert inbox.add([_update(2)]) == []

@@ -73,6 +73,12 @@ class Inbox:
                 (time.time(), update_id),
             )
 
+    def drop_pending(self) -> int:
+        """Mark every update not yet handled as done without handling it; give how many."""
+        with self._write() as conn:
+            cursor = conn.execute("UPDATE updates SET done = ? WHERE done IS NULL", (time.time(),))
+        return cursor.rowcount
+
     def pending(self) -> list[Update]:
         """Give every update kept and not yet handled, oldest first."""
         with self._write() as conn:
