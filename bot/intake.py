@@ -135,7 +135,10 @@ class Intake:
         except Exception:  # not an update PTB can read: nothing to answer
             logger.warning("update %s could not be read; skipped", raw.get("update_id"))
         else:
-            await self.app.process_update(update)  # handlers, then the error handler
+            try:
+                await self.app.process_update(update)  # handlers, then the error handler
+            except Exception:  # the error handler itself failed: done all the same, not retried
+                logger.exception("update %s failed outside the handlers", raw.get("update_id"))
         # not reached when cancelled by stop: the update is handled again at the next start
         self._mark_done(raw)
         if done is not None and not done.done():
