@@ -8,13 +8,13 @@ Run from the repository root, as a module (tests.fakes.telegram must be importab
     python -m benchmarks.load_bot --json
 
 The real bot (engine over the shipped corpus, SQLite store in a temporary directory, PTB's
-HTTP stack, run_polling) runs in a child process and polls the fake Bot API of
-tests/fakes/telegram, which runs here on 127.0.0.1. Updates are queued all at once (or --rate
-a second); the bot fetches up to 100 per getUpdates. Latency runs from queueing an update to
-the fake answering the reply; the k-th reply to a chat is matched with the k-th message from
-it.
+HTTP stack, the inbox and per-chat queues of `magbot serve`) runs in a child process and
+polls the fake Bot API of tests/fakes/telegram, which runs here on 127.0.0.1. Updates are
+queued all at once (or --rate a second); the bot fetches up to 100 per getUpdates. Latency
+runs from queueing an update to the fake answering the reply; the k-th reply to a chat is
+matched with the k-th message from it.
 
-Modes: "throttled" is the bot as deployed, with AIORateLimiter (Telegram's limits: about 30
+Modes: "throttled" is the bot as deployed, with its flood limits (Telegram's: about 30
 messages a second overall, 20 a minute per group), so 2,000 replies take over a minute.
 "unthrottled" drops the limiter and shows what the bot itself can do; there the fake, a
 thread-per-connection server in Python, is part of what is measured, so the figures are
@@ -81,7 +81,7 @@ def run(engine: Engine, updates: int, chats: int, throttled: bool, rate: float =
         args = [TOKEN, fake.base_url, str(Path(folder) / "load.sqlite3"), str(int(throttled))]
         bot = subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=ROOT, env=_env())
         try:
-            fake.wait_for("deleteWebhook", timeout=60)  # run_polling is about to poll
+            fake.wait_for("deleteWebhook", timeout=60)  # polling is about to start
             pushed: dict[int, list[float]] = defaultdict(list)
             started = time.perf_counter()
             for n in range(updates):
@@ -120,15 +120,17 @@ def run(engine: Engine, updates: int, chats: int, throttled: bool, rate: float =
 #: The bot process: build_application as `magbot serve` does, with the limiter on or off.
 CHILD = """
 import sys
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import build_application
+from bot.polling import run_polling
 from bot.settings import load_settings
-from faq.engine import Engine
+from faq.build import build_engine
 from faq.usage.store import SqliteStore
 
 token, base_url, db, throttled = sys.argv[1:]
-settings = load_settings({"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url})
+env = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url, "MAGBOT_DB": db}
+settings = load_settings(env)  # the inbox goes beside the database, in the temporary folder
 app = build_application(build_engine(), settings, SqliteStore(db), throttle=throttled == "1")
-app.run_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+run_polling(app, settings, drop_pending=False)
 """
 
 

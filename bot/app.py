@@ -22,9 +22,11 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import handlers, messages, texts
-from bot.limits import rate_limiter
+from bot.fairness import UserLimiter
+from bot.limits import StatusRequest, rate_limiter
 from bot.services import KEY, EngineHolder, FeedbackSink, MagbotContext, Services, services
 from bot.settings import Settings
 from faq.build import build_engine
@@ -42,7 +44,10 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.INLINE_QUERY,
 ]
-#: Updates handled at once, so a slow send to one chat does not hold up the others.
+#: Connections for sending: one per worker of the intake's per-chat queues, and spare.
+CONNECTIONS = 64
+#: Updates PTB's own webhook server handles at once; long polling uses the intake's per-chat
+#: queues instead (bot/intake.py), which call process_update directly.
 CONCURRENT_UPDATES = 64
 #: PTB's own retries of the start-up calls (getMe, deleteWebhook or setWebhook): none, as the
 #: rate limiter already retries failed requests; then `magbot serve` exits 1 for a supervisor.
@@ -89,6 +94,8 @@ def build_application(
         .token(settings.token)
         .context_types(ContextTypes(context=MagbotContext))
         .rate_limiter(rate_limiter(throttle))
+        .request(StatusRequest(connection_pool_size=CONNECTIONS))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1))
         .concurrent_updates(CONCURRENT_UPDATES)
         .defaults(Defaults(link_preview_options=preview_off, allow_sending_without_reply=True))
         .post_init(_post_init)
@@ -101,12 +108,16 @@ def build_application(
     app = builder.build()
     holder = EngineHolder(engine, loader or build_engine)
     app.bot_data[KEY] = Services(holder, settings, store, feedback or store)
+    app.bot_data[handlers.USERS_KEY] = UserLimiter()
     _add_handlers(app, settings.admin_ids)
     app.add_error_handler(handlers.error_handler)
     return app
 
 
 def _add_handlers(app: BotApp, admins: frozenset[int]) -> None:
+    # first, for every message the bot would answer: a person over the rate limit stops here
+    asked = filters.UpdateType.MESSAGES & ~filters.VIA_BOT & _ADDRESSED
+    app.add_handler(MessageHandler(asked, handlers.fair_use), group=-1)
     commands = {
         "start": handlers.start,
         "help": handlers.help_command,
@@ -188,10 +199,10 @@ async def _heartbeat(app: BotApp) -> None:
         except InvalidToken:
             logger.error("Telegram no longer accepts the token (401 or 404): stopping")
             shared.token_rejected = True
-            if app.updater is not None and app.updater.running:
-                with contextlib.suppress(TelegramError):  # polling's own copy of the error
-                    await app.updater.stop()
-            app.stop_running()
+            if shared.stop is not None:  # long polling (bot/polling.py)
+                shared.stop()
+            else:  # the webhook (bot/serve_webhook.py) serves until its loop stops
+                app.stop_running()
             return
         except TelegramError as exc:  # unreachable for now: polling retries on its own
             logger.warning("heartbeat: the Bot API did not answer (%s)", type(exc).__name__)

@@ -19,14 +19,42 @@ import re
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot import messages, texts
+from bot.fairness import UserLimiter, Verdict
 from bot.services import MagbotContext
+from bot.work import on_engine_thread
 
 logger = logging.getLogger(__name__)
 
 Context = MagbotContext
 INLINE_CACHE_SECONDS = 60
+USERS_KEY = "magbot.users"  # the UserLimiter in Application.bot_data
+
+
+async def fair_use(update: Update, context: Context) -> None:
+    """Let a message through within the person's rate limit; past it, answer only emergencies.
+
+    The first message over the limit gets one "slow down", later ones silence until the
+    window passes; a red flag found by the rules is answered either way.
+    """
+    user, message = update.effective_user, update.effective_message
+    limiter = context.bot_data.get(USERS_KEY)
+    if user is None or message is None or not isinstance(limiter, UserLimiter):
+        return
+    verdict = limiter.check(user.id)
+    if verdict is Verdict.ALLOWED:
+        return
+    words = strip_mention(message.text or message.caption or "", context.bot.username)
+    engine = context.engine
+    urgent = await on_engine_thread(engine.urgent, words) if words else None
+    if urgent is not None:
+        text, markup = messages.answer_message(urgent, engine.entry, None)
+        await _send(update, context, text, markup)
+    elif verdict is Verdict.WARN:
+        await _send(update, context, texts.SLOW_DOWN)
+    raise ApplicationHandlerStop
 
 
 async def start(update: Update, context: Context) -> None:
@@ -82,7 +110,7 @@ async def question(update: Update, context: Context) -> None:
         return
     engine = context.engine
     # embedding and ranking cost CPU: a worker thread keeps every other chat's loop free
-    answer = await asyncio.to_thread(engine.answer, strip_mention(words, context.bot.username))
+    answer = await on_engine_thread(engine.answer, strip_mention(words, context.bot.username))
     query_id = await context.services.record_query(answer, _user_id(update))
     text, markup = messages.answer_message(answer, engine.entry, query_id)
     await _send(update, context, text, markup, quote=True if update.edited_message else None)
@@ -145,7 +173,7 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    answers = await asyncio.to_thread(context.engine.inline, query.query)
+    answers = await on_engine_thread(context.engine.inline, query.query)
     results = messages.inline_articles(answers)
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS)
 

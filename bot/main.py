@@ -1,8 +1,10 @@
 """`magbot serve`: settings from the environment (and .env), then long polling or a webhook.
 
 Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot be opened, the Bot API cannot be
-reached at start-up or the webhook's port cannot be bound, 2 for missing or invalid settings
-(including a token Telegram rejects).
+reached at start-up, Telegram stops accepting the token or refuses polling (409: another
+instance, or a webhook), or the webhook's port cannot be bound; 2 for missing or invalid
+settings (including a token Telegram rejects at start-up). On SIGTERM the updates being handled
+get 10 s to finish; the rest wait in the inbox (MAGBOT_INBOX) and are answered at the next start.
 Send SIGHUP to reload the corpus; if it does not load, the old one keeps serving.
 """
 
@@ -15,23 +17,20 @@ import os
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 from dotenv import load_dotenv
-from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 
-from bot.app import ALLOWED_UPDATES, BOOTSTRAP_RETRIES, BotApp, build_application
+from bot.app import BotApp, build_application
 from bot.logs import configure_logging
+from bot.polling import run_polling
 from bot.serve_webhook import run_webhook
 from bot.services import services
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
-from bot.webhook import Deliver, ListenError
+from bot.webhook import ListenError
 from faq.maintain.check import load_checked
 from faq.semantic import ModelError
 from faq.usage.store import StoreError, open_store
-
-logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -77,6 +76,12 @@ def main(
         if services(app.bot_data).token_rejected:
             return _fail("Telegram stopped accepting TELEGRAM_BOT_TOKEN; check it", EXIT_FAILED)
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", EXIT_USAGE)
+    except Conflict:
+        return _fail(
+            "Telegram refused polling (409): another instance uses this token, or a webhook "
+            "is set; stop the other one (or run with MAGBOT_WEBHOOK_URL)",
+            EXIT_FAILED,
+        )
     except TelegramError as exc:
         return _fail(f"cannot reach the Bot API: {redacting.redact(str(exc))}", EXIT_FAILED)
     except ListenError as exc:
@@ -114,30 +119,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(app: BotApp, settings: Settings, *, drop_pending: bool) -> None:
     if settings.webhook_url:
-        run_webhook(app, settings, queue_update(app), drop_pending=drop_pending)
+        run_webhook(app, settings, drop_pending=drop_pending)
     else:
-        app.run_polling(
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=drop_pending,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-        )
-
-
-def queue_update(app: BotApp) -> Deliver:
-    """Give the webhook's hand-over: each update goes to PTB's queue and its handlers."""
-
-    async def deliver(data: dict[str, Any]) -> None:
-        try:
-            update = Update.de_json(data, app.bot)
-        except (AttributeError, KeyError, TypeError, ValueError):
-            # posting it again would not help: take it (200) and say so
-            logger.warning(
-                "webhook: update %s has a shape the bot cannot read; dropped", data["update_id"]
-            )
-            return
-        await app.update_queue.put(update)
-
-    return deliver
+        run_polling(app, settings, drop_pending=drop_pending)
 
 
 def _quiet_startup_failures() -> None:

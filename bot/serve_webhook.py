@@ -1,9 +1,11 @@
 """Webhook mode from start to stop: the bot, our webhook server, setWebhook, signals.
 
-Start: initialize, post_init (command menu, SIGHUP, heartbeat), start the handlers, listen,
-then setWebhook, so that Telegram's first post finds a server. Stop (SIGINT, SIGTERM or
-`app.stop_running()`): refuse new posts, let the updates already accepted be answered for up to
-STOP_GRACE seconds, then post_stop and shutdown; whatever is still running then is cancelled.
+Start: initialize, post_init (command menu, SIGHUP, heartbeat), start the handlers and the
+intake (which answers what the inbox kept from the last run), listen, then setWebhook, so that
+Telegram's first post finds a server. Each accepted post goes to the intake, which keeps it in
+the inbox before the server answers 200. Stop (SIGINT, SIGTERM or `app.stop_running()`):
+refuse new posts, let the updates being handled finish for up to STOP_GRACE seconds (the rest
+stay in the inbox for the next start), then post_stop and shutdown.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import signal
 from urllib.parse import urlsplit
 
 from bot.app import ALLOWED_UPDATES, BotApp
+from bot.intake import Intake, open_inbox
 from bot.settings import Settings
-from bot.webhook import Deliver, WebhookConfig, WebhookServer
+from bot.webhook import WebhookConfig, WebhookServer
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +38,15 @@ def webhook_config(settings: Settings) -> WebhookConfig:
 
 
 async def start_webhook(
-    app: BotApp, settings: Settings, deliver: Deliver, *, drop_pending: bool = False
+    app: BotApp, settings: Settings, intake: Intake, *, drop_pending: bool = False
 ) -> WebhookServer:
     """Give the server, listening, once the bot is started and Telegram knows the URL."""
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
     await app.start()
-    server = WebhookServer(webhook_config(settings), deliver)
+    intake.start(resume=not drop_pending)
+    server = WebhookServer(webhook_config(settings), intake.accept)
     await server.start()
     await app.bot.set_webhook(
         url=str(settings.webhook_url),
@@ -54,13 +58,14 @@ async def start_webhook(
 
 
 async def stop_webhook(
-    app: BotApp, server: WebhookServer | None, grace: float = STOP_GRACE
+    app: BotApp, server: WebhookServer | None, intake: Intake, grace: float = STOP_GRACE
 ) -> None:
     """Stop accepting, give the updates in hand up to `grace` s, then shut the bot down."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace
     if server is not None:
         await server.stop(grace)
+    await intake.stop(max(deadline - loop.time(), 0.1))
     if app.running:
         stopping = asyncio.ensure_future(app.stop())
         await asyncio.wait({stopping}, timeout=max(deadline - loop.time(), 0.1))
@@ -71,24 +76,25 @@ async def stop_webhook(
     await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
+    if intake.inbox is not None:
+        intake.inbox.close()
 
 
-def run_webhook(
-    app: BotApp, settings: Settings, deliver: Deliver, *, drop_pending: bool = False
-) -> None:
+def run_webhook(app: BotApp, settings: Settings, *, drop_pending: bool = False) -> None:
     """Serve the webhook until SIGINT, SIGTERM or `app.stop_running()`, then stop in bounds."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     stop = _StopOnSignal(loop)
     server: WebhookServer | None = None
+    intake = Intake(app, open_inbox(settings.inbox))
     try:
         server = loop.run_until_complete(
-            start_webhook(app, settings, deliver, drop_pending=drop_pending)
+            start_webhook(app, settings, intake, drop_pending=drop_pending)
         )
         stop.serve_until_told()
     finally:
         try:
-            loop.run_until_complete(stop_webhook(app, server))
+            loop.run_until_complete(stop_webhook(app, server, intake))
         finally:
             _cancel_leftovers(loop)
             loop.close()

@@ -66,6 +66,7 @@ class Services:
     _pruned_at: float | None = field(default=None, init=False)
     token_rejected: bool = field(default=False, init=False)  # set by the heartbeat: exit 1
     heartbeat: asyncio.Task[None] | None = field(default=None, init=False)
+    stop: Callable[[], None] | None = field(default=None, init=False)  # ends our own polling
 
     async def record_query(self, answer: Answer, user_id: int | None) -> int | None:
         """Store the outcome of one message; give its row id, or None when not stored."""

@@ -6,12 +6,14 @@ Pure: ``load_settings`` takes a mapping, so tests pass a dict and never touch ``
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 DEFAULT_DB = "magbot.sqlite3"
+DEFAULT_INBOX = "magbot-inbox.sqlite3"
 DEFAULT_LISTEN = "127.0.0.1"  # behind a reverse proxy; set MAGBOT_WEBHOOK_LISTEN to expose it
 DEFAULT_PORT = 8443
 DEFAULT_RETENTION_DAYS = 90
@@ -29,6 +31,8 @@ VARIABLES: dict[str, str] = {
     "1-256 of A-Z a-z 0-9 _ - (required with a webhook URL)",
     "MAGBOT_ADMIN_IDS": "comma-separated Telegram user ids allowed to /reload",
     "MAGBOT_DB": f"SQLite file for query outcomes and feedback (default ./{DEFAULT_DB})",
+    "MAGBOT_INBOX": "SQLite file where updates wait until answered, so none is lost in a crash "
+    f"(default: {DEFAULT_INBOX} beside MAGBOT_DB)",
     "MAGBOT_RETENTION_DAYS": f"days stored rows are kept (default {DEFAULT_RETENTION_DAYS})",
     "MAGBOT_HASH_SALT": "secret salt for hashing user ids (default: one generated and kept in "
     "the database); keep it fixed, as /forget cannot find rows hashed with another salt",
@@ -58,6 +62,7 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     admin_ids: frozenset[int] = frozenset()
     db: str = DEFAULT_DB
+    inbox: str = DEFAULT_INBOX
     retention_days: int = DEFAULT_RETENTION_DAYS
     hash_salt: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
@@ -98,6 +103,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         webhook_secret=secret,
         admin_ids=_admin_ids(value.get("MAGBOT_ADMIN_IDS", "")),
         db=value.get("MAGBOT_DB", DEFAULT_DB),
+        inbox=value.get("MAGBOT_INBOX") or _beside(value.get("MAGBOT_DB", ""), DEFAULT_INBOX),
         retention_days=_integer(value, "MAGBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 36500),
         hash_salt=value.get("MAGBOT_HASH_SALT"),
         log_level=_level(value.get("MAGBOT_LOG_LEVEL", "INFO")),
@@ -105,6 +111,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             value, "MAGBOT_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS, 1, 86400
         ),
     )
+
+
+def _beside(path: str, name: str) -> str:
+    """The file `name` in the folder of `path` (the working folder for a bare file name)."""
+    folder = os.path.dirname(path)
+    return os.path.join(folder, name) if folder else name
 
 
 def _url(value: Mapping[str, str], name: str) -> str | None:

@@ -23,6 +23,10 @@ UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
 THANKS_HELPFUL = "Thanks! Glad it helped."
 THANKS_UNHELPFUL = "Thanks for telling me. The maintainers review answers that did not help."
 BUTTON_GONE = "That question is no longer available. Send /topics to browse."
+SLOW_DOWN = (
+    "You're sending messages faster than I can answer them well. Please wait half a minute, "
+    "then ask again. If this is an emergency, call your local emergency number now."
+)
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 

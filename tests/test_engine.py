@@ -300,3 +300,24 @@ def test_an_engine_over_a_small_corpus_answers_from_that_corpus(small_corpus: Pa
         answer = engine.answer(entry.question)
         assert answer.entry == entry, (entry.id, answer.status, answer.candidates)
     assert engine.answer("which foods are rich in magnesium").entry is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son swallowed a whole bottle of magnesium tablets",
+        "I have crushing chest pain and can't breathe",
+    ],
+)
+def test_urgent_finds_an_emergency_by_the_rules_alone(engine: Engine, text: str) -> None:
+    urgent = engine.urgent(text)
+
+    assert urgent is not None and urgent.status is Status.RED_FLAG
+    assert urgent.reply == engine.answer(text).reply  # the same urgent message as in full
+
+
+@pytest.mark.parametrize(
+    "text", ["how much magnesium should I take?", "", "x" * 4096, "can magnesium cause chest pain?"]
+)
+def test_urgent_gives_nothing_for_a_message_without_a_red_flag(engine: Engine, text: str) -> None:
+    assert engine.urgent(text) is None

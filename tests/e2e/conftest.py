@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot import ALLOWED_UPDATES, Settings, build_application, load_settings
+from bot import Settings, build_application, load_settings, polling
 from bot.app import BotApp
+from bot.intake import Intake
 from faq.engine import Engine
+from faq.usage.inbox import Inbox
 from faq.usage.store import SqliteStore
 from tests.fakes.telegram import FakeBotAPI
 
@@ -26,6 +30,17 @@ def fake() -> Iterator[FakeBotAPI]:
     """A fake Bot API server on 127.0.0.1."""
     with FakeBotAPI() as server:
         yield server
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    """Started servers, killed at the end if a test left one running."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
 
 
 @pytest.fixture
@@ -47,19 +62,31 @@ def settings_for(fake: FakeBotAPI, **extra: str) -> Settings:
     return load_settings(env)
 
 
-async def start_polling(app: BotApp) -> BotApp:
-    """Start the application the way run_polling does, on the test's event loop."""
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+_POLLING = "tests.polling"  # where start_polling keeps what stop needs, in bot_data
+
+
+async def start_polling(app: BotApp, inbox: Path | None = None) -> BotApp:
+    """Start the application the way `magbot serve` does, on the test's event loop.
+
+    Without an inbox file, updates are confirmed only once answered (the intake's fallback).
+    """
+    intake = Intake(app, Inbox(inbox) if inbox is not None else None)
+    await polling.start(app, intake)
+    stopping = asyncio.Event()
+    poller = polling.Poller(app, intake, timeout=1)
+    app.bot_data[_POLLING] = (intake, stopping, asyncio.create_task(poller.run(stopping)))
     return app
 
 
 async def stop(app: BotApp) -> None:
     """Stop whatever part of the application is running, then shut it down."""
+    running = app.bot_data.pop(_POLLING, None)
+    if running is not None:
+        intake, stopping, task = running
+        stopping.set()
+        await task
+        await polling.stop(app, intake)
+        return
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     if app.running:
@@ -69,12 +96,16 @@ async def stop(app: BotApp) -> None:
 
 @pytest.fixture
 async def bot(
-    fake: FakeBotAPI, engine: Engine, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+    fake: FakeBotAPI,
+    engine: Engine,
+    store: SqliteStore,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> AsyncIterator[BotApp]:
     """The bot, polling the fake server, with the real engine and a SQLite store."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as `magbot serve` sets it
     app = build_application(engine, settings_for(fake), store)
-    await start_polling(app)
+    await start_polling(app, tmp_path / "inbox.sqlite3")
     try:
         yield app
     finally:

@@ -19,7 +19,6 @@ from .conftest import TOKEN, USER, stop, to_chat
 FAULTS: list[fakebotapi.Fault] = [
     fakebotapi.RateLimited(retry_after=1),
     fakebotapi.ServerError(),
-    fakebotapi.Dropped(),
     fakebotapi.Slow(1.0),
 ]
 
@@ -38,7 +37,38 @@ async def test_every_update_is_answered_exactly_once_despite_faults(
 
     assert sorted(int(p["chat_id"]) for p in fake.sent_messages()) == chats
     statuses = sorted(c.status for c in fake.calls("sendMessage"))
-    assert statuses == [0, 200, 200, 200, 200, 200, 200, 200, 200, 429, 500]
+    assert statuses == [200, 200, 200, 200, 200, 200, 200, 200, 429, 500]
+
+
+async def test_a_reply_delivered_before_the_connection_dropped_is_not_sent_again(
+    bot: BotApp, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.inject("sendMessage", fakebotapi.DeliveredThenDropped())
+    fake.push_message(USER, "/start")
+    await fake.await_calls("sendMessage", to_chat(USER))
+    fake.push_message(USER + 1, "/start")  # handled after the first, whatever became of it
+
+    await fake.await_calls("sendMessage", to_chat(USER + 1))
+    await stop(bot)
+
+    assert len(fake.calls("sendMessage")) == 2  # not retried: the person already has it
+    assert len(fake.sent_messages(USER)) == 1
+    assert "Bot API unreachable" in caplog.text  # the lost answer is logged, as a warning
+
+
+async def test_a_connection_dropped_before_an_answer_is_not_retried_either(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    # From the bot's side this looks the same as a delivery whose answer was lost.
+    fake.inject("sendMessage", fakebotapi.Dropped())
+    fake.push_message(USER, "/start")
+    await fake.await_calls("sendMessage", to_chat(USER), delivered_only=False)
+    fake.push_message(USER + 1, "/start")
+
+    await fake.await_calls("sendMessage", to_chat(USER + 1))
+    await stop(bot)
+
+    assert [c.status for c in fake.calls("sendMessage")] == [0, 200]
 
 
 async def test_a_failed_get_updates_loses_no_update(bot: BotApp, fake: FakeBotAPI) -> None:

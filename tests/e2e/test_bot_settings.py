@@ -30,6 +30,18 @@ def test_defaults_need_only_the_token() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("env", "inbox"),
+    [
+        ({}, "magbot-inbox.sqlite3"),
+        ({"MAGBOT_DB": "/var/lib/magbot/usage.sqlite3"}, "/var/lib/magbot/magbot-inbox.sqlite3"),
+        ({"MAGBOT_DB": "/var/lib/magbot/u.sqlite3", "MAGBOT_INBOX": "/run/in.db"}, "/run/in.db"),
+    ],
+)
+def test_the_inbox_lives_beside_the_database_unless_set(env: dict[str, str], inbox: str) -> None:
+    assert load_settings({**BASE, **env}).inbox == inbox
+
+
 def test_every_setting_is_read() -> None:
     settings = load_settings(
         {

@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
@@ -18,10 +19,11 @@ import pytest
 
 from bot import ALLOWED_UPDATES, Settings, build_application
 from bot.app import BotApp
-from bot.main import queue_update
+from bot.intake import Intake
 from bot.serve_webhook import start_webhook, stop_webhook
 from bot.webhook import HEALTH_PATH, MAX_BODY, SECRET_HEADER, WebhookServer
 from faq.engine import Engine
+from faq.usage.inbox import Inbox
 from tests.fakes.telegram import FakeBotAPI
 
 from .conftest import USER, settings_for, to_chat
@@ -41,6 +43,7 @@ class Hooked(NamedTuple):
 
     app: BotApp
     server: WebhookServer
+    intake: Intake
     url: str
 
     @property
@@ -62,14 +65,17 @@ def webhook_settings(fake: FakeBotAPI) -> Settings:
 
 
 @pytest.fixture
-async def hooked(webhook_settings: Settings, engine: Engine) -> AsyncIterator[Hooked]:
+async def hooked(
+    webhook_settings: Settings, engine: Engine, tmp_path: Path
+) -> AsyncIterator[Hooked]:
     """The bot serving a webhook on 127.0.0.1, started as `magbot serve` starts it."""
     app = build_application(engine, webhook_settings)
-    server = await start_webhook(app, webhook_settings, queue_update(app))
+    intake = Intake(app, Inbox(tmp_path / "inbox.sqlite3"))
+    server = await start_webhook(app, webhook_settings, intake)
     try:
-        yield Hooked(app, server, str(webhook_settings.webhook_url))
+        yield Hooked(app, server, intake, str(webhook_settings.webhook_url))
     finally:
-        await stop_webhook(app, server)
+        await stop_webhook(app, server, intake)
 
 
 async def _post(url: str, body: bytes, secret: str | None = SECRET) -> httpx.Response:
@@ -114,7 +120,7 @@ async def test_a_post_without_the_right_secret_is_refused_and_not_processed(
     status = await fake.apost_webhook(hooked.url, refused, secret_token=secret)
     await fake.apost_webhook(hooked.url, accepted, secret_token=SECRET)
     await fake.await_calls("sendMessage", to_chat(USER + 1))
-    await stop_webhook(hooked.app, hooked.server)
+    await stop_webhook(hooked.app, hooked.server, hooked.intake)
 
     assert status == 403
     assert fake.sent_messages(USER) == []
@@ -158,7 +164,8 @@ async def test_an_update_posted_twice_is_answered_once(hooked: Hooked, fake: Fak
 
     first = await fake.apost_webhook(hooked.url, update, secret_token=SECRET)
     again = await fake.apost_webhook(hooked.url, update, secret_token=SECRET)
-    await stop_webhook(hooked.app, hooked.server)  # every update in hand is answered first
+    # every update in hand is answered first
+    await stop_webhook(hooked.app, hooked.server, hooked.intake)
 
     assert (first, again) == (200, 200)
     assert len(fake.sent_messages(USER)) == 1
@@ -209,7 +216,7 @@ async def test_an_update_the_bot_cannot_read_is_taken_and_dropped_without_a_trac
     await fake.await_calls("sendMessage", to_chat(USER))
 
     assert (taken.status_code, status) == (200, 200)  # Telegram must not post it again
-    assert "cannot read; dropped" in caplog.text
+    assert "could not be read; skipped" in caplog.text
     assert all(record.exc_info is None for record in caplog.records)
 
 
@@ -239,7 +246,7 @@ async def test_the_health_endpoint_answers_ok_while_serving_without_the_secret(
 
 
 async def test_after_stop_the_port_is_closed(hooked: Hooked) -> None:
-    await stop_webhook(hooked.app, hooked.server)
+    await stop_webhook(hooked.app, hooked.server, hooked.intake)
 
     with pytest.raises(OSError):
         await asyncio.open_connection("127.0.0.1", hooked.port)

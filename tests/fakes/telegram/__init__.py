@@ -19,12 +19,15 @@ from .fake import FakeBotAPI
 from .messages import BOT_ID
 from .server import (
     Call,
+    Conflict,
+    DeliveredThenDropped,
     Dropped,
     Fault,
     Forbidden,
     RateLimited,
     ServerError,
     Slow,
+    Stalled,
     Unauthorized,
 )
 from .validation import ApiError, html_to_plain
@@ -33,6 +36,8 @@ __all__ = [
     "BOT_ID",
     "ApiError",
     "Call",
+    "Conflict",
+    "DeliveredThenDropped",
     "Dropped",
     "FakeBotAPI",
     "Fault",
@@ -40,6 +45,7 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "Slow",
+    "Stalled",
     "Unauthorized",
     "html_to_plain",
 ]

@@ -207,6 +207,10 @@ class FakeBotAPI:
         """Make the next `times` calls of `method` fail (or stall) with `fault`."""
         self._router.inject(method, fault, times)
 
+    def clear_faults(self, method: str) -> None:
+        """Forget the faults injected for `method` and not used yet."""
+        self._router.clear(method)
+
     # ----------------------------------------------------------------- what users do
 
     def pending_updates(self) -> list[JSON]:
@@ -215,11 +219,20 @@ class FakeBotAPI:
             return self._updates.pending()
 
     def push_message(
-        self, chat_id: int, text: str, *, chat_type: str = "private", reply_to_bot: bool = False
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        chat_type: str = "private",
+        reply_to_bot: bool = False,
+        sender: int | None = None,
     ) -> JSON:
-        """Queue a user's text message (command and mention entities added) and return it."""
+        """Queue a user's text message (command and mention entities added) and return it.
+
+        sender: who wrote it in a group (default: one user for every group message).
+        """
         with self._cond:
-            update = message_update(self._store, chat_id, text, chat_type, reply_to_bot)
+            update = message_update(self._store, chat_id, text, chat_type, reply_to_bot, sender)
             return self._updates.push(update)
 
     def push_edited_message(self, chat_id: int, text: str) -> JSON:

@@ -124,11 +124,12 @@ class Store:
         self._messages[(key, message_id)] = message
         return message
 
-    def add_from_user(self, chat_id: int, chat_type: str) -> JSON:
-        """A new message from a user: the chat's owner in private chats, else DEFAULT_USER_ID."""
+    def add_from_user(self, chat_id: int, chat_type: str, sender: int | None = None) -> JSON:
+        """A new message from a user: `sender`, else the chat's owner in private chats, else
+        DEFAULT_USER_ID."""
         self._chats[str(chat_id)] = chat(chat_id, chat_type)
-        sender = user(chat_id if chat_type == "private" else DEFAULT_USER_ID)
-        return self.add(chat_id, sender)
+        author = sender or (chat_id if chat_type == "private" else DEFAULT_USER_ID)
+        return self.add(chat_id, user(author))
 
     def get(self, chat_id: int | str, message_id: int) -> JSON | None:
         """The stored message, or None."""

@@ -42,6 +42,23 @@ class Dropped:
 
 
 @dataclass(frozen=True)
+class DeliveredThenDropped:
+    """Carry the request out (the message is sent), then close the connection unanswered."""
+
+
+@dataclass(frozen=True)
+class Stalled:
+    """Sleep, then close the connection without carrying the request out (it never arrived)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Answer 409 as when another instance polls with the same token."""
+
+
+@dataclass(frozen=True)
 class Slow:
     """Sleep, then answer normally."""
 
@@ -58,7 +75,17 @@ class Unauthorized:
     """Answer 401 as when the token was revoked."""
 
 
-Fault = RateLimited | ServerError | Dropped | Slow | Forbidden | Unauthorized
+Fault = (
+    RateLimited
+    | ServerError
+    | Dropped
+    | DeliveredThenDropped
+    | Stalled
+    | Slow
+    | Forbidden
+    | Unauthorized
+    | Conflict
+)
 
 
 def _fault_error(fault: Fault) -> ApiError | None:
@@ -71,6 +98,12 @@ def _fault_error(fault: Fault) -> ApiError | None:
         return ApiError(403, "Forbidden: bot was blocked by the user")
     if isinstance(fault, Unauthorized):
         return ApiError(401, "Unauthorized")
+    if isinstance(fault, Conflict):
+        description = (
+            "Conflict: terminated by other getUpdates request; "
+            "make sure that only one bot instance is running"
+        )
+        return ApiError(409, description)
     return None
 
 
@@ -138,12 +171,18 @@ class Router:
         self._handlers = handlers
         self._cond = cond
         self._faults: dict[str, list[Fault]] = {}
+        self._drop_answer: dict[tuple[str, int], bool] = {}  # carried out, answer withheld
         self.calls: list[Call] = []
 
     def inject(self, method: str, fault: Fault, times: int) -> None:
         """Make the next `times` calls of `method` fail (or stall) with `fault`."""
         with self._cond:
             self._faults.setdefault(method, []).extend([fault] * times)
+
+    def clear(self, method: str) -> None:
+        """Forget the faults still waiting for `method`."""
+        with self._cond:
+            self._faults.pop(method, None)
 
     def route(self, path: str, query: str, content_type: str, body: bytes) -> Reply:
         """Answer one HTTP request and record it."""
@@ -159,9 +198,10 @@ class Router:
         else:
             status, payload = self._respond(method, params)
         with self._cond:
+            dropped = status == 0 or self._drop_answer.pop((method, id(params)), False)
             self.calls.append(Call(method, params, status, token, time.perf_counter()))
             self._cond.notify_all()
-        return None if status == 0 else (status, payload)
+        return None if dropped else (status, payload)
 
     def _respond(self, method: str, params: JSON) -> tuple[int, JSON]:
         handler = self._handlers.get(method)
@@ -173,6 +213,12 @@ class Router:
             fault = queued.pop(0) if queued else None
         if isinstance(fault, Dropped):
             return 0, {}
+        if isinstance(fault, Stalled):
+            time.sleep(fault.seconds)
+            return 0, {}
+        if isinstance(fault, DeliveredThenDropped):
+            with self._cond:
+                self._drop_answer[(method, id(params))] = True
         if isinstance(fault, Slow):
             time.sleep(fault.seconds)
         error = _fault_error(fault) if fault else None

@@ -19,10 +19,12 @@ _NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_re
 # --------------------------------------------------------------------------- what users do
 
 
-def message_update(store: Store, chat_id: int, text: str, chat_type: str, to_bot: bool) -> JSON:
+def message_update(
+    store: Store, chat_id: int, text: str, chat_type: str, to_bot: bool, sender: int | None = None
+) -> JSON:
     """A user's text message, with command and mention entities; `to_bot`: a reply to the bot."""
     replied = shallow(store.latest_from_bot(chat_id)) if to_bot else None
-    message = store.add_from_user(chat_id, chat_type)
+    message = store.add_from_user(chat_id, chat_type, sender)
     message["text"] = text
     if found := auto_entities(text):
         message["entities"] = found
