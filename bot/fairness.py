@@ -1,7 +1,7 @@
 """Per-person fairness: a rate limit on messages, so one person cannot crowd out the others.
 
 Over the limit, a person gets one polite "slow down" and then silence until the window has
-passed; only the cheap red-flag rules still read their messages, so an emergency is answered.
+passed; triage alone (no ranking) still reads their messages, so an emergency is answered.
 """
 
 from __future__ import annotations

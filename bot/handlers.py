@@ -37,7 +37,8 @@ async def fair_use(update: Update, context: Context) -> None:
     """Let a message through within the person's rate limit; past it, answer only emergencies.
 
     The first message over the limit gets one "slow down", later ones silence until the
-    window passes; a red flag found by the rules is answered either way.
+    window passes; an emergency that triage finds is answered either way (a person's messages
+    wait for each other, so this costs one thread at most).
     """
     user, message = update.effective_user, update.effective_message
     limiter = context.bot_data.get(USERS_KEY)

@@ -116,21 +116,17 @@ class Engine:
         return self._noted(query, self._ranked(query, assessment, ranking, status, decided))
 
     def urgent(self, text: str) -> Answer | None:
-        """Give the emergency reply when the red-flag rules alone find one, else None.
+        """Give the emergency reply when triage finds one in the message, else None.
 
-        The cheap check for a message the bot will not fully answer (a person over the rate
-        limit): words and rules only, no embedding, no ranking; an emergency is still answered.
+        For a message the bot will not answer in full (a person over the rate limit): every
+        triage layer runs (the rules and the learned detector), scope and ranking do not.
         """
-        query = analyse(text, self.analyzer)
-        hit = self.triage.rules.red_flag(query.normalised, query.plain_sentences)
-        if hit is None:
+        query = self.analyse(text)
+        assessment = self.triage.assess(query)
+        if assessment.flag is None:
             return None
-        flag = Flag(self.triage.categories.get(hit.category), "rule", hit.rule)
-        steps = (
-            _query_step(query),
-            Step("triage", f"red flag: {flag.category.id} ({flag.tier}) by the rule layer only"),
-        )
-        return self._flagged(query, flag, Ranking(hits=()), steps)
+        steps = (_query_step(query), _triage_step(assessment))
+        return self._flagged(query, assessment.flag, Ranking(hits=()), steps)
 
     def follow(self, entry_id: str, carry: str = "") -> Answer | None:
         """Give an entry picked from a button, with the cautions its question carried."""

@@ -307,9 +307,12 @@ def test_an_engine_over_a_small_corpus_answers_from_that_corpus(small_corpus: Pa
     [
         "my son swallowed a whole bottle of magnesium tablets",
         "I have crushing chest pain and can't breathe",
+        # no red-flag rule reads these; the learned detector does
+        "my husband is shaking all over and not responding",
+        "i cant feel my bum and i peed myself after my back went",
     ],
 )
-def test_urgent_finds_an_emergency_by_the_rules_alone(engine: Engine, text: str) -> None:
+def test_urgent_finds_an_emergency_as_the_full_answer_does(engine: Engine, text: str) -> None:
     urgent = engine.urgent(text)
 
     assert urgent is not None and urgent.status is Status.RED_FLAG
