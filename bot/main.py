@@ -73,6 +73,7 @@ def main(
     except TelegramError as exc:
         return _fail(f"cannot reach the Bot API: {redacting.redact(str(exc))}", EXIT_FAILED)
     finally:
+        services(app.bot_data).close_store()  # queued writes first, then the connection
         store.close()
     return EXIT_OK
 

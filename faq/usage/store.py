@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from faq.model import Status
+from faq.usage.salt import SaltError, load_or_create, salt_path
 
 #: Statuses whose question text is kept, so maintainers can write the missing entries.
 TEXT_KEPT_FOR = frozenset({Status.UNSURE, Status.OUT_OF_SCOPE})
@@ -48,6 +49,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX queries_at ON queries (at)",
         "CREATE INDEX feedback_user_hash ON feedback (user_hash)",
         "CREATE INDEX feedback_at ON feedback (at)",
+    ),
+    (  # 3: one vote per person per answer, and only on an answer that person received.
+        # Votes on another person's answer go; of repeated votes the latest stays (votes
+        # older than query links: the latest per person and entry).
+        "DELETE FROM feedback WHERE query_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+        " queries WHERE queries.id = feedback.query_id AND queries.user_hash = feedback.user_hash)",
+        "DELETE FROM feedback WHERE query_id IS NOT NULL AND id NOT IN"
+        " (SELECT max(id) FROM feedback WHERE query_id IS NOT NULL GROUP BY query_id, entry_id)",
+        "DELETE FROM feedback WHERE query_id IS NULL AND user_hash IS NOT NULL AND id NOT IN"
+        " (SELECT max(id) FROM feedback WHERE query_id IS NULL AND user_hash IS NOT NULL"
+        " GROUP BY user_hash, entry_id)",
+        "CREATE UNIQUE INDEX feedback_one_vote ON feedback (query_id, entry_id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -111,8 +124,8 @@ class FeedbackSink(Protocol):
         helpful: bool,
         query_id: int | None = None,
         at: datetime | None = None,
-    ) -> None:
-        """Store one 👍/👎 on an entry."""
+    ) -> bool:
+        """Store one 👍/👎 on an entry of an answer this user received; give whether it was kept."""
 
 
 class Store(FeedbackSink, Protocol):
@@ -127,8 +140,9 @@ class Store(FeedbackSink, Protocol):
         score: float,
         question: str | None,
         at: datetime | None = None,
+        query_id: int | None = None,
     ) -> int | None:
-        """Store one query outcome and return its row id (None for red flags)."""
+        """Store one query outcome (with this row id if given); return its id (None: red flag)."""
 
     def forget(self, user_id: int) -> int:
         """Delete every row of this user and return how many were deleted."""
@@ -199,7 +213,11 @@ class SqliteStore:
         try:
             with self._locked() as conn:
                 _migrate(conn)
-                self._salt = (salt if salt is not None else _stored_salt(conn)).encode()
+                kept = _salt_kept_apart(conn, self.path, generate=salt is None)
+            self._salt = (salt or kept or "").encode()
+        except SaltError as exc:
+            self._conn.close()
+            raise StoreError(str(exc)) from exc
         except BaseException:
             self._conn.close()
             raise
@@ -213,8 +231,9 @@ class SqliteStore:
         score: float,
         question: str | None,
         at: datetime | None = None,
+        query_id: int | None = None,
     ) -> int | None:
-        """Store one query outcome and return its row id (None for red flags)."""
+        """Store one query outcome (with this row id if given); return its id (None: red flag)."""
         status = Status(status)
         when = _utc(at)
         if status is Status.RED_FLAG:
@@ -228,9 +247,17 @@ class SqliteStore:
         text = question.strip() if question and status in TEXT_KEPT_FOR else None
         with self._locked() as conn:
             cursor = conn.execute(
-                "INSERT INTO queries (at, user_hash, status, entry_id, score, question)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (_iso(when), self._hash(user_id), status.value, entry_id, score, text or None),
+                "INSERT INTO queries (id, at, user_hash, status, entry_id, score, question)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    query_id,
+                    _iso(when),
+                    self._hash(user_id),
+                    status.value,
+                    entry_id,
+                    score,
+                    text or None,
+                ),
             )
         return cursor.lastrowid
 
@@ -242,14 +269,24 @@ class SqliteStore:
         helpful: bool,
         query_id: int | None = None,
         at: datetime | None = None,
-    ) -> None:
-        """Store one 👍/👎 on an entry; a query id that no longer exists is stored as unknown."""
+    ) -> bool:
+        """Store one 👍/👎 on an entry of an answer this user received; give whether it was kept.
+
+        One vote per answer and entry: a later vote replaces the earlier one. A vote without a
+        query id, on a query that is gone, or on another person's query is not kept.
+        """
+        when, user_hash = _utc(at), self._hash(user_id)
+        if user_hash is None or query_id is None:
+            return False
         with self._locked() as conn:
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO feedback (at, user_hash, entry_id, helpful, query_id)"
-                " VALUES (?, ?, ?, ?, (SELECT id FROM queries WHERE id = ?))",
-                (_iso(_utc(at)), self._hash(user_id), entry_id, int(helpful), query_id),
+                " SELECT ?, user_hash, ?, ?, id FROM queries WHERE id = ? AND user_hash = ?"
+                " ON CONFLICT (query_id, entry_id)"
+                " DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+                (_iso(when), entry_id, int(helpful), query_id, user_hash),
             )
+        return cursor.rowcount > 0
 
     def forget(self, user_id: int) -> int:
         """Delete every query and feedback row of this user and return how many were deleted."""
@@ -390,17 +427,22 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {number}")
 
 
-def _stored_salt(conn: sqlite3.Connection) -> str:
-    select = "SELECT value FROM meta WHERE key = ?"
-    row = conn.execute(select, (_SALT_KEY,)).fetchone()
-    if row is None:
-        # OR IGNORE keeps the first salt when several processes create the file at once.
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-            (_SALT_KEY, secrets.token_hex(32)),
-        )
-        row = conn.execute(select, (_SALT_KEY,)).fetchone()
-    return str(row[0])
+def _salt_kept_apart(conn: sqlite3.Connection, path: str, *, generate: bool) -> str | None:
+    """Give the generated salt, kept in its own file (made when `generate`); move a salt the
+    database still holds (older versions kept it there) into that file."""
+    with _transaction(conn):  # the write lock: processes opening the file at once take turns
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_SALT_KEY,)).fetchone()
+        legacy = str(row[0]) if row is not None else None
+        if path == ":memory:":
+            return legacy or secrets.token_hex(32)
+        if legacy is None and not generate:
+            return None
+        salt = load_or_create(salt_path(Path(path).expanduser()), legacy)
+        if legacy is None:
+            return salt
+        conn.execute("DELETE FROM meta WHERE key = ?", (_SALT_KEY,))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no copy of the old page left in the log
+    return salt
 
 
 def _utc(at: datetime | None) -> datetime:

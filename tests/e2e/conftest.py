@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from bot import ALLOWED_UPDATES, Settings, build_application, load_settings
 from bot.app import BotApp
+from bot.services import services
 from faq.engine import Engine
 from faq.usage.store import SqliteStore
 from tests.fakes.telegram import FakeBotAPI
@@ -65,6 +67,7 @@ async def stop(app: BotApp) -> None:
     if app.running:
         await app.stop()
     await app.shutdown()
+    await asyncio.to_thread(services(app.bot_data).close_store)  # as `magbot serve` does
 
 
 @pytest.fixture
