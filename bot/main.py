@@ -47,7 +47,9 @@ def main(
         settings = load_settings(os.environ)
     except SettingsError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    redacting = configure_logging(settings.log_level, settings.secrets)
+    redacting = configure_logging(
+        settings.log_level, settings.secrets, content=settings.log_content
+    )
     _quiet_startup_failures()
     # a corpus that fails `magbot check` is refused: at start by `magbot` itself (exit 1),
     # on /reload or SIGHUP with the reason, while the last good corpus keeps serving

@@ -73,6 +73,10 @@ class StoreError(Exception):
     """The store cannot be opened, or a read or write failed."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be used right now (locked, full, read-only, unreadable): try again."""
+
+
 @dataclass(frozen=True)
 class QueryRow:
     """One stored query outcome; ``question`` is only ever set for unsure and out-of-scope."""
@@ -334,6 +338,13 @@ class SqliteStore:
         with self._lock:
             try:
                 yield self._conn
+            except (sqlite3.OperationalError, sqlite3.InternalError) as exc:
+                raise StoreUnavailable(f"{self.path}: {exc}") from exc
+            except sqlite3.DatabaseError as exc:
+                # a damaged file may be restored; a refused row (constraint) never passes
+                unreadable = type(exc) is sqlite3.DatabaseError
+                error = StoreUnavailable if unreadable else StoreError
+                raise error(f"{self.path}: {exc}") from exc
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faq.model import Status
-from faq.usage.store import Store, StoreError
+from faq.usage.store import Store, StoreError, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class StoreWriter:
         self._lock = threading.Lock()
         self._dropped = 0
         self._dropping = False  # a drop was logged and the queue has not drained since
+        self._skipped = 0
+        self._skipping = False  # a refused write was logged and none succeeded since
         self._failing_since: float | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._drain, name="magbot-store", daemon=True)
@@ -73,6 +75,12 @@ class StoreWriter:
         """How many writes were dropped because the queue was full (since start)."""
         with self._lock:
             return self._dropped
+
+    @property
+    def skipped(self) -> int:
+        """How many writes the store refused for good (a broken row, a closed store)."""
+        with self._lock:
+            return self._skipped
 
     @property
     def pending(self) -> int:
@@ -207,7 +215,7 @@ class StoreWriter:
         while True:
             try:
                 result = write.call()
-            except (StoreError, OSError) as exc:
+            except (StoreUnavailable, OSError) as exc:
                 self._failed(write.what, exc)
                 if self._closing_without_recovery():
                     if write.done is not None:
@@ -217,7 +225,7 @@ class StoreWriter:
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 continue
             except Exception as exc:  # a write the store refuses for good: skip it, keep going
-                logger.error("store: %s could not be written (%s); skipped", write.what, exc)
+                self._skip(write.what, exc)
                 if write.done is not None:
                     write.done.set_exception(exc)
                 return
@@ -225,6 +233,13 @@ class StoreWriter:
             if write.done is not None:
                 write.done.set_result(result)
             return
+
+    def _skip(self, what: str, exc: BaseException) -> None:
+        with self._lock:
+            self._skipped += 1
+            first, self._skipping = not self._skipping, True
+        if first:  # one line until a write succeeds again
+            logger.error("store: %s was refused (%s) and skipped", what, _reason(exc))
 
     def _closing_without_recovery(self) -> bool:
         # once closing, a store that still fails is given up on, so shutdown cannot hang
@@ -250,6 +265,7 @@ class StoreWriter:
     def _succeeded(self) -> None:
         with self._lock:
             since, self._failing_since = self._failing_since, None
+            self._skipping = False
             recovered_dropping = self._dropping and self._queue.qsize() == 0
             if recovered_dropping:
                 self._dropping = False
