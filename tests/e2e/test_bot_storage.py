@@ -10,9 +10,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +24,13 @@ import pytest
 from bot import build_application, texts
 from bot.app import BotApp
 from bot.services import services
+from bot.settings import VARIABLES
 from faq.engine import Engine
 from faq.usage.store import SqliteStore
 from tests.fakes.telegram import FakeBotAPI
 from tests.sqlite_lock import write_lock_held
 
-from .conftest import USER, settings_for, start_polling, stop, to_chat
+from .conftest import TOKEN, USER, settings_for, start_polling, stop, to_chat
 
 BOB = 6262
 #: How long another process holds the write lock. The principle does not depend on it: 5 s
@@ -220,3 +224,90 @@ async def test_forget_waits_for_the_queued_writes_of_that_person(
 
     assert forgotten["text"] == "Done: I deleted 2 records linked to you."
     assert raw(db, "SELECT count(*) FROM queries") == [(0,)]
+
+
+# --------------------------------------------------------------------------- magbot serve
+
+STARTUP = 30.0  # seconds: a cold interpreter imports telegram and builds the index
+PERSON = 48_151_623  # distinctive: no timestamp or count in a log line contains it by chance
+SECRET_WORDS = "my quokka neighbour asks"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    return {**env, "PYTHONUNBUFFERED": "1", "TELEGRAM_BOT_TOKEN": TOKEN, **extra}
+
+
+def _serve(cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "faq", "serve"],
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _write_garbage(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"SQLite format 3\x00" + b"\x17" * 4096)
+
+
+def _under_a_file(path: Path) -> None:
+    path.parent.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.write_text("a file where the database folder should be")
+
+
+@pytest.mark.parametrize("spoil", [_write_garbage, _under_a_file])
+def test_serve_refuses_a_database_it_cannot_use_with_one_line_and_exit_1(
+    tmp_path: Path, spoil: Callable[[Path], None], fake: FakeBotAPI
+) -> None:
+    db = tmp_path / "data" / "magbot.sqlite3"
+    spoil(db)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "faq", "serve"],
+        cwd=tmp_path, env=_env(MAGBOT_DB=str(db), TELEGRAM_API_BASE_URL=fake.base_url),
+        capture_output=True, text=True, timeout=STARTUP,
+    )  # fmt: skip
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"magbot serve: cannot open database {db}")
+    assert fake.calls("getUpdates") == []  # refused before serving anyone
+
+
+def _a_conversation_logged(fake: FakeBotAPI, tmp_path: Path, **extra: str) -> str:
+    """Serve at DEBUG, ask, vote and /forget as one person; give everything logged."""
+    env = _env(TELEGRAM_API_BASE_URL=fake.base_url, MAGBOT_LOG_LEVEL="DEBUG", **extra)
+    server = _serve(tmp_path, env)
+    try:
+        fake.push_message(PERSON, "How much magnesium should I take for leg cramps?")
+        (reply,) = fake.wait_for("sendMessage", to_chat(PERSON), timeout=STARTUP)
+        fake.push_callback(PERSON, vote_data(reply.params, helpful=False))
+        fake.wait_for("answerCallbackQuery", timeout=STARTUP)
+        fake.push_message(PERSON, f"{SECRET_WORDS} about tinnitus")
+        fake.push_message(PERSON, "/forget")
+        fake.wait_for("sendMessage", to_chat(PERSON), count=3, timeout=STARTUP)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=STARTUP)
+    assert server.returncode == 0, stderr
+    return stderr
+
+
+def test_no_id_or_message_text_reaches_the_logs_even_at_debug(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    logged = _a_conversation_logged(fake, tmp_path)
+
+    assert " DEBUG " in logged  # the level was on: the lines below mean something
+    assert str(PERSON) not in logged
+    assert "quokka" not in logged
+    assert TOKEN not in logged
+
+
+def test_the_unsafe_content_switch_lets_ids_and_text_into_the_debug_logs(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    logged = _a_conversation_logged(fake, tmp_path, MAGBOT_LOG_CONTENT="1")
+
+    assert str(PERSON) in logged and "quokka" in logged  # what the default keeps out
+    assert TOKEN not in logged  # secrets stay redacted whatever the switch
