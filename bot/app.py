@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot import handlers, messages, texts
+from bot.application import MagbotApplication
 from bot.limits import rate_limiter
 from bot.services import KEY, EngineHolder, FeedbackSink, MagbotContext, Services, services
 from bot.settings import Settings
@@ -86,6 +87,7 @@ def build_application(
     preview_off = LinkPreviewOptions(is_disabled=True)
     builder = (
         ApplicationBuilder()
+        .application_class(MagbotApplication)
         .token(settings.token)
         .context_types(ContextTypes(context=MagbotContext))
         .rate_limiter(rate_limiter(throttle))
