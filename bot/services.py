@@ -151,6 +151,10 @@ class Services:
         if done is not None:
             done.add_done_callback(lambda future: _log_pruned(future, days))
 
+    def flush_store(self, timeout: float = 10.0) -> bool:
+        """Wait until the queued writes are written; give False if the time ran out first."""
+        return self.writer.flush(timeout) if self.writer is not None else True
+
     def close_store(self) -> None:
         """Write what is queued (waiting a bounded time) and stop the writer thread."""
         if self.writer is not None:

@@ -84,6 +84,11 @@ async def bot(
         await stop(app)
 
 
+async def stored(app: BotApp) -> None:
+    """Wait until the bot's queued store writes are in the database (replies never wait)."""
+    assert await asyncio.to_thread(services(app.bot_data).flush_store)
+
+
 def to_chat(chat_id: int) -> Any:
     """A predicate for await_calls: the call went to this chat."""
     return lambda params: str(params.get("chat_id")) == str(chat_id)

@@ -12,7 +12,7 @@ from faq.reply import DISCLAIMER
 from faq.usage.store import SqliteStore
 from tests.fakes.telegram import FakeBotAPI
 
-from .conftest import GROUP, USER, to_chat
+from .conftest import GROUP, USER, stored, to_chat
 
 
 async def _command(fake: FakeBotAPI, text: str, chat: int = USER, **kwargs: object) -> str:
@@ -105,6 +105,7 @@ async def test_forget_deletes_what_was_stored_for_that_user_only(
     )
     fake.push_message(USER, "what is the weather like")
     await fake.await_calls("sendMessage", to_chat(USER))
+    await stored(bot)
     before = len(store.stats().queries)
 
     fake.push_message(USER, "/forget")
