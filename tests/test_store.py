@@ -148,6 +148,45 @@ def test_a_version_1_database_keeps_its_rows_when_migrated(db_path: Path) -> Non
     assert salt_path(db_path).read_text() == "old-salt\n"  # moved out, still the same salt
 
 
+def test_migrating_to_one_vote_per_answer_keeps_the_latest_vote_and_drops_forged_ones(
+    db_path: Path,
+) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.executescript(V1_SQL)
+    for statement in faq.usage.store.MIGRATIONS[1]:  # version 2, as released
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    at = "2025-01-02T03:04:05.000000+00:00"
+    conn.executemany(
+        "INSERT INTO queries (id, at, user_hash, status, entry_id, score)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(1, at, "alice", "answered", "dosage", 2.0), (2, at, "bob", "answered", "dosage", 2.0)],
+    )
+    conn.executemany(
+        "INSERT INTO feedback (at, user_hash, entry_id, helpful, query_id) VALUES (?, ?, ?, ?, ?)",
+        [
+            *[(at, "alice", "dosage", 0, 1)] * 500,
+            (at, "alice", "dosage", 1, 1),  # her latest vote
+            (at, "alice", "dosage", 0, 2),  # on Bob's answer: forged
+            (at, "carol", "kidney", 0, None),  # before votes were linked: one per person
+            (at, "carol", "kidney", 1, None),
+            (at, None, "kidney", 0, None),  # anonymous and unlinked: kept as it was
+        ],
+    )
+    conn.commit()
+    conn.close()
+
+    open_store(str(db_path)).close()
+
+    assert raw(
+        db_path, "SELECT user_hash, entry_id, helpful, query_id FROM feedback ORDER BY id"
+    ) == [
+        ("alice", "dosage", 1, 1),
+        ("carol", "kidney", 1, None),
+        (None, "kidney", 0, None),
+    ]
+
+
 def test_a_database_from_newer_code_is_refused(db_path: Path) -> None:
     open_store(str(db_path)).close()
     raw(db_path, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")

@@ -276,6 +276,8 @@ class StoreWriter:
                 time.monotonic() - since,
                 dropped,
             )
+        elif recovered_dropping:
+            logger.warning("store: the write queue drained; %d writes dropped since start", dropped)
 
 
 def _reason(exc: BaseException) -> str:
