@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from faq.model import Status
+from faq.usage.salt import salt_path
 from faq.usage.store import SqliteStore
 from faq.usage.writer import StoreWriter, new_query_id
 from tests.sqlite_lock import write_lock_held
@@ -172,3 +174,32 @@ def test_close_writes_what_is_queued(store: SqliteStore, db_path: Path) -> None:
     assert raw(db_path, "SELECT count(*) FROM queries") == [(100,)]
     assert ask(closing, ALICE) is None  # closed: dropped, counted
     assert closing.dropped == 1
+
+
+def test_a_database_folder_deleted_while_serving_is_made_again_with_the_same_salt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "data" / "magbot.sqlite3"
+    store = SqliteStore(db)
+    writer = StoreWriter(store)
+    try:
+        ask(writer, ALICE)
+        assert writer.flush()
+        salt = salt_path(db).read_text()
+        shutil.rmtree(db.parent)  # an operator's `rm -r data/` while the bot runs
+
+        ask(writer, ALICE)
+        ask(writer, BOB)
+        assert writer.flush()
+        done = writer.forget(ALICE)
+        assert done is not None
+        forgotten = done.result(timeout=10)
+    finally:
+        writer.close()
+        store.close()
+
+    assert forgotten == 1  # the row written after the deletion, found with the same salt
+    assert salt_path(db).read_text() == salt
+    assert raw(db, "SELECT count(*) FROM queries") == [(1,)]  # Bob's, in the new file
+    remade = [r for r in caplog.records if "deleted while open" in r.getMessage()]
+    assert len(remade) == 1 and writer.healthy

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -23,6 +24,8 @@ from typing import Protocol
 
 from faq.model import Status
 from faq.usage.salt import SaltError, load_or_create, salt_path
+
+logger = logging.getLogger(__name__)
 
 #: Statuses whose question text is kept, so maintainers can write the missing entries.
 TEXT_KEPT_FOR = frozenset({Status.UNSURE, Status.OUT_OF_SCOPE})
@@ -210,6 +213,8 @@ class SqliteStore:
         if salt == "":
             raise StoreError("the user-id salt must not be empty")
         self._lock = threading.Lock()
+        self._busy_timeout = busy_timeout
+        self._salt_kept_apart = salt is None
         try:
             self._conn = _connect(self.path, busy_timeout)
         except (OSError, sqlite3.Error) as exc:
@@ -332,11 +337,39 @@ class SqliteStore:
             return None
         return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).hexdigest()
 
+    def _remake_if_deleted(self) -> None:
+        """Make the database again if its file was deleted while open (``rm -r data/``).
+
+        SQLite would go on writing into the deleted file, and every row would vanish at the
+        next start. The new file gets the same salt, so /forget finds what is written now.
+        """
+        if self.path == ":memory:" or Path(self.path).expanduser().exists():
+            return
+        try:
+            conn = _connect(self.path, self._busy_timeout)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"{self.path}: deleted, and cannot be made again: {exc}"
+            ) from exc
+        try:
+            _migrate(conn)
+            if self._salt_kept_apart:
+                load_or_create(salt_path(Path(self.path).expanduser()), self._salt.decode())
+        except (sqlite3.Error, SaltError) as exc:
+            conn.close()
+            raise StoreUnavailable(
+                f"{self.path}: deleted, and cannot be made again: {exc}"
+            ) from exc
+        self._conn.close()
+        self._conn = conn
+        logger.warning("the database file was deleted while open: made a new one (%s)", self.path)
+
     @contextmanager
     def _locked(self) -> Iterator[sqlite3.Connection]:
         # One connection shared by the bot's threads: the lock serialises its use.
         with self._lock:
             try:
+                self._remake_if_deleted()
                 yield self._conn
             except (sqlite3.OperationalError, sqlite3.InternalError) as exc:
                 raise StoreUnavailable(f"{self.path}: {exc}") from exc
