@@ -1,7 +1,10 @@
 """What the bot remembers: query outcomes, feedback and red-flag counts, with little personal data.
 
 SQLite by default (WAL, busy timeout, migrations in ``PRAGMA user_version``) behind the small
-``Store`` protocol, so that a PostgreSQL store can serve several replicas later.
+``Store`` protocol, so that a PostgreSQL store can serve several replicas later. User ids are
+kept only as HMAC-SHA256 hashes; the salt is given (MAGBOT_HASH_SALT) or generated and kept in
+a file of its own beside the database (``faq.usage.salt``), never inside it. The bot writes
+through ``faq.usage.writer``, which never makes an answer wait.
 """
 
 from __future__ import annotations
