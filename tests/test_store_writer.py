@@ -203,3 +203,20 @@ def test_a_database_folder_deleted_while_serving_is_made_again_with_the_same_sal
     assert raw(db, "SELECT count(*) FROM queries") == [(1,)]  # Bob's, in the new file
     remade = [r for r in caplog.records if "deleted while open" in r.getMessage()]
     assert len(remade) == 1 and writer.healthy
+
+
+def test_closing_while_the_database_stays_locked_gives_up_in_bounded_time_and_counts_it(
+    store: SqliteStore, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    closing = StoreWriter(store)
+    with write_lock_held(db_path, LOCKED_SECONDS * 2):
+        for _ in range(5):
+            ask(closing, ALICE)
+        started = time.monotonic()
+        closing.close(timeout=0.5)
+        took = time.monotonic() - started
+
+    assert took < LOCKED_SECONDS  # not waiting for the lock to clear
+    assert closing.dropped == 5
+    assert raw(db_path, "SELECT count(*) FROM queries") == [(0,)]
+    assert any("5 writes were dropped" in r.getMessage() for r in caplog.records)

@@ -67,6 +67,7 @@ class StoreWriter:
         self._skipping = False  # a refused write was logged and none succeeded since
         self._failing_since: float | None = None
         self._closed = False
+        self._give_up_at: float | None = None  # set by close()
         self._thread = threading.Thread(target=self._drain, name="magbot-store", daemon=True)
         self._thread.start()
 
@@ -166,7 +167,8 @@ class StoreWriter:
             if self._closed:
                 return
             self._closed = True
-        drained = self.flush(timeout)
+            self._give_up_at = time.monotonic() + timeout
+        drained = self.flush(timeout + 2 * RETRY_MAX_SECONDS)
         left = self._queue.qsize()
         with contextlib.suppress(queue.Full):
             self._queue.put(None, timeout=0.1)  # wakes the thread to stop
@@ -176,7 +178,7 @@ class StoreWriter:
                 "store: stopped with %d writes not done (the database is unavailable)", left
             )
         if self.dropped:
-            logger.warning("store: %d writes were dropped since start (queue full)", self.dropped)
+            logger.warning("store: %d writes were dropped since start", self.dropped)
 
     # ------------------------------------------------------------------ the writer thread
 
@@ -193,7 +195,7 @@ class StoreWriter:
             self._dropped += 1
             first = not self._dropping
             self._dropping = True
-        if first:  # once per outage: the count is in the recovery line and the heartbeat
+        if first:  # once per outage: the count is logged on recovery and at shutdown
             logger.error("store: write queue full or closed; dropping writes until it drains")
         if write.done is not None:
             write.done.set_exception(StoreError("the store's write queue is full"))
@@ -218,6 +220,8 @@ class StoreWriter:
             except (StoreUnavailable, OSError) as exc:
                 self._failed(write.what, exc)
                 if self._closing_without_recovery():
+                    with self._lock:
+                        self._dropped += 1  # given up at shutdown: counted like a full queue
                     if write.done is not None:
                         write.done.set_exception(StoreError(str(exc)))
                     return
@@ -242,13 +246,11 @@ class StoreWriter:
             logger.error("store: %s was refused (%s) and skipped", what, _reason(exc))
 
     def _closing_without_recovery(self) -> bool:
-        # once closing, a store that still fails is given up on, so shutdown cannot hang
+        # once closing has waited its time, a store that still fails is given up on, so
+        # shutdown cannot hang on a database that stays locked
         with self._lock:
-            return self._closed and self._failing_since is not None and self._past_close_wait()
-
-    def _past_close_wait(self) -> bool:
-        since = self._failing_since
-        return since is not None and time.monotonic() - since > CLOSE_WAIT_SECONDS
+            give_up_at = self._give_up_at
+        return give_up_at is not None and time.monotonic() >= give_up_at
 
     def _failed(self, what: str, exc: BaseException) -> None:
         with self._lock:
