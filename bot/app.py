@@ -25,6 +25,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import handlers, messages, texts
+from bot.application import MagbotApplication
 from bot.fairness import UserLimiter
 from bot.limits import StatusRequest, rate_limiter
 from bot.services import KEY, EngineHolder, FeedbackSink, MagbotContext, Services, services
@@ -91,6 +92,7 @@ def build_application(
     preview_off = LinkPreviewOptions(is_disabled=True)
     builder = (
         ApplicationBuilder()
+        .application_class(MagbotApplication)
         .token(settings.token)
         .context_types(ContextTypes(context=MagbotContext))
         .rate_limiter(rate_limiter(throttle))

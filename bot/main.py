@@ -53,7 +53,9 @@ def main(
         settings = load_settings(os.environ)
     except SettingsError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    redacting = configure_logging(settings.log_level, settings.secrets)
+    redacting = configure_logging(
+        settings.log_level, settings.secrets, content=settings.log_content
+    )
     _quiet_startup_failures()
     # a corpus that fails `magbot check` is refused: at start by `magbot` itself (exit 1),
     # on /reload or SIGHUP with the reason, while the last good corpus keeps serving
@@ -87,6 +89,7 @@ def main(
     except ListenError as exc:
         return _fail(str(exc), EXIT_FAILED)
     finally:
+        services(app.bot_data).close_store()  # queued writes first, then the connection
         store.close()
     return EXIT_OK
 

@@ -1,12 +1,13 @@
 """What the handlers share: the engine in use (swappable), the store and the feedback sink.
 
-Store calls run in a worker thread: SQLite is quick, but a busy database must not stall the
-event loop that serves every other chat. A failing store is logged and never costs an answer.
+Store writes go through a bounded queue and one writer thread (``faq.usage.writer``): a busy,
+locked or broken database never delays an answer or a vote; an outage is logged once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
@@ -22,13 +23,14 @@ from faq.engine import Engine
 from faq.model import Answer
 from faq.rules import DataError
 from faq.usage.store import FeedbackSink, Store, StoreError
+from faq.usage.writer import StoreWriter
 
 __all__ = ["EngineHolder", "FeedbackSink", "MagbotContext", "Services", "services"]
 
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 24 * 60 * 60
-RECORD_WAIT_SECONDS = 0.5
+FORGET_WAIT_SECONDS = 10.0
 KEY = "magbot"  # where the Services live in Application.bot_data
 
 
@@ -57,7 +59,11 @@ class EngineHolder:
 
 @dataclass
 class Services:
-    """The engine holder, settings, store and feedback sink, kept in the application's bot_data."""
+    """The engine holder, settings, store and feedback sink, kept in the application's bot_data.
+
+    The store is written through a ``StoreWriter`` (a bounded queue and one writer thread), so
+    neither an answer nor a vote ever waits for the database.
+    """
 
     engines: EngineHolder
     settings: Settings
@@ -67,38 +73,43 @@ class Services:
     token_rejected: bool = field(default=False, init=False)  # set by the heartbeat: exit 1
     heartbeat: asyncio.Task[None] | None = field(default=None, init=False)
     stop: Callable[[], None] | None = field(default=None, init=False)  # ends our own polling
+    writer: StoreWriter | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.store is not None:
+            self.writer = StoreWriter(self.store)
+
+    @property
+    def dropped_writes(self) -> int:
+        """How many outcomes and votes were not stored because the write queue was full."""
+        return self.writer.dropped if self.writer is not None else 0
 
     async def record_query(self, answer: Answer, user_id: int | None) -> int | None:
-        """Store the outcome of one message; give its row id, or None when not stored."""
-        store = self.store
-        if store is None:
+        """Queue the outcome of one message; give its row id at once (None when not stored)."""
+        writer = self.writer
+        if writer is None:
             return None
         await self.prune_if_due()
-        write = asyncio.to_thread(
-            store.record_query,
+        return writer.record_query(
             user_id=user_id,
             status=answer.status,
             entry_id=answer.entry.id if answer.entry else None,
             score=answer.score,
             question=answer.query,
         )
-        try:
-            # a busy database must not delay the answer: past the wait, answer without the id
-            return await asyncio.wait_for(asyncio.shield(write), RECORD_WAIT_SECONDS)
-        except TimeoutError:
-            logger.warning("the store is slow: answered before the outcome was recorded")
-            return None
-        except StoreError:
-            logger.warning("could not record a query outcome", exc_info=True)
-            return None
 
     async def record_feedback(
         self, user_id: int | None, entry_id: str, helpful: bool, query_id: int | None
     ) -> None:
-        """Hand one vote to the feedback sink."""
+        """Queue one vote (the store keeps it only for an answer this user received)."""
+        if self.writer is not None and self.feedback is self.store:
+            self.writer.record_feedback(
+                user_id=user_id, entry_id=entry_id, helpful=helpful, query_id=query_id
+            )
+            return
         sink = self.feedback
         if sink is None:
-            logger.info("feedback on %s (helpful=%s) not kept: no sink", entry_id, helpful)
+            logger.debug("a vote was not kept: no store")
             return
         try:
             await asyncio.to_thread(
@@ -108,34 +119,52 @@ class Services:
                 helpful=helpful,
                 query_id=query_id,
             )
-        except StoreError:
-            logger.warning("could not record feedback", exc_info=True)
+        except StoreError as exc:
+            logger.warning("could not record a vote: %s", exc)
 
     async def forget(self, user_id: int) -> int | None:
-        """Delete everything stored for this user; give how many rows went, None on failure."""
-        store = self.store
-        if store is None:
+        """Delete everything stored for this user, after the writes queued before; give how many
+        rows went, or None when the store did not answer in time."""
+        writer = self.writer
+        if writer is None:
             return 0
+        done = writer.forget(user_id)
+        if done is None:
+            return None
         try:
-            return await asyncio.to_thread(store.forget, user_id)
-        except StoreError:
-            logger.error("could not forget a user", exc_info=True)
+            return await asyncio.wait_for(asyncio.wrap_future(done), FORGET_WAIT_SECONDS)
+        except TimeoutError:  # it still runs once the store is back
+            logger.warning("/forget is waiting for the store; told the person to try later")
+            return None
+        except StoreError as exc:
+            logger.error("could not forget a user: %s", exc)
             return None
 
     async def prune_if_due(self) -> None:
-        """Delete rows older than the retention period, at most once a day."""
-        store, now = self.store, time.monotonic()
+        """Queue deleting rows older than the retention period, at most once a day."""
+        writer, now = self.writer, time.monotonic()
         due = self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY_SECONDS
-        if store is None or not due:
+        if writer is None or not due:
             return
         self._pruned_at = now
         days = self.settings.retention_days
-        try:
-            removed = await asyncio.to_thread(store.prune, older_than_days=days)
-        except StoreError:
-            logger.warning("could not prune the store", exc_info=True)
-            return
-        logger.info("retention: removed %d rows older than %d days", removed, days)
+        done = writer.prune(older_than_days=days)
+        if done is not None:
+            done.add_done_callback(lambda future: _log_pruned(future, days))
+
+    def flush_store(self, timeout: float = 10.0) -> bool:
+        """Wait until the queued writes are written; give False if the time ran out first."""
+        return self.writer.flush(timeout) if self.writer is not None else True
+
+    def close_store(self) -> None:
+        """Write what is queued (waiting a bounded time) and stop the writer thread."""
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _log_pruned(done: concurrent.futures.Future[int], days: int) -> None:
+    if done.exception() is None:
+        logger.info("retention: removed %d rows older than %d days", done.result(), days)
 
 
 def services(bot_data: Mapping[Any, Any]) -> Services:

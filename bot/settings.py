@@ -35,8 +35,13 @@ VARIABLES: dict[str, str] = {
     f"(default: {DEFAULT_INBOX} beside MAGBOT_DB)",
     "MAGBOT_RETENTION_DAYS": f"days stored rows are kept (default {DEFAULT_RETENTION_DAYS})",
     "MAGBOT_HASH_SALT": "secret salt for hashing user ids (default: one generated and kept in "
-    "the database); keep it fixed, as /forget cannot find rows hashed with another salt",
+    "its own 0600 file beside the database, <MAGBOT_DB>.salt); keep it fixed, as /forget "
+    "cannot find rows hashed with another salt; required when MAGBOT_ENV=production",
+    "MAGBOT_ENV": "production: refuse to start without MAGBOT_HASH_SALT or with "
+    "MAGBOT_LOG_CONTENT; development (default): generate the salt file if needed",
     "MAGBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "MAGBOT_LOG_CONTENT": "1 lets raw chat and user ids and message text into the logs (PTB's "
+    "request bodies at DEBUG); UNSAFE, for local debugging only (default 0: never logged)",
     "MAGBOT_HEARTBEAT_SECONDS": "how often the bot logs that it is alive and checks that Telegram "
     f"still accepts its token; it exits 1 when not (default {DEFAULT_HEARTBEAT_SECONDS})",
 }
@@ -66,6 +71,8 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     hash_salt: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
+    log_content: bool = False
+    production: bool = False
     heartbeat_seconds: int = DEFAULT_HEARTBEAT_SECONDS
 
     @property
@@ -94,6 +101,15 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         raise SettingsError("MAGBOT_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
     if webhook_url and secret is None:
         raise SettingsError("MAGBOT_WEBHOOK_SECRET is required when MAGBOT_WEBHOOK_URL is set")
+    production = _production(value.get("MAGBOT_ENV", "development"))
+    log_content = _switch(value, "MAGBOT_LOG_CONTENT")
+    if production and "MAGBOT_HASH_SALT" not in value:
+        raise SettingsError(
+            "MAGBOT_HASH_SALT is required when MAGBOT_ENV=production: generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'` and keep it secret"
+        )
+    if production and log_content:
+        raise SettingsError("MAGBOT_LOG_CONTENT=1 is refused when MAGBOT_ENV=production")
     return Settings(
         token=token,
         api_base_url=_url(value, "TELEGRAM_API_BASE_URL"),
@@ -107,6 +123,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         retention_days=_integer(value, "MAGBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 36500),
         hash_salt=value.get("MAGBOT_HASH_SALT"),
         log_level=_level(value.get("MAGBOT_LOG_LEVEL", "INFO")),
+        log_content=log_content,
+        production=production,
         heartbeat_seconds=_integer(
             value, "MAGBOT_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS, 1, 86400
         ),
@@ -153,6 +171,20 @@ def _admin_ids(raw: str) -> frozenset[int]:
                 f"MAGBOT_ADMIN_IDS must be comma-separated user ids, not {part!r}"
             ) from None
     return frozenset(ids)
+
+
+def _production(raw: str) -> bool:
+    mode = raw.lower()
+    if mode not in ("production", "development"):
+        raise SettingsError(f"MAGBOT_ENV must be production or development, not {raw!r}")
+    return mode == "production"
+
+
+def _switch(value: Mapping[str, str], name: str) -> bool:
+    raw = value.get(name, "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
+    return raw in ("1", "true", "yes", "on")
 
 
 def _level(raw: str) -> str:

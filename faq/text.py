@@ -25,6 +25,9 @@ _COMMON_RANK = 500
 _RARE_RANK = 10_000
 _EVERYDAY_FLOOR = 0.25
 FIX_CACHE = 4096
+#: The corpus and everyday questions use a few thousand words; hostile messages full of made-up
+#: words must not grow memory for ever (65,536 entries of long junk words held about 20 MB).
+STEM_CACHE = 8192
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def split_words(text: str) -> list[str]:
     return words
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=STEM_CACHE)
 def stem(word: str) -> str:
     """Give the English Snowball stem of a word (PyStemmer)."""
     return _stemmer()(word)

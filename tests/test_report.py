@@ -278,3 +278,22 @@ def test_magbot_report_refuses_another_programs_sqlite_database_without_writing(
     assert code == EXIT_FAILED
     assert "not a magbot database" in capsys.readouterr().err
     assert foreign.read_bytes() == before
+
+
+def test_repeated_votes_on_one_answer_count_once_with_the_latest_value() -> None:
+    later = MONDAY + timedelta(minutes=1)
+    votes = [
+        *(FeedbackRow(MONDAY, "dosage", False, 7) for _ in range(500)),
+        FeedbackRow(later, "dosage", True, 7),  # changed their mind
+        FeedbackRow(MONDAY, "kidney", False, 7),  # a related answer under the same message
+        FeedbackRow(MONDAY, "dosage", False, 8),  # another answer
+        FeedbackRow(MONDAY, "dosage", False, None),  # unlinked, from before links
+    ]
+
+    report = build_report(snapshot([], votes), key_terms=key_terms)
+
+    assert (report.totals.helpful, report.totals.unhelpful) == (1, 3)
+    assert [(f.entry_id, f.helpful, f.unhelpful) for f in report.feedback] == [
+        ("dosage", 1, 2),
+        ("kidney", 0, 1),
+    ]

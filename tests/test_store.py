@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import sqlite3
 import subprocess
@@ -16,6 +18,7 @@ import pytest
 
 import faq.usage.store
 from faq.model import Status
+from faq.usage.salt import salt_path
 from faq.usage.store import SCHEMA_VERSION, SqliteStore, Store, StoreError, open_store
 
 ALICE = 5_123_456_789  # long, Telegram-like ids: a short one could occur in a hex hash by chance
@@ -141,7 +144,47 @@ def test_a_version_1_database_keeps_its_rows_when_migrated(db_path: Path) -> Non
         ("dosage", False, None)
     ]
     assert [(d.day, d.count) for d in snapshot.red_flags] == [(date(2025, 1, 2), 3)]
-    assert raw(db_path, "SELECT value FROM meta WHERE key = 'user_salt'") == [("old-salt",)]
+    assert raw(db_path, "SELECT value FROM meta WHERE key = 'user_salt'") == []
+    assert salt_path(db_path).read_text() == "old-salt\n"  # moved out, still the same salt
+
+
+def test_migrating_to_one_vote_per_answer_keeps_the_latest_vote_and_drops_forged_ones(
+    db_path: Path,
+) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.executescript(V1_SQL)
+    for statement in faq.usage.store.MIGRATIONS[1]:  # version 2, as released
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    at = "2025-01-02T03:04:05.000000+00:00"
+    conn.executemany(
+        "INSERT INTO queries (id, at, user_hash, status, entry_id, score)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(1, at, "alice", "answered", "dosage", 2.0), (2, at, "bob", "answered", "dosage", 2.0)],
+    )
+    conn.executemany(
+        "INSERT INTO feedback (at, user_hash, entry_id, helpful, query_id) VALUES (?, ?, ?, ?, ?)",
+        [
+            *[(at, "alice", "dosage", 0, 1)] * 500,
+            (at, "alice", "dosage", 1, 1),  # her latest vote
+            (at, "alice", "dosage", 0, 2),  # on Bob's answer: forged
+            (at, "carol", "kidney", 0, None),  # before votes were linked: one per person
+            (at, "carol", "kidney", 1, None),
+            (at, None, "kidney", 0, None),  # anonymous and unlinked: kept as it was
+        ],
+    )
+    conn.commit()
+    conn.close()
+
+    open_store(str(db_path)).close()
+
+    assert raw(
+        db_path, "SELECT user_hash, entry_id, helpful, query_id FROM feedback ORDER BY id"
+    ) == [
+        ("alice", "dosage", 1, 1),
+        ("carol", "kidney", 1, None),
+        (None, "kidney", 0, None),
+    ]
 
 
 def test_a_database_from_newer_code_is_refused(db_path: Path) -> None:
@@ -182,7 +225,7 @@ def test_the_raw_user_id_appears_nowhere_in_the_database(store: Store, db_path: 
     assert len(str(hashes[0][0])) == 64
 
 
-def test_a_generated_salt_is_kept_in_the_database_so_a_reopened_store_still_finds_the_user(
+def test_a_generated_salt_is_kept_apart_from_the_database_so_a_reopened_store_finds_the_user(
     db_path: Path,
 ) -> None:
     first = open_store(str(db_path))
@@ -191,7 +234,58 @@ def test_a_generated_salt_is_kept_in_the_database_so_a_reopened_store_still_find
     second = open_store(str(db_path))
     assert second.forget(ALICE) == 1
     second.close()
-    assert len(raw(db_path, "SELECT value FROM meta WHERE key = 'user_salt'")) == 1
+
+    salt = salt_path(db_path).read_text().strip()
+    assert len(salt) == 64
+    assert salt_path(db_path).stat().st_mode & 0o777 == 0o600
+    assert raw(db_path, "SELECT * FROM meta") == []
+    assert salt.encode() not in db_path.read_bytes()
+
+
+def test_a_salt_an_older_database_kept_inside_moves_to_its_file_and_forget_still_works(
+    db_path: Path,
+) -> None:
+    old = "0123456789abcdef" * 4
+    conn = sqlite3.connect(db_path)
+    conn.executescript(V1_SQL)
+    user_hash = hmac.new(old.encode(), str(ALICE).encode(), hashlib.sha256).hexdigest()
+    conn.execute("INSERT INTO meta VALUES ('user_salt', ?)", (old,))
+    conn.execute(
+        "INSERT INTO queries (at, user_hash, status, entry_id, score, question)"
+        " VALUES ('2025-01-02T03:04:05.000000+00:00', ?, 'unsure', NULL, 0.4, 'zinc?')",
+        (user_hash,),
+    )
+    conn.commit()
+    conn.close()
+
+    reopened = open_store(str(db_path))
+    forgotten = reopened.forget(ALICE)
+    reopened.close()
+
+    assert forgotten == 1
+    assert salt_path(db_path).read_text().strip() == old
+    assert old.encode() not in db_path.read_bytes()
+    assert raw(db_path, "SELECT * FROM meta") == []
+
+
+def test_a_salt_file_that_disagrees_with_the_database_is_refused(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.executescript(V1_SQL)
+    conn.execute("INSERT INTO meta VALUES ('user_salt', 'in-the-database')")
+    conn.commit()
+    conn.close()
+    salt_path(db_path).write_text("another-salt\n")
+
+    with pytest.raises(StoreError, match="another salt"):
+        open_store(str(db_path))
+
+
+def test_an_empty_salt_file_is_refused_rather_than_replaced(db_path: Path) -> None:
+    open_store(str(db_path)).close()
+    salt_path(db_path).write_text("")
+
+    with pytest.raises(StoreError, match="empty"):
+        open_store(str(db_path))
 
 
 def test_a_given_salt_is_used_and_not_written_to_the_database(tmp_path: Path) -> None:
@@ -228,18 +322,48 @@ def test_red_flags_store_only_a_count_per_day(store: Store, db_path: Path) -> No
     assert "see-doctor" not in cells
 
 
-def test_feedback_is_linked_to_its_query_when_that_query_exists(
+def test_a_vote_is_kept_only_for_an_answer_that_this_user_received(
     store: Store, db_path: Path
 ) -> None:
-    query_id = record(store, ALICE, Status.ANSWERED)
-    store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=False, query_id=query_id)
-    store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=True, query_id=999)
-    store.record_feedback(user_id=None, entry_id="kidney", helpful=True)
-    assert raw(db_path, "SELECT entry_id, helpful, query_id FROM feedback ORDER BY id") == [
-        ("dosage", 0, query_id),
-        ("dosage", 1, None),
-        ("kidney", 1, None),
+    alice_query = record(store, ALICE, Status.ANSWERED)
+    bob_query = record(store, BOB, Status.ANSWERED)
+
+    kept = [
+        store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=False, query_id=q)
+        for q in (alice_query, bob_query, 999, None)
     ]
+    anonymous = store.record_feedback(user_id=None, entry_id="dosage", helpful=True, query_id=1)
+
+    assert (kept, anonymous) == ([True, False, False, False], False)
+    assert raw(db_path, "SELECT entry_id, helpful, query_id FROM feedback") == [
+        ("dosage", 0, alice_query)
+    ]
+
+
+def test_repeated_votes_on_one_answer_count_once_and_the_latest_wins(
+    store: Store, db_path: Path
+) -> None:
+    query = record(store, ALICE, Status.ANSWERED)
+    for _ in range(500):
+        store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=False, query_id=query)
+    store.record_feedback(user_id=ALICE, entry_id="kidney", helpful=False, query_id=query)
+    store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=True, query_id=query)
+
+    rows = raw(db_path, "SELECT entry_id, helpful FROM feedback ORDER BY entry_id")
+
+    assert rows == [("dosage", 1), ("kidney", 0)]  # a related answer is an answer of its own
+
+
+def test_a_query_keeps_the_row_id_it_was_given(store: Store, db_path: Path) -> None:
+    given = 123_456_789_012_345_678
+
+    returned = store.record_query(
+        user_id=ALICE, status=Status.ANSWERED, entry_id="dosage", score=2.0, question=None,
+        query_id=given,
+    )  # fmt: skip
+
+    assert returned == given
+    assert raw(db_path, "SELECT id FROM queries") == [(given,)]
 
 
 def test_forget_removes_every_row_of_that_user_and_keeps_the_other_users_rows(
@@ -249,7 +373,6 @@ def test_forget_removes_every_row_of_that_user_and_keeps_the_other_users_rows(
     record(store, ALICE, Status.ANSWERED)
     store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=False, query_id=alice_query)
     bob_query = record(store, BOB, Status.OUT_OF_SCOPE, question="bob asks about iron")
-    store.record_feedback(user_id=BOB, entry_id="dosage", helpful=True, query_id=alice_query)
     store.record_feedback(user_id=BOB, entry_id="kidney", helpful=True, query_id=bob_query)
     alice_hash = raw(db_path, "SELECT user_hash FROM queries WHERE id = ?", (alice_query,))[0][0]
 
@@ -262,8 +385,7 @@ def test_forget_removes_every_row_of_that_user_and_keeps_the_other_users_rows(
     assert not any("alice" in cell for cell in every_cell(db_path))
     assert raw(db_path, "SELECT question FROM queries") == [("bob asks about iron",)]
     assert raw(db_path, "SELECT entry_id, query_id FROM feedback ORDER BY id") == [
-        ("dosage", None),  # Bob's 👍 stays, but no longer points at Alice's deleted query
-        ("kidney", bob_query),
+        ("kidney", bob_query)
     ]
     assert store.forget(ALICE) == 0
 
@@ -282,7 +404,7 @@ def test_forgotten_questions_are_overwritten_in_the_file_not_just_unlinked(db_pa
 def test_prune_deletes_only_rows_older_than_the_retention(store: Store, db_path: Path) -> None:
     for days_ago in (40, 31, 29, 0):
         at = NOW - timedelta(days=days_ago)
-        store.record_query(
+        query = store.record_query(
             user_id=ALICE,
             status=Status.UNSURE,
             entry_id=None,
@@ -290,7 +412,7 @@ def test_prune_deletes_only_rows_older_than_the_retention(store: Store, db_path:
             question=f"{days_ago}",
             at=at,
         )
-        store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=True, at=at)
+        store.record_feedback(user_id=ALICE, entry_id="dosage", helpful=True, query_id=query, at=at)
         store.record_query(
             user_id=None, status=Status.RED_FLAG, entry_id=None, score=0, question=None, at=at
         )
@@ -308,10 +430,10 @@ def test_prune_deletes_only_rows_older_than_the_retention(store: Store, db_path:
 def test_stats_returns_only_rows_since_the_given_time(store: Store) -> None:
     for days_ago in (10, 2, 1):
         at = NOW - timedelta(days=days_ago)
-        store.record_query(
+        query = store.record_query(
             user_id=BOB, status=Status.ANSWERED, entry_id="dosage", score=3.0, question=None, at=at
         )
-        store.record_feedback(user_id=BOB, entry_id="dosage", helpful=True, at=at)
+        store.record_feedback(user_id=BOB, entry_id="dosage", helpful=True, query_id=query, at=at)
     since = NOW - timedelta(days=5)
     snapshot = store.stats(since=since)
     assert snapshot.since == since
@@ -356,7 +478,11 @@ def test_several_processes_creating_the_same_new_database_agree_on_schema_and_sa
     children = [python(opener, str(path)) for _ in range(6)]
     assert [child.stderr.read() for child in children if child.wait() != 0 and child.stderr] == []
     assert raw(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
-    assert len(raw(path, "SELECT value FROM meta WHERE key = 'user_salt'")) == 1
+    assert raw(path, "SELECT * FROM meta") == []
+    assert len(salt_path(path).read_text().strip()) == 64
+    assert sorted(p.name for p in path.parent.iterdir() if "salt" in p.name) == [
+        "magbot.sqlite3.salt"  # no draft left behind
+    ]
 
 
 WRITER = """

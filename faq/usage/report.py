@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from faq.model import Status
-from faq.usage.store import StoreSnapshot
+from faq.usage.store import FeedbackRow, StoreSnapshot
 
 JACCARD_THRESHOLD = 0.5
 _QUESTION_WIDTH = 60
@@ -256,9 +256,28 @@ def _usual_spelling(seen: Counter[str]) -> str:
     return min(seen, key=lambda text: (-seen[text], text))
 
 
+def counted_votes(feedback: Iterable[FeedbackRow]) -> tuple[FeedbackRow, ...]:
+    """Give the votes that count: of the votes on one answer and entry, only the latest.
+
+    The store keeps one vote per answer since schema 3; this also holds for a database that
+    an older bot wrote and `magbot report` reads without migrating. Votes without a query id
+    (from before votes were linked) cannot be told apart and all count.
+    """
+    latest: dict[tuple[int, str], FeedbackRow] = {}
+    unlinked: list[FeedbackRow] = []
+    for vote in feedback:  # oldest first: a later vote replaces an earlier one
+        if vote.query_id is None:
+            unlinked.append(vote)
+        else:
+            latest.pop((vote.query_id, vote.entry_id), None)
+            latest[vote.query_id, vote.entry_id] = vote
+    return tuple(sorted([*unlinked, *latest.values()], key=lambda v: v.at))
+
+
 def _totals(snapshot: StoreSnapshot) -> Totals:
     statuses = Counter(q.status for q in snapshot.queries)
-    helpful = sum(1 for f in snapshot.feedback if f.helpful)
+    votes = counted_votes(snapshot.feedback)
+    helpful = sum(1 for f in votes if f.helpful)
     return Totals(
         queries=len(snapshot.queries),
         answered=statuses[Status.ANSWERED],
@@ -267,13 +286,14 @@ def _totals(snapshot: StoreSnapshot) -> Totals:
         chitchat=statuses[Status.CHITCHAT],
         red_flags=sum(day.count for day in snapshot.red_flags),
         helpful=helpful,
-        unhelpful=len(snapshot.feedback) - helpful,
+        unhelpful=len(votes) - helpful,
     )
 
 
 def _feedback(snapshot: StoreSnapshot) -> tuple[EntryFeedback, ...]:
-    up = Counter(f.entry_id for f in snapshot.feedback if f.helpful)
-    down = Counter(f.entry_id for f in snapshot.feedback if not f.helpful)
+    votes = counted_votes(snapshot.feedback)
+    up = Counter(f.entry_id for f in votes if f.helpful)
+    down = Counter(f.entry_id for f in votes if not f.helpful)
     rows = [EntryFeedback(entry, up[entry], n) for entry, n in down.items()]
     return tuple(sorted(rows, key=lambda r: (-r.unhelpful, r.helpful, r.entry_id)))
 

@@ -1,7 +1,10 @@
 """What the bot remembers: query outcomes, feedback and red-flag counts, with little personal data.
 
 SQLite by default (WAL, busy timeout, migrations in ``PRAGMA user_version``) behind the small
-``Store`` protocol, so that a PostgreSQL store can serve several replicas later.
+``Store`` protocol, so that a PostgreSQL store can serve several replicas later. User ids are
+kept only as HMAC-SHA256 hashes; the salt is given (MAGBOT_HASH_SALT) or generated and kept in
+a file of its own beside the database (``faq.usage.salt``), never inside it. The bot writes
+through ``faq.usage.writer``, which never makes an answer wait.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -22,6 +26,9 @@ from pathlib import Path
 from typing import Protocol
 
 from faq.model import Status
+from faq.usage.salt import SaltError, load_or_create, salt_path
+
+logger = logging.getLogger(__name__)
 
 #: Statuses whose question text is kept, so maintainers can write the missing entries.
 TEXT_KEPT_FOR = frozenset({Status.UNSURE, Status.OUT_OF_SCOPE})
@@ -49,6 +56,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX feedback_user_hash ON feedback (user_hash)",
         "CREATE INDEX feedback_at ON feedback (at)",
     ),
+    (  # 3: one vote per person per answer, and only on an answer that person received.
+        # Votes on another person's answer go; of repeated votes the latest stays (votes
+        # older than query links: the latest per person and entry).
+        "DELETE FROM feedback WHERE query_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+        " queries WHERE queries.id = feedback.query_id AND queries.user_hash = feedback.user_hash)",
+        "DELETE FROM feedback WHERE query_id IS NOT NULL AND id NOT IN"
+        " (SELECT max(id) FROM feedback WHERE query_id IS NOT NULL GROUP BY query_id, entry_id)",
+        "DELETE FROM feedback WHERE query_id IS NULL AND user_hash IS NOT NULL AND id NOT IN"
+        " (SELECT max(id) FROM feedback WHERE query_id IS NULL AND user_hash IS NOT NULL"
+        " GROUP BY user_hash, entry_id)",
+        "CREATE UNIQUE INDEX feedback_one_vote ON feedback (query_id, entry_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -58,6 +77,10 @@ _SALT_KEY = "user_salt"
 
 class StoreError(Exception):
     """The store cannot be opened, or a read or write failed."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be used right now (locked, full, read-only, unreadable): try again."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +134,8 @@ class FeedbackSink(Protocol):
         helpful: bool,
         query_id: int | None = None,
         at: datetime | None = None,
-    ) -> None:
-        """Store one 👍/👎 on an entry."""
+    ) -> bool:
+        """Store one 👍/👎 on an entry of an answer this user received; give whether it was kept."""
 
 
 class Store(FeedbackSink, Protocol):
@@ -127,8 +150,9 @@ class Store(FeedbackSink, Protocol):
         score: float,
         question: str | None,
         at: datetime | None = None,
+        query_id: int | None = None,
     ) -> int | None:
-        """Store one query outcome and return its row id (None for red flags)."""
+        """Store one query outcome (with this row id if given); return its id (None: red flag)."""
 
     def forget(self, user_id: int) -> int:
         """Delete every row of this user and return how many were deleted."""
@@ -192,6 +216,8 @@ class SqliteStore:
         if salt == "":
             raise StoreError("the user-id salt must not be empty")
         self._lock = threading.Lock()
+        self._busy_timeout = busy_timeout
+        self._salt_kept_apart = salt is None
         try:
             self._conn = _connect(self.path, busy_timeout)
         except (OSError, sqlite3.Error) as exc:
@@ -199,7 +225,11 @@ class SqliteStore:
         try:
             with self._locked() as conn:
                 _migrate(conn)
-                self._salt = (salt if salt is not None else _stored_salt(conn)).encode()
+                kept = _salt_kept_apart(conn, self.path, generate=salt is None)
+            self._salt = (salt or kept or "").encode()
+        except SaltError as exc:
+            self._conn.close()
+            raise StoreError(str(exc)) from exc
         except BaseException:
             self._conn.close()
             raise
@@ -213,8 +243,9 @@ class SqliteStore:
         score: float,
         question: str | None,
         at: datetime | None = None,
+        query_id: int | None = None,
     ) -> int | None:
-        """Store one query outcome and return its row id (None for red flags)."""
+        """Store one query outcome (with this row id if given); return its id (None: red flag)."""
         status = Status(status)
         when = _utc(at)
         if status is Status.RED_FLAG:
@@ -228,9 +259,17 @@ class SqliteStore:
         text = question.strip() if question and status in TEXT_KEPT_FOR else None
         with self._locked() as conn:
             cursor = conn.execute(
-                "INSERT INTO queries (at, user_hash, status, entry_id, score, question)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (_iso(when), self._hash(user_id), status.value, entry_id, score, text or None),
+                "INSERT INTO queries (id, at, user_hash, status, entry_id, score, question)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    query_id,
+                    _iso(when),
+                    self._hash(user_id),
+                    status.value,
+                    entry_id,
+                    score,
+                    text or None,
+                ),
             )
         return cursor.lastrowid
 
@@ -242,14 +281,24 @@ class SqliteStore:
         helpful: bool,
         query_id: int | None = None,
         at: datetime | None = None,
-    ) -> None:
-        """Store one 👍/👎 on an entry; a query id that no longer exists is stored as unknown."""
+    ) -> bool:
+        """Store one 👍/👎 on an entry of an answer this user received; give whether it was kept.
+
+        One vote per answer and entry: a later vote replaces the earlier one. A vote without a
+        query id, on a query that is gone, or on another person's query is not kept.
+        """
+        when, user_hash = _utc(at), self._hash(user_id)
+        if user_hash is None or query_id is None:
+            return False
         with self._locked() as conn:
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO feedback (at, user_hash, entry_id, helpful, query_id)"
-                " VALUES (?, ?, ?, ?, (SELECT id FROM queries WHERE id = ?))",
-                (_iso(_utc(at)), self._hash(user_id), entry_id, int(helpful), query_id),
+                " SELECT ?, user_hash, ?, ?, id FROM queries WHERE id = ? AND user_hash = ?"
+                " ON CONFLICT (query_id, entry_id)"
+                " DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+                (_iso(when), entry_id, int(helpful), query_id, user_hash),
             )
+        return cursor.rowcount > 0
 
     def forget(self, user_id: int) -> int:
         """Delete every query and feedback row of this user and return how many were deleted."""
@@ -291,12 +340,47 @@ class SqliteStore:
             return None
         return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).hexdigest()
 
+    def _remake_if_deleted(self) -> None:
+        """Make the database again if its file was deleted while open (``rm -r data/``).
+
+        SQLite would go on writing into the deleted file, and every row would vanish at the
+        next start. The new file gets the same salt, so /forget finds what is written now.
+        """
+        if self.path == ":memory:" or Path(self.path).expanduser().exists():
+            return
+        try:
+            conn = _connect(self.path, self._busy_timeout)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"{self.path}: deleted, and cannot be made again: {exc}"
+            ) from exc
+        try:
+            _migrate(conn)
+            if self._salt_kept_apart:
+                load_or_create(salt_path(Path(self.path).expanduser()), self._salt.decode())
+        except (sqlite3.Error, SaltError) as exc:
+            conn.close()
+            raise StoreUnavailable(
+                f"{self.path}: deleted, and cannot be made again: {exc}"
+            ) from exc
+        self._conn.close()
+        self._conn = conn
+        logger.warning("the database file was deleted while open: made a new one (%s)", self.path)
+
     @contextmanager
     def _locked(self) -> Iterator[sqlite3.Connection]:
         # One connection shared by the bot's threads: the lock serialises its use.
         with self._lock:
             try:
+                self._remake_if_deleted()
                 yield self._conn
+            except (sqlite3.OperationalError, sqlite3.InternalError) as exc:
+                raise StoreUnavailable(f"{self.path}: {exc}") from exc
+            except sqlite3.DatabaseError as exc:
+                # a damaged file may be restored; a refused row (constraint) never passes
+                unreadable = type(exc) is sqlite3.DatabaseError
+                error = StoreUnavailable if unreadable else StoreError
+                raise error(f"{self.path}: {exc}") from exc
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
 
@@ -390,17 +474,22 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {number}")
 
 
-def _stored_salt(conn: sqlite3.Connection) -> str:
-    select = "SELECT value FROM meta WHERE key = ?"
-    row = conn.execute(select, (_SALT_KEY,)).fetchone()
-    if row is None:
-        # OR IGNORE keeps the first salt when several processes create the file at once.
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-            (_SALT_KEY, secrets.token_hex(32)),
-        )
-        row = conn.execute(select, (_SALT_KEY,)).fetchone()
-    return str(row[0])
+def _salt_kept_apart(conn: sqlite3.Connection, path: str, *, generate: bool) -> str | None:
+    """Give the generated salt, kept in its own file (made when `generate`); move a salt the
+    database still holds (older versions kept it there) into that file."""
+    with _transaction(conn):  # the write lock: processes opening the file at once take turns
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_SALT_KEY,)).fetchone()
+        legacy = str(row[0]) if row is not None else None
+        if path == ":memory:":
+            return legacy or secrets.token_hex(32)
+        if legacy is None and not generate:
+            return None
+        salt = load_or_create(salt_path(Path(path).expanduser()), legacy)
+        if legacy is None:
+            return salt
+        conn.execute("DELETE FROM meta WHERE key = ?", (_SALT_KEY,))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no copy of the old page left in the log
+    return salt
 
 
 def _utc(at: datetime | None) -> datetime:

@@ -13,6 +13,7 @@ import pytest
 from bot import Settings, build_application, load_settings, polling
 from bot.app import BotApp
 from bot.intake import Intake
+from bot.services import services
 from faq.engine import Engine
 from faq.usage.inbox import Inbox
 from faq.usage.store import SqliteStore
@@ -86,12 +87,11 @@ async def stop(app: BotApp) -> None:
         stopping.set()
         await task
         await polling.stop(app, intake)
-        return
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
+    else:
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+    await asyncio.to_thread(services(app.bot_data).close_store)  # as `magbot serve` does
 
 
 @pytest.fixture
@@ -110,6 +110,11 @@ async def bot(
         yield app
     finally:
         await stop(app)
+
+
+async def stored(app: BotApp) -> None:
+    """Wait until the bot's queued store writes are in the database (replies never wait)."""
+    assert await asyncio.to_thread(services(app.bot_data).flush_store)
 
 
 def to_chat(chat_id: int) -> Any:

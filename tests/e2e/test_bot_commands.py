@@ -12,7 +12,7 @@ from faq.reply import DISCLAIMER
 from faq.usage.store import SqliteStore
 from tests.fakes.telegram import FakeBotAPI
 
-from .conftest import GROUP, USER, to_chat
+from .conftest import GROUP, USER, stored, to_chat
 
 
 async def _command(fake: FakeBotAPI, text: str, chat: int = USER, **kwargs: object) -> str:
@@ -105,6 +105,7 @@ async def test_forget_deletes_what_was_stored_for_that_user_only(
     )
     fake.push_message(USER, "what is the weather like")
     await fake.await_calls("sendMessage", to_chat(USER))
+    await stored(bot)
     before = len(store.stats().queries)
 
     fake.push_message(USER, "/forget")
@@ -176,3 +177,20 @@ async def test_a_reply_to_the_bot_in_a_group_is_answered(bot: BotApp, fake: Fake
     calls = await fake.await_calls("sendMessage", to_chat(GROUP), count=2)
 
     assert "pregnan" in calls[-1].params["text"].lower()
+
+
+async def test_reload_from_a_non_admin_in_a_group_looks_like_any_unknown_command(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    fake.push_message(GROUP, "/frobnicate@MagTestBot", chat_type="supergroup")
+    (unknown,) = await fake.await_calls("sendMessage", to_chat(GROUP))
+    fake.push_message(GROUP, "/reload@MagTestBot", chat_type="supergroup")  # not an admin
+    fake.push_message(GROUP, "/reload", chat_type="supergroup")  # not addressed: ignored
+    fake.push_message(GROUP, "/privacy@MagTestBot", chat_type="supergroup")  # a marker
+
+    calls = await fake.await_calls("sendMessage", to_chat(GROUP), count=3)
+
+    assert calls[1].params["text"] == unknown.params["text"] == UNKNOWN_COMMAND
+    assert "What I store" in calls[2].params["text"]
+    assert len(fake.sent_messages(GROUP)) == 3
+    assert "reload" not in " ".join(str(c.params["text"]).lower() for c in calls)

@@ -12,7 +12,7 @@ from faq.usage.store import SqliteStore
 from tests.conftest import answered_entry
 from tests.fakes.telegram import FakeBotAPI, html_to_plain
 
-from .conftest import USER, to_chat
+from .conftest import USER, stored, to_chat
 
 UNSURE = "magnesium"
 URGENT = "my chest hurts and I feel faint"
@@ -41,6 +41,7 @@ async def test_a_question_gets_the_html_answer_related_questions_and_votes(
     ]
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
     assert call.params["parse_mode"] == "HTML" and "<b>Sources:</b>" in call.params["text"]
+    await stored(bot)
     (row,) = store.stats().queries
     assert (row.status, row.entry_id, row.question) == (Status.ANSWERED, entry.id, None)
 
@@ -55,6 +56,7 @@ async def test_an_unsure_question_offers_the_suggestions_as_buttons(
     (call,) = await fake.await_calls("sendMessage", to_chat(USER))
 
     assert [b["text"] for b in _buttons(call.params)] == [e.question for e in expected.suggested]
+    await stored(bot)
     assert [q.question for q in store.stats().queries] == [UNSURE]
 
 
@@ -95,6 +97,7 @@ async def test_a_vote_is_acknowledged_and_stored_with_its_query(
     (ack,) = await fake.await_calls("answerCallbackQuery")
 
     assert ack.params["text"] == (texts.THANKS_HELPFUL if helpful else texts.THANKS_UNHELPFUL)
+    await stored(bot)
     (feedback,) = store.stats().feedback
     (query,) = store.stats().queries
     assert (feedback.entry_id, feedback.helpful, feedback.query_id) == (entry.id, helpful, query.id)
@@ -132,6 +135,7 @@ async def test_a_red_flag_gets_the_urgent_message_alone(
 
     assert "emergency" in call.params["text"]
     assert "reply_markup" not in call.params
+    await stored(bot)
     assert store.stats().queries == () and store.stats().red_flags[0].count == 1
 
 

@@ -150,3 +150,21 @@ async def test_the_token_never_reaches_the_logs_even_at_debug(
     assert REDACTED in caplog.text
     assert TOKEN not in caplog.text  # ...and the filter scrubbed every one
     assert TOKEN.split(":")[1] not in caplog.text
+
+
+async def test_the_bot_keeps_no_id_of_every_person_it_has_served(
+    bot: BotApp, fake: FakeBotAPI
+) -> None:
+    people = [USER + n for n in range(30)]
+    for person in people:
+        fake.push_message(person, "/start")
+    await fake.await_calls("sendMessage", count=len(people), timeout=30)
+
+    # PTB notes every chat and user for a persistence; without one nothing would empty these
+    kept = [
+        bot._chat_ids_to_be_updated_in_persistence,
+        bot._user_ids_to_be_updated_in_persistence,
+        bot.chat_data,
+        bot.user_data,
+    ]
+    assert [len(ids) for ids in kept] == [0, 0, 0, 0]

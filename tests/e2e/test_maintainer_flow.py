@@ -34,6 +34,7 @@ from faq.cli import EXIT_FAILED, EXIT_OK, main
 from faq.corpus import default_entries_dir
 from faq.engine import Engine
 from faq.model import Status
+from faq.usage.salt import salt_path
 from faq.usage.store import SqliteStore
 from tests.fakes.telegram import FakeBotAPI, html_to_plain
 
@@ -338,7 +339,7 @@ async def test_forget_leaves_nothing_of_that_user_in_the_file_and_keeps_the_othe
     finally:
         store.close()  # the last connection checkpoints the WAL into the file
 
-    ((salt,),) = raw(db, "SELECT value FROM meta WHERE key = 'user_salt'")
+    salt = salt_path(db).read_text().strip()
     user, bob = (
         hmac.new(salt.encode(), str(person).encode(), hashlib.sha256).hexdigest()
         for person in (USER, BOB)
