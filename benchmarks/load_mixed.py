@@ -434,8 +434,8 @@ def print_table(result: MixedResult) -> None:
     mix = result.mix
     print(
         f"mixed load, {mix.seconds:g} s of arrivals, done in {result.seconds:g} s; "
-        f"{mix.faults} x 429 and {mix.faults} x 500 on sendMessage; store write-locked "
-        f"{len(result.locks_held_s)} times ({', '.join(f'{s:g}' for s in result.locks_held_s)} s)"
+        f"{mix.faults} x 429 and {mix.faults} x 500 on sendMessage; write locks on the store: "
+        f"{', '.join(f'{s:g} s' for s in result.locks_held_s) or 'none'}"
     )
     header = ("class", "sent", "answered", "slow down", "silenced", "lost", "dup",
               "p50 ms", "p99 ms", "max ms")  # fmt: skip
