@@ -6,7 +6,7 @@ Run from the repository root, as a module (tests.fakes.telegram must be importab
     python -m benchmarks.load_bot --updates 600 --mode throttled
     python -m benchmarks.load_bot --rate 25 --updates 750  # steady arrivals, not a burst
     python -m benchmarks.load_bot --json
-    python -m benchmarks.load_bot --scenario mixed         # about 10 minutes, see below
+    python -m benchmarks.load_bot --scenario mixed         # about 9 minutes, see below
     python -m benchmarks.load_bot --scenario mixed --seconds 20 --group-mentions 20 --no-baseline
 
 The real bot (engine over the shipped corpus, SQLite store in a temporary directory, PTB's
