@@ -6,6 +6,8 @@ Run from the repository root, as a module (tests.fakes.telegram must be importab
     python -m benchmarks.load_bot --updates 600 --mode throttled
     python -m benchmarks.load_bot --rate 25 --updates 750  # steady arrivals, not a burst
     python -m benchmarks.load_bot --json
+    python -m benchmarks.load_bot --scenario mixed         # about 9 minutes, see below
+    python -m benchmarks.load_bot --scenario mixed --seconds 20 --group-mentions 20 --no-baseline
 
 The real bot (engine over the shipped corpus, SQLite store in a temporary directory, PTB's
 HTTP stack, the inbox and per-chat queues of `magbot serve`) runs in a child process and
@@ -19,11 +21,25 @@ messages a second overall, 20 a minute per group), so 2,000 replies take over a 
 "unthrottled" drops the limiter and shows what the bot itself can do; there the fake, a
 thread-per-connection server in Python, is part of what is measured, so the figures are
 a lower bound.
+
+The mixed scenario (benchmarks/load_mixed.py) runs the bot as deployed (throttled) for 60 s
+of arrivals: 40 private chats asking a question every 6 s each; one flooder sending 300
+messages of random words up to 4,096 characters, 5 a second; one group with 150 mentions of
+the bot from 10 members; 10 injected 429s (retry_after 1 s) and 10 injected 500s on
+sendMessage; and another process holding SQLite's write lock (BEGIN IMMEDIATE) on the usage
+database 4 times for 4 s. It reports per class of chat (ordinary, flooder, group): messages
+sent, answered, "slow down" replies, silenced, lost and duplicated replies (each update is
+to be answered exactly once, except the flooder's silenced ones) and p50/p99/max latency;
+Jain's index over the ordinary chats' mean latency; the bot's peak RSS (VmHWM, Linux); and,
+unless --no-baseline, the ordinary chats alone (no flooder, group, faults or locks) for
+comparison. The group gets 20 answers a minute (Telegram's limit), so its 150 mentions take
+about 8 minutes to answer: the run lasts that long.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -139,8 +155,9 @@ def _env() -> dict[str, str]:
 
 
 def main() -> int:
-    """Run the benchmark and print one line per mode (or JSON)."""
+    """Run the benchmark and print one line per mode, a table for the mixed one (or JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=["burst", "mixed"], default="burst")
     parser.add_argument("--updates", type=int, default=2000, help="updates to send (2000)")
     parser.add_argument("--chats", type=int, default=500, help="distinct private chats (500)")
     parser.add_argument("--mode", choices=["both", "throttled", "unthrottled"], default="both")
@@ -148,8 +165,11 @@ def main() -> int:
         "--rate", type=float, default=0, help="updates queued per second (default 0: all at once)"
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    _mixed_options(parser)
     args = parser.parse_args()
     engine = build_engine()
+    if args.scenario == "mixed":
+        return _run_mixed(engine, args)
     modes = {"both": (False, True), "throttled": (True,), "unthrottled": (False,)}[args.mode]
     results = [run(engine, args.updates, args.chats, mode, args.rate) for mode in modes]
     if args.json:
@@ -162,6 +182,41 @@ def main() -> int:
             f"{r.updates_per_second:7.1f} updates/s  p50 {r.p50_ms:8.1f} ms  "
             f"p99 {r.p99_ms:8.1f} ms  max {r.max_ms:8.1f} ms"
         )
+    return 0
+
+
+def _mixed_options(parser: argparse.ArgumentParser) -> None:
+    mixed = parser.add_argument_group("mixed scenario")
+    mixed.add_argument("--seconds", type=float, default=60.0, help="seconds of arrivals (60)")
+    mixed.add_argument("--ordinary-chats", type=int, default=40, help="private chats (40)")
+    mixed.add_argument("--flood", type=int, default=300, help="the flooder's messages (300)")
+    mixed.add_argument("--group-mentions", type=int, default=150, help="group mentions (150)")
+    mixed.add_argument("--faults", type=int, default=10, help="429s, and as many 500s (10)")
+    mixed.add_argument("--locks", type=int, default=4, help="write locks on the store (4)")
+    mixed.add_argument("--no-baseline", action="store_true", help="skip the ordinary-only run")
+
+
+def _run_mixed(engine: Engine, args: argparse.Namespace) -> int:
+    """Run the mixed scenario (and its baseline); print the table or JSON."""
+    from benchmarks.load_mixed import Mix, print_table, run_mixed
+
+    mix = Mix(
+        seconds=args.seconds,
+        chats=args.ordinary_chats,
+        flood=args.flood,
+        group_mentions=args.group_mentions,
+        faults=args.faults,
+        locks=args.locks,
+    )
+    texts = questions(engine)
+    result = run_mixed(mix, texts, CHILD, TOKEN, _env())
+    if not args.no_baseline:
+        alone = run_mixed(mix.alone(), texts, CHILD, TOKEN, _env())
+        result = dataclasses.replace(result, baseline=alone.classes[0])
+    if args.json:
+        print(json.dumps(asdict(result), indent=2))
+    else:
+        print_table(result)
     return 0
 
 
