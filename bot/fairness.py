@@ -43,18 +43,24 @@ class UserLimiter:
         self._warned: dict[int, float] = {}
 
     def check(self, user_id: int) -> Verdict:
-        """Give what to do with a message from this person now, and count it if allowed."""
+        """Give what to do with a message from this person now, and count it if allowed.
+
+        After the "slow down", the person stays silenced for a whole window from it: the
+        messages allowed before it leaving the window one by one do not let more through.
+        """
         now = self._clock()
+        warned = self._warned.get(user_id)
+        if warned is not None:
+            if now - warned < self.window:
+                return Verdict.SILENT
+            del self._warned[user_id]
         sent = self._sent.setdefault(user_id, collections.deque())
         while sent and sent[0] <= now - self.window:
             sent.popleft()
         if len(sent) < self.limit:
             sent.append(now)
-            self._warned.pop(user_id, None)
             self._forget_quiet(now)
             return Verdict.ALLOWED
-        if user_id in self._warned:
-            return Verdict.SILENT
         self._warned[user_id] = now
         return Verdict.WARN
 

@@ -34,6 +34,20 @@ def test_a_person_over_the_limit_is_warned_once_then_silent_until_the_window_pas
     assert after is Verdict.ALLOWED
 
 
+def test_a_steady_flood_is_warned_once_per_window_not_each_time_an_old_message_leaves_it() -> None:
+    clock = Clock()
+    limiter = UserLimiter(limit=3, window=30.0, clock=clock)
+
+    verdicts = []
+    for _ in range(60):  # one message every 1.5 s for 90 s
+        verdicts.append(limiter.check(7))
+        clock.now += 1.5
+
+    # each cycle: 3 answered, 1 "slow down", then silence for a whole window from it (30 s)
+    cycle = [Verdict.ALLOWED] * 3 + [Verdict.WARN] + [Verdict.SILENT] * 19
+    assert verdicts == (cycle * 3)[:60]
+
+
 def test_a_group_waits_after_twenty_messages_a_minute_and_a_private_chat_does_not() -> None:
     clock = Clock()
     throttle = Throttle(clock)
