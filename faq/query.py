@@ -37,6 +37,7 @@ class Query:
     plain_sentences: tuple[str, ...] = ()  # each sentence as lower-case words, for the rules
     vector: Vectors | None = None  # the whole message, when the semantic layer is on
     windows: Vectors = field(default_factory=_no_vectors, repr=False)  # sentence windows
+    word_list: bool = False  # a long run of words without sentences: a list or random text
 
     @property
     def normalised(self) -> str:
@@ -59,7 +60,11 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     read = text[:MAX_QUERY_CHARS]
     sentences = split_sentences(read)
     plain = tuple(p for p in (" ".join(split_words(s)) for s in sentences) if p)
-    query = Query(text, analyzer.analyze(read), sentences, len(text) > MAX_QUERY_CHARS, plain)
+    analysis = analyzer.analyze(read)
+    word_list = analyzer.is_word_list(analysis.words)
+    query = Query(
+        text, analysis, sentences, len(text) > MAX_QUERY_CHARS, plain, word_list=word_list
+    )
     if encoder is None or query.empty:
         return query
     # the embedding reads the words as corrected, so a typo costs the meaning nothing

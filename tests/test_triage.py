@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from faq.build import build_engine, load_rules
+from faq.engine import Engine
 from faq.model import Status
 from faq.query import MAX_QUERY_CHARS, MAX_WINDOWS, sentence_windows, split_sentences
 from faq.render import to_text
@@ -146,3 +147,36 @@ def test_each_rule_raises_a_flag_for_its_own_examples(rule: str, text: str) -> N
 
     assert answer.status is Status.RED_FLAG
     assert answer.flags == (rule,)
+
+
+# One of the mixed load benchmark's flood messages: the detector, left to read it, saw low sodium.
+FLOOD = (
+    "guitar rocket kettle basket market ticket zebra yellow anchor coffee zebra guitar table "
+    "wagon window basket rocket island bridge morning ticket number orange guitar summer yellow "
+    "saddle mirror forest pillow ladder number anchor coffee coffee wagon ticket yellow morning "
+    "guitar guitar ticket paper table market paper blanket ladder bridge music island candle "
+    "lemon cloud window kettle yellow island pillow orange river market summer blanket orange "
+    "basket bask"
+)
+
+
+def test_a_long_list_of_random_words_is_no_emergency(engine: Engine) -> None:
+    query = engine.analyse(FLOOD)
+
+    assert query.word_list
+    assert engine.triage.assess(query).flag is None
+    assert engine.answer(FLOOD).status is not Status.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # long, plain and telegraphic: language, so the detector reads them
+        "Sorry english. One week ago I cut foot on old metal, now my jaw hard to open and "
+        "my neck is stiff, is this from the magnesium I take for cramps at night please",
+        "pls help chest hurting bad arm numb feel sick alone at home cant think straight "
+        "and my legs are cramping too is it the magnesium",
+    ],
+)
+def test_a_long_message_in_language_is_not_a_word_list(engine: Engine, message: str) -> None:
+    assert not engine.analyse(message).word_list

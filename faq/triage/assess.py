@@ -91,7 +91,9 @@ class Triage:
         return Flag(category, "detector", where, detection.probability)
 
     def _detect(self, query: Query) -> Detection | None:
-        if self.detector is None or query.vector is None:
+        # the detector learned from sentences; on a list of random words it sees signs in
+        # noise (the rules still read every word)
+        if self.detector is None or query.vector is None or query.word_list:
             return None
         return self.detector.detect(
             np.vstack([query.vector[None, :], query.windows])
