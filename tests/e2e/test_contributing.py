@@ -62,8 +62,8 @@ QUESTIONS = [
     "pickle brine shot for leg cramp, works or not",
 ]
 # The tests that read every entry or score the evaluation sets a new entry can move, and the
-# maintainers' flow end to end (`magbot check` above already ran the corpus check). (The whole suite takes minutes of CPU; CI runs it on the
-# checkout itself.)
+# maintainers' flow end to end; `magbot check` in the steps is the corpus check. (The whole
+# suite takes minutes of CPU; CI runs it on the checkout itself.)
 CORPUS_TESTS = (
     "tests/test_corpus.py",
     "tests/test_engine.py",
