@@ -117,6 +117,14 @@ async def stored(app: BotApp) -> None:
     assert await asyncio.to_thread(services(app.bot_data).flush_store)
 
 
+async def ask(fake: FakeBotAPI, user: int, text: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Send a message from a person in their private chat; give the bot's reply."""
+    count = len(fake.sent_messages(user)) + 1
+    fake.push_message(user, text)
+    calls = await fake.await_calls("sendMessage", to_chat(user), count=count, timeout=timeout)
+    return calls[-1].params
+
+
 def to_chat(chat_id: int) -> Any:
     """A predicate for await_calls: the call went to this chat."""
     return lambda params: str(params.get("chat_id")) == str(chat_id)

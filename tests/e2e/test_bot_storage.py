@@ -31,6 +31,7 @@ from tests.fakes.telegram import FakeBotAPI
 from tests.sqlite_lock import write_lock_held
 
 from .conftest import TOKEN, USER, settings_for, start_polling, stop, to_chat
+from .conftest import ask as asking
 
 BOB = 6262
 #: How long another process holds the write lock: the review's 30 s (the test mostly waits,
@@ -57,11 +58,8 @@ async def serving(fake: FakeBotAPI, engine: Engine, store: SqliteStore) -> Async
 
 
 async def ask(fake: FakeBotAPI, user: int, text: str) -> dict[str, Any]:
-    """Send a message in the person's private chat; give the bot's reply."""
-    count = len(fake.sent_messages(user)) + 1
-    fake.push_message(user, text)
-    calls = await fake.await_calls("sendMessage", to_chat(user), count=count, timeout=30)
-    return calls[-1].params
+    """Ask, allowing for answers queued behind a long lock."""
+    return await asking(fake, user, text, timeout=30)
 
 
 def vote_data(reply: dict[str, Any], helpful: bool) -> str:

@@ -38,7 +38,7 @@ from faq.usage.salt import salt_path
 from faq.usage.store import SqliteStore
 from tests.fakes.telegram import FakeBotAPI, html_to_plain
 
-from .conftest import ADMIN, TOKEN, USER, settings_for, start_polling, stop, to_chat
+from .conftest import ADMIN, TOKEN, USER, ask, settings_for, start_polling, stop, to_chat
 
 BOB = 6262  # a second person, in a private chat of their own
 # Multivitamins used to be the uncovered topic here; the corpus now answers them
@@ -98,14 +98,6 @@ async def serving(app: BotApp) -> AsyncIterator[BotApp]:
         yield app
     finally:
         await stop(app)
-
-
-async def ask(fake: FakeBotAPI, user: int, text: str) -> dict[str, Any]:
-    """Send a message from a person in their private chat; give the bot's reply."""
-    count = len(fake.sent_messages(user)) + 1
-    fake.push_message(user, text)
-    calls = await fake.await_calls("sendMessage", to_chat(user), count=count)
-    return calls[-1].params
 
 
 async def press(fake: FakeBotAPI, user: int, reply: dict[str, Any], label: str) -> str:
