@@ -47,12 +47,9 @@ ALLOWED_UPDATES = [
 ]
 #: Connections for sending: one per worker of the intake's per-chat queues, and spare.
 CONNECTIONS = 64
-#: Updates PTB's own webhook server handles at once; long polling uses the intake's per-chat
-#: queues instead (bot/intake.py), which call process_update directly.
+#: Updates process_update lets through at once (PTB's semaphore); the intake's per-chat queues
+#: (bot/intake.py) decide what runs, with fewer workers than this, in both modes.
 CONCURRENT_UPDATES = 64
-#: PTB's own retries of the start-up calls (getMe, deleteWebhook or setWebhook): none, as the
-#: rate limiter already retries failed requests; then `magbot serve` exits 1 for a supervisor.
-BOOTSTRAP_RETRIES = 0
 
 
 class _AddressedToBot(filters.MessageFilter):
