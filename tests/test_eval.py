@@ -29,6 +29,10 @@ LOCKED = {
     EVAL / "heldout2.tsv": "31cd0912a5f2e78526b13924d38f3b36e850cf1635494a3496852da96b765a40",
     EVAL
     / "triage-heldout2.tsv": "b58931a7ec3cf8fc3ef4f7db3b096358c6da853d06e2bb019e0e9b6e66c65b5d",
+    # written in session 15 by three new authors, before the triage detector was refitted
+    EVAL / "heldout3.tsv": "e151b5bbd96555fecf100d14b251f6a078c0ba2d9cfea00b0ec60272ba2d15a6",
+    EVAL
+    / "triage-heldout3.tsv": "30402a9efa1c943a663b4defd783e224c00f6cbb5ef7e35807280775a45333d1",
 }
 TUNING = [EVAL / name for name in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")]
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
