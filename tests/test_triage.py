@@ -86,6 +86,38 @@ def test_a_sign_after_a_general_question_or_a_figure_of_speech_is_still_a_red_fl
     assert lexical.answer(message).status is Status.RED_FLAG
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I fainted once years ago at a blood test, never since, can I take magnesium?",
+        "if my leg ever went cold and white what should I do?",
+        "stepped on a rusty nail in 2020, got a tetanus jab the same day, totally fine",
+        "that cramp nearly gave me a heart attack, anyway what dose stops them",
+        "My husband passed out last year and has been fine since. Which magnesium for him?",
+    ],
+)
+def test_the_rules_skip_a_sign_that_is_hypothetical_over_or_hyperbole(message: str) -> None:
+    lexical = build_engine(semantic=False)  # the learned detector still reads these
+
+    assert lexical.answer(message).status is not Status.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "she was fine at lunch and now her face is drooping and her arm is weak",
+        "had a bypass in my leg years ago, now the foot is suddenly cold and blue",
+        "if my chest is crushing right now and my arm is numb what do i do",
+        "I fainted once years ago. Today I passed out twice at work.",
+        "my pee is dark brown after a brutal workout and my muscles are killing me",
+    ],
+)
+def test_a_sign_happening_now_beside_the_past_is_still_a_red_flag(message: str) -> None:
+    lexical = build_engine(semantic=False)
+
+    assert lexical.answer(message).status is Status.RED_FLAG
+
+
 def test_the_end_of_a_long_message_is_always_in_a_window() -> None:
     sentence = "My legs cramp most nights and I have tried stretching, water and bananas. " * 2
     tail = "Doesnt matter, my chest hurts badly."

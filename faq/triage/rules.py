@@ -25,6 +25,9 @@ class RuleLayer:
         self._personal = re.compile(data["personal"])
         self._general = re.compile(data["general_question"])
         self._negation = re.compile(data["negation"])
+        self._not_now = tuple(re.compile(data[k]) for k in ("hypothetical", "past", "resolved"))
+        self._ongoing = re.compile(data["ongoing"])
+        self._hyperbole = re.compile(data["hyperbole"])
         self._red_flags = compile_rules(data["red_flags"])
         self._categories = {str(item["id"]): str(item["category"]) for item in data["red_flags"]}
         self.examples = {
@@ -41,15 +44,31 @@ class RuleLayer:
         Rules marked personal skip a message made only of general questions ("can magnesium
         cause chest pain?") unless someone's own situation is described ("my chest hurts");
         one sentence that is not a general question ("passed out twice today") is enough.
+        They also skip signs found only in sentences that report nothing now: hypothetical,
+        past and over, or hyperbole ("fainted once years ago, fine since").
         """
         parts = sentences or (text,)
-        personal = bool(self._personal.search(text)) or any(
-            not self._general.search(part) for part in parts
-        )
+        current = [part for part in parts if self.reports_now(part)]
+        personal = any(self._personal.search(p) or not self._general.search(p) for p in current)
         for rule in self._red_flags:
-            if (personal or not rule.personal) and rule.matches(text, self._negation):
+            if not rule.matches(text, self._negation):
+                continue
+            if not rule.personal or (personal and self._found_now(rule, parts, current)):
                 return RuleHit(rule.id, self._categories[rule.id])
         return None
+
+    def reports_now(self, sentence: str) -> bool:
+        """Tell whether a sentence may report something now: not hypothetical, over or hyperbole."""
+        if self._hyperbole.search(sentence):
+            return False
+        if self._ongoing.search(sentence):
+            return True
+        return not any(pattern.search(sentence) for pattern in self._not_now)
+
+    def _found_now(self, rule: Rule, parts: Sequence[str], current: Sequence[str]) -> bool:
+        """Tell whether the rule's sign is in a current sentence (or in no single sentence)."""
+        where = [part for part in parts if rule.matches(part, self._negation)]
+        return not where or any(part in current for part in where)
 
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""
