@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from faq.build import build_engine
+from faq.build import build_engine, default_data_dir
 from faq.engine import Engine
 from faq.maintain import evaluate
+from faq.maintain.fit import TUNING_SETS
 
 EVAL = Path(__file__).parent / "eval"
 HELD_OUT = EVAL / "heldout.tsv"
@@ -65,11 +66,18 @@ def lexical() -> Engine:
     return build_engine(semantic=False)
 
 
+@functools.cache
+def _fitted(engine: Engine) -> frozenset[str]:
+    return evaluate.fitted_texts(engine, default_data_dir(), TUNING_SETS)
+
+
 @functools.cache  # the bars and the targets read the same reports
 def _report(engine: Engine, path: Path) -> evaluate.Report:
     tiers = {c.id: c.tier.id for c in engine.triage.categories}
     known = [*(e.id for e in engine.entries), *tiers]
     examples = evaluate.read_examples(path, known)
+    if path in LOCKED:  # a held-out set scores only what no model was fitted on
+        examples = evaluate.unseen(examples, _fitted(engine))
     return evaluate.score(evaluate.run(engine, examples), tiers)
 
 
@@ -95,13 +103,13 @@ def test_each_entry_of_the_per_entry_set_ranks_first_for_most_of_its_questions(
     assert report.hit_at_1 >= NEW_ENTRY_BARS["hit1"], evaluate.format_report(report)
 
 
-def test_no_locked_question_is_in_a_tuning_set_or_among_the_alternates(engine: Engine) -> None:
-    tuning = {e.question.casefold() for path in TUNING for e in evaluate.read_examples(path)}
-    phrasings = {t.casefold() for e in engine.entries for t in (e.question, *e.alternates)}
-    for path in LOCKED:
-        locked = {e.question.casefold() for e in evaluate.read_examples(path)}
-        assert not locked & tuning, sorted(locked & tuning)
-        assert not locked & phrasings, sorted(locked & phrasings)
+@pytest.mark.parametrize("path", list(LOCKED), ids=lambda path: path.name)
+def test_few_locked_messages_are_also_in_the_fitting_data(engine: Engine, path: Path) -> None:
+    # short, common phrasings ("are you a bot?") can be written by two authors independently;
+    # those are left out of the held-out scores (_report); a set with more is not held out
+    locked = [e.question.casefold() for e in evaluate.read_examples(path)]
+    seen = sum(question in _fitted(engine) for question in locked)
+    assert seen <= 0.1 * len(locked), f"{seen} of {len(locked)}"  # else it is not held out
 
 
 @pytest.mark.parametrize("name", list(HYBRID))

@@ -95,6 +95,21 @@ def read_examples(path: Path, known: Iterable[str] | None = None) -> list[Exampl
     return examples
 
 
+def fitted_texts(engine: Engine, data_dir: Path, tuning: Iterable[Path]) -> frozenset[str]:
+    """Give every text a model was fitted on, case-folded: tuning sets, phrasings and banks."""
+    texts = [e.question for path in tuning for e in read_examples(path)]
+    texts += [t for entry in engine.entries for t in (entry.question, *entry.alternates)]
+    for bank in (data_dir / "triage" / "bank.tsv", data_dir / "oos-bank.tsv"):
+        lines = bank.read_text(encoding="utf-8").splitlines()[1:]
+        texts += [line.split("\t")[0] for line in lines if line.strip()]
+    return frozenset(text.casefold() for text in texts)
+
+
+def unseen(examples: Iterable[Example], fitted: frozenset[str]) -> list[Example]:
+    """Give the examples whose question no model was fitted on: what a held-out set scores."""
+    return [example for example in examples if example.question.casefold() not in fitted]
+
+
 def _is_header(line: str) -> bool:
     return line.split("\t")[-1].strip().lower() == "label"
 

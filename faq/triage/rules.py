@@ -65,6 +65,11 @@ class RuleLayer:
             return True
         return not any(pattern.search(sentence) for pattern in self._not_now)
 
+    def situation(self, sentences: Sequence[str]) -> tuple[float, float]:
+        """Give the share of sentences that may report something now, and 1.0 if any does."""
+        current = [self.reports_now(sentence) for sentence in sentences]
+        return (sum(current) / len(current), float(any(current))) if current else (0.0, 0.0)
+
     def _found_now(self, rule: Rule, parts: Sequence[str], current: Sequence[str]) -> bool:
         """Tell whether the rule's sign is in a current sentence (or in no single sentence)."""
         where = [part for part in parts if rule.matches(part, self._negation)]
