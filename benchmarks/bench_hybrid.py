@@ -40,6 +40,20 @@ from faq.semantic import Encoder, Vectors, cache_key, cached_encode, default_cac
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "eval"
 NOISE = 0.03
 SEED = 20261130
+ONE_TOKEN_WORDS = (
+    "my",
+    "leg",
+    "hurts",
+    "every",
+    "night",
+    "and",
+    "i",
+    "wonder",
+    "if",
+    "it",
+    "would",
+    "help",
+)
 WARM_UP = ("hello", "does magnesium help leg cramps", "my calf cramps. " * 40)
 
 
@@ -72,21 +86,40 @@ def _report(engine: Engine, questions: Sequence[str], built: float) -> None:
     """Time answer() per question and print the figures."""
     for message in WARM_UP:  # first-call costs (lazy loads) belong to start-up
         engine.answer(message)
-    times, short = [], []
+    times, short, long = [], [], []
     for question in questions:
         start = time.perf_counter_ns()
         engine.answer(question)
         elapsed = (time.perf_counter_ns() - start) / 1e6
         times.append(elapsed)
-        if len(question) <= WINDOW_CHARS:
-            short.append(elapsed)
+        (short if len(question) <= WINDOW_CHARS else long).append(elapsed)
     phrasings = sum(1 + len(e.alternates) + bool(e.tags) for e in engine.entries)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"entries: {len(engine.entries):,} ({phrasings:,} phrasings embedded)")
     print(f"build (embedding cache warm): {built * 1000:,.0f} ms")
     print(f"answer() over {len(times)} questions: {_percentiles(times)}")
     print(f"  the {len(short)} up to {WINDOW_CHARS} characters: {_percentiles(short)}")
+    if long:  # also read in sentence windows: embedded twice
+        print(f"  the {len(long)} longer: {_percentiles(long)}, max {max(long):.1f} ms")
     print(f"peak memory: {peak:.0f} MB; load average {os.getloadavg()[0]:.1f}")
+    if engine.encoder is not None:
+        print(f"encoder alone, one text of N tokens: {_by_length(engine.encoder)}")
+
+
+def _by_length(encoder: Encoder) -> str:
+    """Give the median time to embed one text of 16, 32, 64, 128 and 256 tokens."""
+    words = ONE_TOKEN_WORDS
+    cells = []
+    for tokens in (16, 32, 64, 128, 256):
+        text = " ".join((words * tokens)[: tokens - 2])  # plus [CLS] and [SEP]
+        encoder.encode([text])
+        times = []
+        for _ in range(15):
+            start = time.perf_counter_ns()
+            encoder.encode([text])
+            times.append((time.perf_counter_ns() - start) / 1e6)
+        cells.append(f"{tokens}: {statistics.median(times):.1f} ms")
+    return ", ".join(cells)
 
 
 def _percentiles(times: Sequence[float]) -> str:
