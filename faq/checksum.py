@@ -10,8 +10,8 @@ One gap needs care: file timestamps come from a coarse clock (a few milliseconds
 rewritten within the same tick as the hash keeps its ctime. Like git's "racily clean" index
 entries, a file whose ctime is not at least SETTLED_NS old is hashed but never recorded;
 a later change then always moves the ctime past the recorded one. What a record cannot catch is
-damage below the file system (a bad disk sector, a write to the raw device): run without a
-cache directory, or empty it, to hash every time.
+damage below the file system (a bad disk sector, a write to the raw device); deleting the
+records (`verified/` under the cache directory) makes the next start hash the files again.
 """
 
 from __future__ import annotations
