@@ -100,9 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def read_questions(limit: int) -> list[str]:
-    """Give the first `limit` questions of tests/eval/*.tsv, files in name order."""
+    """Give the first `limit` questions of tests/eval/*.tsv but the held-out sets, by name."""
     questions: list[str] = []
     for path in sorted((ROOT / "tests" / "eval").glob("*.tsv")):
+        if "heldout" in path.name:  # the locked held-out sets are read by evaluation only
+            continue
         with path.open(encoding="utf-8", newline="") as handle:
             questions += [row["question"] for row in csv.DictReader(handle, delimiter="\t")]
     return questions[:limit]

@@ -40,6 +40,7 @@ from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.index import Document, Index
 from faq.model import Entry
+from faq.ranking import document
 from faq.text import english_words, split_words, stem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,7 +208,7 @@ def measure_size(entries: Sequence[Entry], questions: Sequence[str], plan: Plan)
     count = _passes(first, plan) * len(questions)
     warm = _timed_each(lambda i: engine.answer(questions[i % len(questions)]), count)
     # The engine's own documents, so raw rank-bm25 sees exactly the engine's tokens.
-    documents: list[Document] = [engine._document(entry) for entry in engine.entries]
+    documents: list[Document] = [document(entry, engine.analyzer) for entry in engine.entries]
     corpus = [list(doc.question_terms) for doc in documents]
     return SizeResult(
         entries=len(entries),

@@ -19,7 +19,7 @@ from faq.query import Query, analyse
 from faq.ranking import Ranker, Ranking, SemanticIndex
 from faq.scope import Scope, Verdict
 from faq.semantic import Encoder
-from faq.text import Analyzer, split_words
+from faq.text import Analysis, Analyzer, split_words
 from faq.triage import Assessment, Flag, Triage
 
 SUGGESTIONS = 3
@@ -66,18 +66,16 @@ class Engine:
         self.analyzer = analyzer.with_vocabulary(trusted, _corpus_words(self.entries))
         self.encoder = semantic.encoder if semantic else None
         self.policy: Policy = semantic.decision if semantic else thresholds
+        readings = _Readings(self.analyzer)  # each phrasing is read for BM25 and embedding
         index = (
             SemanticIndex(
-                self.entries, semantic.encoder, semantic.cache, semantic.outside, self._read
+                self.entries, semantic.encoder, semantic.cache, semantic.outside, readings.text
             )
             if semantic
             else None
         )
         weight = semantic.decision.lexical_weight if semantic else 1.0
-        self.ranker = Ranker(self.entries, self.analyzer, scope, index, weight)
-
-    def _read(self, text: str) -> str:
-        return self.analyzer.analyze(text).text
+        self.ranker = Ranker(self.entries, readings, scope, index, weight)
 
     def entry(self, entry_id: str) -> Entry | None:
         """Give the entry with this id, if there is one."""
@@ -231,6 +229,29 @@ class Engine:
             return answer
         noted = replace(answer.reply, cautions=(reply.TRUNCATED_NOTE, *answer.reply.cautions))
         return replace(answer, reply=noted)
+
+
+class _Readings:
+    """The analyzer's reading of each corpus text, made once for the whole build."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
+        self._seen: dict[str, Analysis] = {}
+
+    def analyze(self, text: str) -> Analysis:
+        """Give the analyzer's reading of a text, read once however often it is asked for."""
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = self._analyzer.analyze(text)
+        return found
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        """Give the BM25 terms of a text."""
+        return self.analyze(text).terms
+
+    def text(self, text: str) -> str:
+        """Give the normalised, typo-corrected text, as queries are embedded."""
+        return self.analyze(text).text
 
 
 def _scope_step(query: Query, verdict: Verdict | None) -> Step:

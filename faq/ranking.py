@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -13,9 +14,16 @@ from faq.model import Entry, Hit
 from faq.query import Query
 from faq.scope import Scope
 from faq.semantic import Encoder, Vectors, cached_encode
-from faq.text import Analyzer
 
 CANDIDATES = 5
+
+
+class Reader(Protocol):
+    """What makes index documents: an Analyzer, or a memo over one during a build."""
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        """Give the BM25 terms of a text."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class Ranker:
     def __init__(
         self,
         entries: Sequence[Entry],
-        analyzer: Analyzer,
+        analyzer: Reader,
         scope: Scope,
         semantic: SemanticIndex | None = None,
         lexical_weight: float = 1.0,
@@ -159,7 +167,7 @@ def _phrasings(entry: Entry) -> list[str]:
     return [entry.question, *entry.alternates, *tags]
 
 
-def document(entry: Entry, analyzer: Analyzer) -> Document:
+def document(entry: Entry, analyzer: Reader) -> Document:
     """Give the index document of an entry: its phrasings, answer and tags as terms."""
     phrasings = tuple(analyzer.terms(p) for p in (entry.question, *entry.alternates))
     tags = analyzer.terms(" ".join(entry.tags))

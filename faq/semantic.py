@@ -24,6 +24,9 @@ import numpy.typing as npt
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
+from faq.checksum import file_sha256 as file_sha256  # re-exported: scripts/export_model.py
+from faq.checksum import remembered_sha256
+
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 MANIFEST_FILE = "model.json"
@@ -51,13 +54,20 @@ class Encoder:
     batch_size: int = BATCH_SIZE
 
     @classmethod
-    def load(cls, directory: Path, threads: int = DEFAULT_THREADS) -> Encoder:
-        """Verify the files in `directory` against model.json, then load the model."""
+    def load(
+        cls, directory: Path, threads: int = DEFAULT_THREADS, cache_dir: Path | None = None
+    ) -> Encoder:
+        """Verify the files in `directory` against model.json, then load the model.
+
+        A file's sha256 is remembered under cache_dir (default_cache_dir() when None) while
+        the file is unchanged; see faq.checksum.
+        """
         if threads < 1:
             raise ValueError("threads must be at least 1")
         manifest = _read_manifest(directory)
-        model_sha = _verified(directory / MODEL_FILE, manifest)
-        tokenizer_sha = _verified(directory / TOKENIZER_FILE, manifest)
+        records = _records_dir(cache_dir)
+        model_sha = _verified(directory / MODEL_FILE, manifest, records)
+        tokenizer_sha = _verified(directory / TOKENIZER_FILE, manifest, records)
         max_length = _int_field(manifest, directory, "max_seq_length")
         tokenizer, pad_id = _load_tokenizer(directory / TOKENIZER_FILE, max_length)
         return cls(
@@ -133,15 +143,6 @@ def cache_key(encoder: Encoder, texts: Sequence[str]) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    """Give the hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _read_manifest(directory: Path) -> dict[str, Any]:
     """Give model.json as a dict, or raise ModelError."""
     path = directory / MANIFEST_FILE
@@ -164,7 +165,15 @@ def _int_field(manifest: dict[str, Any], directory: Path, name: str) -> int:
     return value
 
 
-def _verified(path: Path, manifest: dict[str, Any]) -> str:
+def _records_dir(cache_dir: Path | None) -> Path | None:
+    """Give where checksums are remembered, or None when no cache directory can be found."""
+    try:
+        return (cache_dir if cache_dir is not None else default_cache_dir()) / "verified"
+    except RuntimeError:  # Path.home() without a home directory
+        return None
+
+
+def _verified(path: Path, manifest: dict[str, Any], records: Path | None) -> str:
     """Give the file's sha256 if it matches model.json, else raise ModelError."""
     files = manifest.get("files")
     entry = files.get(path.name) if isinstance(files, dict) else None
@@ -172,7 +181,7 @@ def _verified(path: Path, manifest: dict[str, Any]) -> str:
     if not isinstance(expected, str):
         raise ModelError(f"{path.parent / MANIFEST_FILE}: no sha256 recorded for {path.name}")
     try:
-        actual = file_sha256(path)
+        actual = remembered_sha256(path, records)
     except FileNotFoundError:
         raise ModelError(f"{path}: missing") from None
     except OSError as exc:

@@ -7,7 +7,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from faq.build import build_engine
-from faq.index import LuceneBM25
+from faq.index import Index, LuceneBM25
 from faq.ranking import document
 
 CORPUS = [
@@ -57,3 +57,11 @@ def test_the_shipped_index_scores_match_rank_bm25_on_real_queries() -> None:
     for question in ("is mag oil any good", "pregnant and cramping", "how much is too much"):
         terms = list(engine.analyzer.terms(question))
         assert np.allclose(ours.get_scores(terms), reference.get_scores(terms))
+
+
+def test_the_engine_indexes_each_entry_as_its_analyzer_reads_it() -> None:
+    engine = build_engine()
+    fresh = Index([document(entry, engine.analyzer) for entry in engine.entries])
+    for question in ("is mag oil any good", "pregnant and cramping", "magnesuim for cramps"):
+        terms = list(engine.analyzer.terms(question))
+        assert np.array_equal(engine.ranker.index.scores(terms), fresh.scores(terms))

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from faq.checksum import SETTLED_NS, remembered_sha256
 from faq.semantic import (
     Encoder,
     ModelError,
@@ -242,6 +246,79 @@ def test_a_model_json_that_is_not_json_is_refused(model_copy: Path) -> None:
 def test_a_missing_directory_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="missing"):
         Encoder.load(tmp_path / "nowhere")
+
+
+# --- checksums remembered between runs --------------------------------------------------------
+
+
+def _settle() -> None:
+    """Wait until files written now count as settled (their ctime old enough to record)."""
+    time.sleep(SETTLED_NS / 1e9 + 0.2)
+
+
+def _flip_a_byte_keeping_size_and_mtime(path: Path) -> None:
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_settled_model_is_remembered_and_loads_the_same(encoder: Encoder, tmp_path: Path) -> None:
+    first = Encoder.load(default_model_dir(), cache_dir=tmp_path)
+    records = sorted((tmp_path / "verified").iterdir())
+    again = Encoder.load(default_model_dir(), cache_dir=tmp_path)
+
+    assert len(records) == 2  # model.onnx and tokenizer.json
+    assert {r.read_text(encoding="ascii") for r in records} == {
+        encoder.checksum,
+        encoder.tokenizer_checksum,
+    }
+    assert again.checksum == first.checksum == encoder.checksum
+
+
+def test_a_model_changed_after_it_was_remembered_is_refused(
+    model_copy: Path, tmp_path: Path
+) -> None:
+    _settle()
+    Encoder.load(model_copy, cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "cache" / "verified").iterdir())) == 2
+
+    _flip_a_byte_keeping_size_and_mtime(model_copy / "model.onnx")
+
+    with pytest.raises(ModelError, match=r"model\.onnx: checksum mismatch"):
+        Encoder.load(model_copy, cache_dir=tmp_path / "cache")
+
+
+def test_a_file_changed_just_now_is_hashed_but_not_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.bin"
+    path.write_bytes(b"written a moment ago")
+
+    digest = remembered_sha256(path, tmp_path / "records")
+
+    assert digest == hashlib.sha256(b"written a moment ago").hexdigest()
+    assert not (tmp_path / "records").exists()
+
+
+def test_a_remembered_file_that_changes_is_hashed_again(tmp_path: Path) -> None:
+    path = tmp_path / "settled.bin"
+    path.write_bytes(b"the first content")
+    _settle()
+    assert remembered_sha256(path, tmp_path / "records") == file_sha256(path)
+
+    _flip_a_byte_keeping_size_and_mtime(path)
+
+    assert remembered_sha256(path, tmp_path / "records") == file_sha256(path)
+    assert file_sha256(path) != hashlib.sha256(b"the first content").hexdigest()
+
+
+def test_an_unwritable_record_folder_still_gives_the_checksum(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the records folder should be", encoding="utf-8")
+
+    digest = remembered_sha256(default_model_dir() / "tokenizer.json", blocker / "records")
+
+    assert digest == file_sha256(default_model_dir() / "tokenizer.json")
 
 
 # --- the embedding cache ---------------------------------------------------------------------

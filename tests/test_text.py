@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
 from faq.build import build_engine, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.ranking import document
-from faq.text import Analyzer, normalize, split_words, stem
+from faq.text import Analyzer, english_frequencies, normalize, split_words, stem
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +230,10 @@ def test_a_fresh_analyzer_gives_the_same_terms_as_the_engines() -> None:
 
 def test_the_analysis_text_is_the_corrected_words_joined_by_spaces(analyzer: Analyzer) -> None:
     assert analyzer.analyze("I’m PREGANT, is Mg ok?").text == "im pregnant is mg ok"
+
+
+def test_the_english_dictionary_reads_every_line_as_a_word_and_its_count() -> None:
+    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    lines = [line.split(" ") for line in path.read_text(encoding="utf-8").splitlines() if line]
+    assert all(len(fields) == 2 for fields in lines)
+    assert english_frequencies() == {word: int(count) for word, count in lines}
