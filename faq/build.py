@@ -24,6 +24,7 @@ from faq.semantic import Encoder, default_cache_dir
 from faq.text import Analyzer
 from faq.triage import Categories, RuleLayer, Triage
 from faq.triage.detector import Detector
+from faq.triage.schema import RuleFileError
 
 T = TypeVar("T")
 
@@ -113,12 +114,17 @@ def _detector(folder: Path, encoder: Encoder) -> Detector:
 
 
 def _triage(folder: Path) -> Triage:
-    rules = _read(folder / "safety.yaml", RuleLayer)
     categories = _read(folder / "triage" / "categories.yaml", Categories)
+    path = folder / "safety.yaml"
+    data = read_yaml(path)
+    try:
+        rules = RuleLayer(data, categories.ids)
+    except RuleFileError as exc:  # one line per fault, each naming the file
+        raise DataError("\n".join(f"{path}: {problem}" for problem in exc.problems)) from None
     try:
         return Triage(rules, categories)
     except ValueError as exc:
-        raise DataError(f"{folder / 'safety.yaml'}: {exc}") from None
+        raise DataError(f"{path}: {exc}") from None
 
 
 def _column(path: Path) -> list[str]:

@@ -1,0 +1,161 @@
+"""The shape of safety.yaml, checked before any rule is built: each fault names where and why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clause(_Strict):
+    """One way a red-flag rule fires: these concepts within this many words of each other."""
+
+    near: tuple[str, ...] = Field(min_length=1)
+    within: int | None = Field(default=None, ge=1)
+
+
+class RedFlagSpec(_Strict):
+    """A red-flag rule as written: what it matches, its category, priority and examples."""
+
+    id: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    priority: int = 0
+    personal: bool = False
+    match: tuple[Clause, ...] = ()
+    patterns: tuple[str, ...] = ()
+    examples: tuple[str, ...] = Field(min_length=1)
+    not_examples: tuple[str, ...] = ()
+
+
+class CautionSpec(_Strict):
+    """A contextual caution: the patterns that call for it and the line it adds."""
+
+    id: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+    message: str = Field(min_length=1)
+
+
+class SafetySpec(_Strict):
+    """The whole of safety.yaml."""
+
+    concepts: dict[str, tuple[str, ...]] = {}
+    negation: str
+    general_question: str
+    personal: str
+    symptoms_now: str
+    safety_net: str = Field(min_length=1)
+    red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
+    cautions: tuple[CautionSpec, ...] = ()
+
+
+class RuleFileError(ValueError):
+    """A rule file that does not fit its schema; `problems` says where and why, one per line."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -> SafetySpec:
+    """Give safety.yaml checked against its schema (and the known categories, if given).
+
+    Raises RuleFileError listing every fault as "red_flags[3] (chest-pain): reason".
+    """
+    try:
+        spec = SafetySpec.model_validate(data)
+    except ValidationError as exc:
+        raise RuleFileError([_problem(data, err) for err in exc.errors()]) from None
+    problems = [*_bad_concepts(spec), *_bad_patterns(spec), *_bad_rules(spec, categories)]
+    if problems:
+        raise RuleFileError(problems)
+    return spec
+
+
+def _problem(data: dict[str, Any], err: Any) -> str:
+    location = tuple(err["loc"])
+    reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    if err["type"] == "missing":
+        reason = "missing"
+    if len(location) >= 2 and location[0] in ("red_flags", "cautions"):
+        where = _rule_name(data, str(location[0]), location[1])
+        rest = ".".join(str(part) for part in location[2:])
+        return f"{where}: {rest}: {reason}" if rest else f"{where}: {reason}"
+    return f"{'.'.join(str(part) for part in location)}: {reason}"
+
+
+def _rule_name(data: dict[str, Any], section: str, index: object) -> str:
+    items = data.get(section)
+    rule_id = ""
+    if isinstance(items, list) and isinstance(index, int) and index < len(items):
+        item = items[index]
+        rule_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+    return f"{section}[{index}]" + (f" ({rule_id})" if rule_id else "")
+
+
+def _where(section: str, index: int, rule_id: str) -> str:
+    return f"{section}[{index}] ({rule_id})"
+
+
+def _bad_concepts(spec: SafetySpec) -> list[str]:
+    problems = []
+    for name, entries in spec.concepts.items():
+        if not entries:
+            problems.append(f"concepts.{name}: lists no words")
+        for entry in entries:
+            if not re.search(r"[a-z0-9]", entry) or entry != entry.lower():
+                problems.append(f"concepts.{name}: {entry!r} is not lower-case words")
+    return problems
+
+
+def _bad_patterns(spec: SafetySpec) -> list[str]:
+    named = [(key, getattr(spec, key)) for key in _TOP_PATTERNS]
+    named += [
+        (f"{_where('red_flags', i, rule.id)}: patterns[{j}]", pattern)
+        for i, rule in enumerate(spec.red_flags)
+        for j, pattern in enumerate(rule.patterns)
+    ]
+    named += [
+        (f"{_where('cautions', i, rule.id)}: patterns[{j}]", pattern)
+        for i, rule in enumerate(spec.cautions)
+        for j, pattern in enumerate(rule.patterns)
+    ]
+    return [f"{where}: {reason}" for where, pattern in named if (reason := _regex_fault(pattern))]
+
+
+_TOP_PATTERNS = ("negation", "general_question", "personal", "symptoms_now")
+
+
+def _regex_fault(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return ""
+
+
+def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
+    known = None if categories is None else set(categories)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, rule in enumerate(spec.red_flags):
+        where = _where("red_flags", i, rule.id)
+        if rule.id in seen:
+            problems.append(f"{where}: the id is used by another rule")
+        seen.add(rule.id)
+        if known is not None and rule.category not in known:
+            problems.append(f"{where}: category {rule.category!r} is not in triage/categories.yaml")
+        if not rule.match and not rule.patterns:
+            problems.append(f"{where}: says neither match: nor patterns:")
+        problems.extend(
+            f"{where}: match[{j}]: concept {name!r} is not defined"
+            for j, clause in enumerate(rule.match)
+            for name in clause.near
+            if name not in spec.concepts
+        )
+    return problems
