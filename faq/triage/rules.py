@@ -120,7 +120,8 @@ class RuleLayer:
 
 def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
     clauses = tuple(
-        Near(tuple(concepts[name] for name in clause.near), clause.within) for clause in spec.match
+        Near(tuple(concepts[name] for name in clause.near), clause.within, clause.ordered)
+        for clause in spec.match
     )
     return RedFlag(
         spec.id,

@@ -14,10 +14,11 @@ class _Strict(BaseModel):
 
 
 class Clause(_Strict):
-    """One way a red-flag rule fires: these concepts within this many words of each other."""
+    """One way a red-flag rule fires: these concepts within this many words (in this order)."""
 
     near: tuple[str, ...] = Field(min_length=1)
     within: int | None = Field(default=None, ge=1)
+    ordered: bool = False
 
 
 class RedFlagSpec(_Strict):
@@ -108,7 +109,7 @@ def _bad_concepts(spec: SafetySpec) -> list[str]:
         if not entries:
             problems.append(f"concepts.{name}: lists no words")
         for entry in entries:
-            if not re.search(r"[a-z0-9]", entry) or entry != entry.lower():
+            if not re.fullmatch(r"=?[a-z0-9][a-z0-9' -]*", entry):
                 problems.append(f"concepts.{name}: {entry!r} is not lower-case words")
     return problems
 

@@ -1,0 +1,107 @@
+"""Compare the red-flag verdicts of two versions of safety.yaml over every message we may read.
+
+Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR]
+
+Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
+the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
+out-of-scope bank, the tuning and evaluation sets and every corpus phrasing, and lists each
+message whose verdict changed: a flag lost, a flag added, or another category. Exits 1 when a
+flag is lost. The locked held-out sets (tests/eval/*heldout*) are never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.build import default_data_dir, engine_for, load_rules
+from faq.corpus import load_corpus
+from faq.engine import Engine
+from faq.model import Entry
+
+ROOT = Path(__file__).resolve().parents[2]
+SETS = (
+    *("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv"),
+    *("questions.tsv", "blind.tsv", "new-entries.tsv"),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A message whose verdict differs: (rule, category) before and after, None for no flag."""
+
+    source: str
+    text: str
+    old: tuple[str, str] | None
+    new: tuple[str, str] | None
+
+    @property
+    def kind(self) -> str:
+        """lost, added or moved (another rule or category)."""
+        if self.new is None:
+            return "lost"
+        return "added" if self.old is None else "moved"
+
+
+def messages(data: Path, entries: Sequence[Entry]) -> Iterator[tuple[str, str]]:
+    """Give (source, text) for every readable message: banks, tuning sets, corpus phrasings."""
+    tables = [data / "triage" / "bank.tsv", data / "oos-bank.tsv"]
+    tables += [ROOT / "tests" / "eval" / name for name in SETS]
+    for path in tables:
+        if "heldout" in path.name or not path.exists():
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()[1:]
+        yield from ((path.name, line.split("\t")[0]) for line in lines if line.strip())
+    for entry in entries:
+        yield from ((f"{entry.id}.md", text) for text in (entry.question, *entry.alternates))
+
+
+def verdicts(engine: Engine, texts: Sequence[str]) -> list[tuple[str, str] | None]:
+    """Give the red-flag rule and category each message raises, or None."""
+    found = []
+    for text in texts:
+        query = engine.analyse(text)
+        hit = engine.triage.rules.red_flag(query.normalised, query.plain_sentences)
+        found.append((hit.rule, hit.category) if hit else None)
+    return found
+
+
+def compare(old_safety: Path, data: Path) -> list[Change]:
+    """Give the messages whose verdict differs between an old safety.yaml and the data's."""
+    entries = load_corpus()
+    listed = list(messages(data, entries))
+    texts = [text for _, text in listed]
+    new = verdicts(engine_for(entries, load_rules(data), semantic=False), texts)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "data"
+        shutil.copytree(data, copy, ignore=shutil.ignore_patterns("model"))
+        shutil.copyfile(old_safety, copy / "safety.yaml")
+        old = verdicts(engine_for(entries, load_rules(copy), semantic=False), texts)
+    return [
+        Change(source, text, before, after)
+        for (source, text), before, after in zip(listed, old, new, strict=True)
+        if before != after
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the changed verdicts and their counts; give 1 when a flag was lost."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("old", type=Path, help="the safety.yaml to compare against")
+    parser.add_argument("--data", type=Path, default=None, help="the data directory (shipped)")
+    args = parser.parse_args(argv)
+    changes = compare(args.old, args.data or default_data_dir())
+    for change in sorted(changes, key=lambda c: (c.kind, c.source)):
+        print(f"{change.kind}\t{change.source}\t{change.old}\t{change.new}\t{change.text}")
+    counts = {kind: sum(c.kind == kind for c in changes) for kind in ("lost", "added", "moved")}
+    print(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    return 1 if counts["lost"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
