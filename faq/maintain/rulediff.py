@@ -23,6 +23,7 @@ from faq.build import default_data_dir, engine_for, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.model import Entry
+from faq.rules import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = (
@@ -95,7 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("old", type=Path, help="the safety.yaml to compare against")
     parser.add_argument("--data", type=Path, default=None, help="the data directory (shipped)")
     args = parser.parse_args(argv)
-    changes = compare(args.old, args.data or default_data_dir())
+    try:
+        changes = compare(args.old, args.data or default_data_dir())
+    except DataError as exc:
+        print(f"a rule file is not valid: {exc}", file=sys.stderr)
+        return 2
     for change in sorted(changes, key=lambda c: (c.kind, c.source)):
         print(f"{change.kind}\t{change.source}\t{change.old}\t{change.new}\t{change.text}")
     counts = {kind: sum(c.kind == kind for c in changes) for kind in ("lost", "added", "moved")}

@@ -120,7 +120,12 @@ class RuleLayer:
 
 def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
     clauses = tuple(
-        Near(tuple(concepts[name] for name in clause.near), clause.within, clause.ordered)
+        Near(
+            tuple(concepts[name] for name in clause.near),
+            clause.within,
+            clause.ordered,
+            clause.gap,
+        )
         for clause in spec.match
     )
     return RedFlag(

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from faq.triage.concepts import concepts_from
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -19,6 +21,7 @@ class Clause(_Strict):
     near: tuple[str, ...] = Field(min_length=1)
     within: int | None = Field(default=None, ge=1)
     ordered: bool = False
+    gap: int | None = Field(default=None, ge=0)
 
 
 class RedFlagSpec(_Strict):
@@ -83,6 +86,8 @@ def _problem(data: dict[str, Any], err: Any) -> str:
     reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
     if err["type"] == "missing":
         reason = "missing"
+    if isinstance(err.get("input"), bool):  # YAML reads a bare on, off, yes or no as a boolean
+        reason += " (quote it: YAML reads a bare on, off, yes or no as true or false)"
     if len(location) >= 2 and location[0] in ("red_flags", "cautions"):
         where = _rule_name(data, str(location[0]), location[1])
         rest = ".".join(str(part) for part in location[2:])
@@ -103,14 +108,34 @@ def _where(section: str, index: int, rule_id: str) -> str:
     return f"{section}[{index}] ({rule_id})"
 
 
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_TOKEN = r"(?:@[a-z0-9-]+|\d+(?:\+|-\d+)|[a-z0-9']+)"
+_ENTRY = re.compile(rf"=?{_TOKEN}(?: {_TOKEN})*")
+
+
 def _bad_concepts(spec: SafetySpec) -> list[str]:
     problems = []
     for name, entries in spec.concepts.items():
+        if not _NAME.fullmatch(name):
+            problems.append(f"concepts.{name}: a name is lower-case words joined by hyphens")
         if not entries:
             problems.append(f"concepts.{name}: lists no words")
         for entry in entries:
-            if not re.fullmatch(r"=?[a-z0-9][a-z0-9' -]*", entry):
-                problems.append(f"concepts.{name}: {entry!r} is not lower-case words")
+            if not _ENTRY.fullmatch(entry):
+                problems.append(
+                    f"concepts.{name}: {entry!r} is not lower-case words, numbers "
+                    "(10+, 30-45) or @concept"
+                )
+            problems.extend(
+                f"concepts.{name}: {entry!r}: concept {ref[1:]!r} is not defined"
+                for ref in entry.split()
+                if ref.startswith("@") and ref[1:] not in spec.concepts
+            )
+    if not problems:
+        try:
+            concepts_from(spec.concepts)
+        except ValueError as exc:
+            problems.append(f"concepts: {exc}")
     return problems
 
 
@@ -153,6 +178,11 @@ def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
             problems.append(f"{where}: category {rule.category!r} is not in triage/categories.yaml")
         if not rule.match and not rule.patterns:
             problems.append(f"{where}: says neither match: nor patterns:")
+        problems.extend(
+            f"{where}: match[{j}]: gap: needs ordered: true"
+            for j, clause in enumerate(rule.match)
+            if clause.gap is not None and not clause.ordered
+        )
         problems.extend(
             f"{where}: match[{j}]: concept {name!r} is not defined"
             for j, clause in enumerate(rule.match)
