@@ -82,7 +82,11 @@ def compare(old_safety: Path, data: Path) -> list[Change]:
         copy = Path(folder) / "data"
         shutil.copytree(data, copy, ignore=shutil.ignore_patterns("model"))
         shutil.copyfile(old_safety, copy / "safety.yaml")
-        old = verdicts(engine_for(entries, load_rules(copy), semantic=False), texts)
+        try:
+            rules = load_rules(copy)
+        except DataError as exc:  # name the file the maintainer gave, not the copy
+            raise DataError(str(exc).replace(str(copy / "safety.yaml"), str(old_safety))) from None
+        old = verdicts(engine_for(entries, rules, semantic=False), texts)
     return [
         Change(source, text, before, after)
         for (source, text), before, after in zip(listed, old, new, strict=True)

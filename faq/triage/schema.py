@@ -29,7 +29,7 @@ class RedFlagSpec(_Strict):
 
     id: str = Field(min_length=1)
     category: str = Field(min_length=1)
-    priority: int = 0
+    priority: int
     personal: bool = False
     match: tuple[Clause, ...] = ()
     patterns: tuple[str, ...] = ()
@@ -74,7 +74,11 @@ def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -
     try:
         spec = SafetySpec.model_validate(data)
     except ValidationError as exc:
-        raise RuleFileError([_problem(data, err) for err in exc.errors()]) from None
+        errors = exc.errors()
+        # a list whose items failed is also "too short": say only what is wrong with the items
+        failed = {tuple(err["loc"][:n]) for err in errors for n in range(1, len(err["loc"]))}
+        kept = [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in failed)]
+        raise RuleFileError([_problem(data, err) for err in kept]) from None
     problems = [*_bad_concepts(spec), *_bad_patterns(spec), *_bad_rules(spec, categories)]
     if problems:
         raise RuleFileError(problems)
