@@ -90,7 +90,7 @@ def _problem(data: dict[str, Any], err: Any) -> str:
     reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
     if err["type"] == "missing":
         reason = "missing"
-    if isinstance(err.get("input"), bool):  # YAML reads a bare on, off, yes or no as a boolean
+    if err["type"] == "string_type" and isinstance(err.get("input"), bool):  # a bare on, no...
         reason += " (quote it: YAML reads a bare on, off, yes or no as true or false)"
     if len(location) >= 2 and location[0] in ("red_flags", "cautions"):
         where = _rule_name(data, str(location[0]), location[1])
