@@ -12,9 +12,12 @@ without `within`, anywhere in the message.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import product
+from functools import cache
+from itertools import accumulate, product
+from math import inf
 
 from faq.text import split_words, stem
 
@@ -25,23 +28,26 @@ _RANGE = re.compile(r"(\d+)(?:\+|-(\d+))")
 
 @dataclass(frozen=True)
 class Words:
-    """A normalised message as stems, with where each word starts in the text."""
+    """A normalised message as keys to match (stems, "=word", "#" for a number), and offsets."""
 
     text: str
-    keys: tuple[frozenset[str], ...]  # each word's stem, and the word itself after "="
-    offsets: tuple[int, ...]
+    keys: tuple[frozenset[str], ...]  # each word's stem, "=" and the word, "#" for a number
+    numbers: tuple[int, ...]  # each word's value when it is a number, else -1
+    offsets: tuple[int, ...]  # where each word starts in the text
     at: Mapping[str, tuple[int, ...]]  # where each key occurs
 
     @classmethod
     def of(cls, text: str) -> Words:
-        """Give the stems and offsets of a normalised text (words joined by single spaces)."""
+        """Give the keys and offsets of a normalised text (words joined by single spaces)."""
         keys: list[frozenset[str]] = []
+        numbers: list[int] = []
         offsets: list[int] = []
         position = 0
         for word in text.split(" "):
             if word:
                 number = (NUMBER,) if word.isdigit() else ()
                 keys.append(frozenset((stem(word), f"={word}", *number)))
+                numbers.append(int(word[:18]) if number else -1)  # 18 digits: plenty
                 offsets.append(position)
             position += len(word) + 1
         at: dict[str, list[int]] = {}
@@ -49,19 +55,17 @@ class Words:
             for key in both:
                 at.setdefault(key, []).append(index)
         where = {key: tuple(indices) for key, indices in at.items()}
-        return cls(text, tuple(keys), tuple(offsets), where)
+        return cls(text, tuple(keys), tuple(numbers), tuple(offsets), where)
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def has(self, index: int, key: str) -> bool:
         """Tell whether the word at this index matches a key: a stem, "=word" or a range."""
-        if key.startswith(NUMBER) and key != NUMBER:
-            if NUMBER not in self.keys[index]:
-                return False
+        if key.startswith(NUMBER):
             low, high = key[1:].split("-")
-            value = int(self.text[self.offsets[index] :].split(" ", 1)[0])
-            return int(low) <= value and (not high or value <= int(high))
+            value = self.numbers[index]
+            return value >= int(low) >= 0 and (not high or value <= int(high))
         return key in self.keys[index]
 
     def before(self, index: int) -> str:
@@ -107,21 +111,46 @@ class Near:
         if not all(found):
             return
         limit = len(words) if self.within is None else self.within
+        chain = _Chain(found, self.gap)
         if self.ordered:
-            yield from (s for s, e in found[0] if self._chain(e, found[1:], s + limit))
+            yield from (s for s, e in found[0] if chain.ends_by(e, 1) <= s + limit)
             return
         for start in sorted({s for spans in found for s, _ in spans}):
-            if all(any(start <= s and e - start <= limit for s, e in spans) for spans in found):
+            if all(chain.first_end(index, start) <= start + limit for index in range(len(found))):
                 yield start
 
-    def _chain(self, end: int, rest: list[list[Span]], limit: int) -> bool:
-        """Tell whether the next concepts follow in order from `end`, all ending by `limit`."""
-        if not rest:
-            return end <= limit
-        most = limit if self.gap is None else end + self.gap
-        return any(
-            end <= s <= most and e <= limit and self._chain(e, rest[1:], limit) for s, e in rest[0]
+
+class _Chain:
+    """Where the concepts of a clause can end: from a start on, or in order from one index on."""
+
+    def __init__(self, found: list[list[Span]], gap: int | None) -> None:
+        self.found = found
+        self.gap = gap
+        self.starts = [[s for s, _ in spans] for spans in found]
+        # per concept, the least end among its spans from each position on (sorted by start)
+        self.least = [_suffix_min([e for _, e in spans]) for spans in found]
+        self.ends_by = cache(self._ends_by)  # settles each (end, index) once, however long
+
+    def first_end(self, index: int, start: int) -> float:
+        """Give the earliest end of a span of one concept that begins at `start` or after."""
+        first = bisect_left(self.starts[index], start)
+        return self.least[index][first] if first < len(self.starts[index]) else inf
+
+    def _ends_by(self, end: int, index: int) -> float:
+        if index == len(self.found):
+            return end
+        if self.gap is None:  # without a gap the earliest next end is always the best choice
+            following = self.first_end(index, end)
+            return inf if following == inf else self._ends_by(int(following), index + 1)
+        first = bisect_left(self.starts[index], end)
+        last = bisect_right(self.starts[index], end + self.gap)
+        return min(
+            (self.ends_by(e, index + 1) for _, e in self.found[index][first:last]), default=inf
         )
+
+
+def _suffix_min(values: list[int]) -> list[int]:
+    return list(accumulate(reversed(values), min))[::-1]
 
 
 def concepts_from(raw: Mapping[str, Sequence[str]]) -> dict[str, Concept]:
