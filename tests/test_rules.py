@@ -9,6 +9,7 @@ import pytest
 from faq.build import build_engine, load_rules
 from faq.cli import EXIT_FAILED, main
 from faq.engine import Engine
+from faq.maintain import rulediff
 from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
 
@@ -217,3 +218,24 @@ def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Pat
         "Input should be greater than or equal to 1",
         f"{data_dir / 'safety.yaml'}: red_flags[19] (seizure): colour: unknown key",
     ]
+
+
+# ------------------------------------------------------------ comparing two rule files
+
+
+def test_rulediff_lists_the_emergencies_an_edit_loses_and_exits_1(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    shipped = data_dir / "shipped-safety.yaml"
+    shipped.write_bytes((data_dir / "safety.yaml").read_bytes())
+    write_rules(data_dir, CHEST + "\n", "")  # chest pain now only as "heart attack"
+
+    code = rulediff.main([str(shipped), "--data", str(data_dir)])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert code == 1
+    assert (
+        "lost\tbank.tsv\theart\tchest-pain heart\t-\tchest pain right now spreading to my back"
+        in lines
+    )
+    assert not any(line.startswith(("false-alarm", "caught")) for line in lines)

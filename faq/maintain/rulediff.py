@@ -5,8 +5,10 @@ Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR]
 Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
 the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
 out-of-scope bank, the tuning and evaluation sets and every corpus phrasing, and lists each
-message whose verdict changed: a flag lost, a flag added, or another category. Exits 1 when a
-flag is lost. The locked held-out sets (tests/eval/*heldout*) are never read.
+message whose verdict changed: by its label, an emergency lost or caught, an ordinary message
+newly flagged (false-alarm) or no longer (fixed), or another rule or category (moved). Exits
+1 on a lost emergency or a new false alarm. The locked held-out sets (tests/eval/*heldout*)
+are never read.
 """
 
 from __future__ import annotations
@@ -38,28 +40,34 @@ class Change:
 
     source: str
     text: str
+    emergency: bool  # labelled an emergency (a category or "red-flag") in its set
+    label: str
     old: tuple[str, str] | None
     new: tuple[str, str] | None
 
     @property
     def kind(self) -> str:
-        """lost, added or moved (another rule or category)."""
-        if self.new is None:
-            return "lost"
-        return "added" if self.old is None else "moved"
+        """lost or caught (an emergency), false-alarm or fixed (an ordinary message), moved."""
+        if self.old is not None and self.new is not None:
+            return "moved"  # another rule or category
+        if self.emergency:
+            return "lost" if self.new is None else "caught"
+        return "fixed" if self.new is None else "false-alarm"
 
 
-def messages(data: Path, entries: Sequence[Entry]) -> Iterator[tuple[str, str]]:
-    """Give (source, text) for every readable message: banks, tuning sets, corpus phrasings."""
+def messages(data: Path, entries: Sequence[Entry]) -> Iterator[tuple[str, str, str]]:
+    """Give (source, text, label) for every readable message: banks, sets, corpus phrasings."""
     tables = [data / "triage" / "bank.tsv", data / "oos-bank.tsv"]
     tables += [ROOT / "tests" / "eval" / name for name in SETS]
     for path in tables:
         if "heldout" in path.name or not path.exists():
             continue
         lines = path.read_text(encoding="utf-8").splitlines()[1:]
-        yield from ((path.name, line.split("\t")[0]) for line in lines if line.strip())
+        rows = (line.split("\t") for line in lines if line.strip())
+        yield from ((path.name, row[0], row[1] if len(row) > 1 else "") for row in rows)
     for entry in entries:
-        yield from ((f"{entry.id}.md", text) for text in (entry.question, *entry.alternates))
+        phrasings = (entry.question, *entry.alternates)
+        yield from ((f"{entry.id}.md", text, entry.id) for text in phrasings)
 
 
 def verdicts(engine: Engine, texts: Sequence[str]) -> list[tuple[str, str] | None]:
@@ -76,26 +84,28 @@ def compare(old_safety: Path, data: Path) -> list[Change]:
     """Give the messages whose verdict differs between an old safety.yaml and the data's."""
     entries = load_corpus()
     listed = list(messages(data, entries))
-    texts = [text for _, text in listed]
-    new = verdicts(engine_for(entries, load_rules(data), semantic=False), texts)
+    texts = [text for _, text, _ in listed]
+    rules = load_rules(data)
+    alarms = {*rules.triage.categories.ids, "red-flag"}
+    new = verdicts(engine_for(entries, rules, semantic=False), texts)
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "data"
         shutil.copytree(data, copy, ignore=shutil.ignore_patterns("model"))
         shutil.copyfile(old_safety, copy / "safety.yaml")
         try:
-            rules = load_rules(copy)
+            before_rules = load_rules(copy)
         except DataError as exc:  # name the file the maintainer gave, not the copy
             raise DataError(str(exc).replace(str(copy / "safety.yaml"), str(old_safety))) from None
-        old = verdicts(engine_for(entries, rules, semantic=False), texts)
+        old = verdicts(engine_for(entries, before_rules, semantic=False), texts)
     return [
-        Change(source, text, before, after)
-        for (source, text), before, after in zip(listed, old, new, strict=True)
+        Change(source, text, label in alarms, label, before, after)
+        for (source, text, label), before, after in zip(listed, old, new, strict=True)
         if before != after
     ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the changed verdicts and their counts; give 1 when a flag was lost."""
+    """Print the changed verdicts and their counts; give 1 on a lost flag or a false alarm."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", type=Path, help="the safety.yaml to compare against")
     parser.add_argument("--data", type=Path, default=None, help="the data directory (shipped)")
@@ -106,10 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"a rule file is not valid: {exc}", file=sys.stderr)
         return 2
     for change in sorted(changes, key=lambda c: (c.kind, c.source)):
-        print(f"{change.kind}\t{change.source}\t{change.old}\t{change.new}\t{change.text}")
-    counts = {kind: sum(c.kind == kind for c in changes) for kind in ("lost", "added", "moved")}
+        old, new = (" ".join(v) if v else "-" for v in (change.old, change.new))
+        print(f"{change.kind}\t{change.source}\t{change.label}\t{old}\t{new}\t{change.text}")
+    kinds = ("lost", "false-alarm", "caught", "fixed", "moved")
+    counts = {kind: sum(c.kind == kind for c in changes) for kind in kinds}
     print(", ".join(f"{n} {kind}" for kind, n in counts.items()))
-    return 1 if counts["lost"] else 0
+    return 1 if counts["lost"] or counts["false-alarm"] else 0
 
 
 if __name__ == "__main__":
