@@ -18,13 +18,12 @@ from faq.corpus import default_entries_dir, load_corpus
 from faq.decision import DecisionModel, Thresholds
 from faq.engine import Engine, Semantic
 from faq.model import Entry
-from faq.rules import DataError, read_yaml
+from faq.rules import DataError, RuleFileError, read_yaml
 from faq.scope import Scope
 from faq.semantic import Encoder, default_cache_dir
 from faq.text import Analyzer
 from faq.triage import Categories, RuleLayer, Triage
 from faq.triage.detector import Detector
-from faq.triage.schema import RuleFileError
 
 T = TypeVar("T")
 
@@ -116,11 +115,7 @@ def _detector(folder: Path, encoder: Encoder) -> Detector:
 def _triage(folder: Path) -> Triage:
     categories = _read(folder / "triage" / "categories.yaml", Categories)
     path = folder / "safety.yaml"
-    data = read_yaml(path)
-    try:
-        rules = RuleLayer(data, categories.ids)
-    except RuleFileError as exc:  # one line per fault, each naming the file
-        raise DataError("\n".join(f"{path}: {problem}" for problem in exc.problems)) from None
+    rules = _read(path, lambda data: RuleLayer(data, categories.ids))
     try:
         return Triage(rules, categories)
     except ValueError as exc:
@@ -140,6 +135,8 @@ def _read(path: Path, make: Callable[[dict[str, Any]], T]) -> T:
     data = read_yaml(path)
     try:
         return make(data)
+    except RuleFileError as exc:  # one line per fault, each naming the file
+        raise DataError("\n".join(f"{path}: {problem}" for problem in exc.problems)) from None
     except KeyError as exc:
         raise DataError(f"{path}: missing key {exc}") from None
     except re.error as exc:

@@ -220,6 +220,44 @@ def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Pat
     ]
 
 
+SCOPE_FAULTS = [
+    pytest.param(
+        "  - id: requests\n    patterns: ['\\b(poem",
+        "  - id: requests\n    patterns: ['(\\b(poem",
+        "off_topic[3] (requests): patterns[0]: not a valid regular expression: "
+        "missing ), unterminated subpattern at position 0",
+        id="a bad regular expression",
+    ),
+    pytest.param(
+        "  - id: greeting\n",
+        "  - id: greeting\n    reply: hello\n",
+        "chitchat[0] (greeting): reply: unknown key",
+        id="an unknown key",
+    ),
+    pytest.param(
+        "\nin_scope_words: ",
+        "\nin_scope: ",
+        "in_scope_words: missing",
+        id="a missing key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), SCOPE_FAULTS)
+def test_a_malformed_scope_file_is_refused_with_the_rule_and_the_reason(
+    data_dir: Path, old: str, new: str, reason: str
+) -> None:
+    path = data_dir / "scope.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+    with pytest.raises(DataError) as caught:
+        load_rules(data_dir)
+
+    assert str(caught.value).splitlines()[0] == f"{path}: {reason}"
+
+
 # ------------------------------------------------------------ comparing two rule files
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from faq.rules import RuleFileError, pattern_faults, regex_fault, validated
 from faq.triage.concepts import concepts_from
 
 
@@ -58,54 +59,16 @@ class SafetySpec(_Strict):
     cautions: tuple[CautionSpec, ...] = ()
 
 
-class RuleFileError(ValueError):
-    """A rule file that does not fit its schema; `problems` says where and why, one per line."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = tuple(problems)
-
-
 def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -> SafetySpec:
     """Give safety.yaml checked against its schema (and the known categories, if given).
 
     Raises RuleFileError listing every fault as "red_flags[3] (chest-pain): reason".
     """
-    try:
-        spec = SafetySpec.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        # a list whose items failed is also "too short": say only what is wrong with the items
-        failed = {tuple(err["loc"][:n]) for err in errors for n in range(1, len(err["loc"]))}
-        kept = [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in failed)]
-        raise RuleFileError([_problem(data, err) for err in kept]) from None
+    spec = validated(SafetySpec, data)
     problems = [*_bad_concepts(spec), *_bad_patterns(spec), *_bad_rules(spec, categories)]
     if problems:
         raise RuleFileError(problems)
     return spec
-
-
-def _problem(data: dict[str, Any], err: Any) -> str:
-    location = tuple(err["loc"])
-    reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-    if err["type"] == "missing":
-        reason = "missing"
-    if err["type"] == "string_type" and isinstance(err.get("input"), bool):  # a bare on, no...
-        reason += " (quote it: YAML reads a bare on, off, yes or no as true or false)"
-    if len(location) >= 2 and location[0] in ("red_flags", "cautions"):
-        where = _rule_name(data, str(location[0]), location[1])
-        rest = ".".join(str(part) for part in location[2:])
-        return f"{where}: {rest}: {reason}" if rest else f"{where}: {reason}"
-    return f"{'.'.join(str(part) for part in location)}: {reason}"
-
-
-def _rule_name(data: dict[str, Any], section: str, index: object) -> str:
-    items = data.get(section)
-    rule_id = ""
-    if isinstance(items, list) and isinstance(index, int) and index < len(items):
-        item = items[index]
-        rule_id = str(item.get("id", "")) if isinstance(item, dict) else ""
-    return f"{section}[{index}]" + (f" ({rule_id})" if rule_id else "")
 
 
 def _where(section: str, index: int, rule_id: str) -> str:
@@ -144,29 +107,15 @@ def _bad_concepts(spec: SafetySpec) -> list[str]:
 
 
 def _bad_patterns(spec: SafetySpec) -> list[str]:
-    named = [(key, getattr(spec, key)) for key in _TOP_PATTERNS]
-    named += [
-        (f"{_where('red_flags', i, rule.id)}: patterns[{j}]", pattern)
-        for i, rule in enumerate(spec.red_flags)
-        for j, pattern in enumerate(rule.patterns)
+    top = [f"{key}: {why}" for key in _TOP_PATTERNS if (why := regex_fault(getattr(spec, key)))]
+    return [
+        *top,
+        *pattern_faults("red_flags", spec.red_flags),
+        *pattern_faults("cautions", spec.cautions),
     ]
-    named += [
-        (f"{_where('cautions', i, rule.id)}: patterns[{j}]", pattern)
-        for i, rule in enumerate(spec.cautions)
-        for j, pattern in enumerate(rule.patterns)
-    ]
-    return [f"{where}: {reason}" for where, pattern in named if (reason := _regex_fault(pattern))]
 
 
 _TOP_PATTERNS = ("negation", "general_question", "personal", "symptoms_now")
-
-
-def _regex_fault(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"not a valid regular expression: {exc}"
-    return ""
 
 
 def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
