@@ -137,11 +137,11 @@ def write_rules(data_dir: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-CHEST = "      - {near: [chest, chest-pain], within: 6}"
+CHEST = "      - {near: [chest, chest-pain], within: 6, ordered: true}"
 MALFORMED = [
     pytest.param(
         CHEST,
-        "      - {near: [chset, chest-pain], within: 6}",
+        "      - {near: [chset, chest-pain], within: 6, ordered: true}",
         "red_flags[3] (chest-pain): match[0]: concept 'chset' is not defined",
         id="a concept used but not defined",
     ),
@@ -162,7 +162,7 @@ MALFORMED = [
     ),
     pytest.param(
         CHEST,
-        "      - {near: [chest, chest-pain], within: 6, nearby: true}",
+        "      - {near: [chest, chest-pain], within: 6, ordered: true, nearby: true}",
         "red_flags[3] (chest-pain): match.0.nearby: unknown key",
         id="an unknown key",
     ),
@@ -207,7 +207,7 @@ def test_check_names_the_rule_file_the_rule_and_the_reason_and_exits_1(
 
 
 def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Path) -> None:
-    write_rules(data_dir, CHEST, "      - {near: [chest, chest-pain], within: 0}")
+    write_rules(data_dir, CHEST, "      - {near: [chest, chest-pain], within: 0, ordered: true}")
     write_rules(data_dir, "  - id: seizure\n", "  - id: seizure\n    colour: red\n")
 
     with pytest.raises(DataError) as caught:

@@ -119,7 +119,7 @@ async def test_a_red_flag_rule_naming_an_undefined_concept_is_refused_and_the_ol
     reloadable: BotApp, fake: FakeBotAPI, data_dir: Path
 ) -> None:
     before = services(reloadable.bot_data).engines.engine
-    chest = "{near: [chest, chest-pain], within: 6}"
+    chest = "{near: [chest, chest-pain], within: 6, ordered: true}"
     safety = data_dir / "safety.yaml"
     safety.write_text(
         safety.read_text(encoding="utf-8").replace(chest, chest.replace("chest,", "chset,")),
