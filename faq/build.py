@@ -18,7 +18,7 @@ from faq.corpus import default_entries_dir, load_corpus
 from faq.decision import DecisionModel, Thresholds
 from faq.engine import Engine, Semantic
 from faq.model import Entry
-from faq.rules import DataError, read_yaml
+from faq.rules import DataError, RuleFileError, read_yaml
 from faq.scope import Scope
 from faq.semantic import Encoder, default_cache_dir
 from faq.text import Analyzer
@@ -115,12 +115,13 @@ def _detector(folder: Path, encoder: Encoder) -> Detector:
 
 
 def _triage(folder: Path) -> Triage:
-    rules = _read(folder / "safety.yaml", RuleLayer)
     categories = _read(folder / "triage" / "categories.yaml", Categories)
+    path = folder / "safety.yaml"
+    rules = _read(path, lambda data: RuleLayer(data, categories.ids))
     try:
         return Triage(rules, categories)
     except ValueError as exc:
-        raise DataError(f"{folder / 'safety.yaml'}: {exc}") from None
+        raise DataError(f"{path}: {exc}") from None
 
 
 def _column(path: Path) -> list[str]:
@@ -136,6 +137,8 @@ def _read(path: Path, make: Callable[[dict[str, Any]], T]) -> T:
     data = read_yaml(path)
     try:
         return make(data)
+    except RuleFileError as exc:  # one line per fault, each naming the file
+        raise DataError("\n".join(f"{path}: {problem}" for problem in exc.problems)) from None
     except KeyError as exc:
         raise DataError(f"{path}: missing key {exc}") from None
     except re.error as exc:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 #: PyYAML's safe loader, in C (libyaml) when the wheel has it: five times faster at start-up.
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -68,3 +70,77 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DataError(f"{path}: must hold a mapping")
     return data
+
+
+class RuleFileError(ValueError):
+    """A rule file that does not fit its schema; `problems` says where and why, one per line."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], data: dict[str, Any]) -> Model:
+    """Give a rule file's data checked against its schema, or raise RuleFileError.
+
+    Each fault reads "red_flags[3] (chest-pain): match.0.within: reason".
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        # a list whose items failed is also "too short": say only what is wrong with the items
+        failed = {tuple(err["loc"][:n]) for err in errors for n in range(1, len(err["loc"]))}
+        kept = [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in failed)]
+        raise RuleFileError([_problem(data, err) for err in kept]) from None
+
+
+def _problem(data: dict[str, Any], err: Any) -> str:
+    location = tuple(err["loc"])
+    reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    if err["type"] == "missing":
+        reason = "missing"
+    if err["type"] == "string_type" and isinstance(err.get("input"), bool):  # a bare on, no...
+        reason += " (quote it: YAML reads a bare on, off, yes or no as true or false)"
+    if len(location) >= 2 and isinstance(location[1], int):
+        where = _rule_name(data, str(location[0]), location[1])
+        rest = ".".join(str(part) for part in location[2:])
+        return f"{where}: {rest}: {reason}" if rest else f"{where}: {reason}"
+    return f"{'.'.join(str(part) for part in location)}: {reason}"
+
+
+def _rule_name(data: dict[str, Any], section: str, index: int) -> str:
+    items = data.get(section)
+    item = items[index] if isinstance(items, list) and index < len(items) else None
+    rule_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+    return f"{section}[{index}]" + (f" ({rule_id})" if rule_id else "")
+
+
+def regex_fault(pattern: str) -> str:
+    """Give why a pattern is not a valid regular expression, or "" when it is one."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return ""
+
+
+class _Patterned(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def patterns(self) -> tuple[str, ...]: ...
+
+
+def pattern_faults(section: str, rules: Sequence[_Patterned]) -> list[str]:
+    """Give "section[i] (id): patterns[j]: reason" for each invalid pattern of these rules."""
+    return [
+        f"{section}[{i}] ({rule.id}): patterns[{j}]: {reason}"
+        for i, rule in enumerate(rules)
+        for j, pattern in enumerate(rule.patterns)
+        if (reason := regex_fault(pattern))
+    ]

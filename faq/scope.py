@@ -7,8 +7,53 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from faq.rules import compile_rules
+from pydantic import BaseModel, ConfigDict, Field
+
+from faq.rules import RuleFileError, compile_rules, pattern_faults, regex_fault, validated
 from faq.text import stem
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScopeRule(_Strict):
+    """A small-talk or out-of-scope rule: its patterns, and for small talk its reply."""
+
+    id: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+    message: str = ""
+
+
+class ScopeSpec(_Strict):
+    """The whole of scope.yaml."""
+
+    covers: str = Field(min_length=1)
+    chitchat: tuple[ScopeRule, ...] = ()
+    off_topic: tuple[ScopeRule, ...] = ()
+    other_conditions: tuple[ScopeRule, ...] = ()
+    in_scope_words: str
+    anchors: tuple[str, ...] = ()
+
+
+def read_scope(data: dict[str, Any]) -> ScopeSpec:
+    """Give scope.yaml checked against its schema, or raise RuleFileError naming each fault."""
+    spec = validated(ScopeSpec, data)
+    problems = [
+        *(
+            f"chitchat[{i}] ({r.id}): message: missing"
+            for i, r in enumerate(spec.chitchat)
+            if not r.message
+        ),
+        *pattern_faults("chitchat", spec.chitchat),
+        *pattern_faults("off_topic", spec.off_topic),
+        *pattern_faults("other_conditions", spec.other_conditions),
+    ]
+    if fault := regex_fault(spec.in_scope_words):
+        problems.append(f"in_scope_words: {fault}")
+    if problems:
+        raise RuleFileError(problems)
+    return spec
 
 
 @dataclass(frozen=True)
@@ -29,12 +74,13 @@ class Scope:
     """Small-talk replies and out-of-scope topics, from faq/data/scope.yaml."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.covers = " ".join(str(data["covers"]).split())
-        self._chitchat = compile_rules(data["chitchat"])
-        self._off_topic = compile_rules(data["off_topic"])
-        self._other_conditions = compile_rules(data["other_conditions"])
-        self._in_scope = re.compile(data["in_scope_words"])
-        self._anchors = frozenset(stem(word) for word in data["anchors"])
+        spec = read_scope(data)
+        self.covers = " ".join(spec.covers.split())
+        self._chitchat = compile_rules([r.model_dump() for r in spec.chitchat])
+        self._off_topic = compile_rules([r.model_dump() for r in spec.off_topic])
+        self._other_conditions = compile_rules([r.model_dump() for r in spec.other_conditions])
+        self._in_scope = re.compile(spec.in_scope_words)
+        self._anchors = frozenset(stem(word) for word in spec.anchors)
 
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for."""

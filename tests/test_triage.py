@@ -162,25 +162,6 @@ def test_a_red_flag_rule_naming_an_unknown_category_is_refused_with_the_file(
         load_rules(data_dir)
 
 
-RULES = load_rules().triage.rules
-EXAMPLES = [(rule, text) for rule, texts in RULES.examples.items() for text in texts]
-
-
-def test_every_red_flag_rule_has_at_least_two_examples() -> None:
-    assert {rule.id for rule in RULES.rules} == set(RULES.examples)
-    assert all(len(texts) >= 2 for texts in RULES.examples.values()), RULES.examples
-
-
-@pytest.mark.parametrize(("rule", "text"), EXAMPLES, ids=[f"{r}: {t}" for r, t in EXAMPLES])
-def test_each_rule_raises_a_flag_for_its_own_examples(rule: str, text: str) -> None:
-    lexical = build_engine(semantic=False)
-
-    answer = lexical.answer(text)
-
-    assert answer.status is Status.RED_FLAG
-    assert answer.flags == (rule,)
-
-
 # One of the mixed load benchmark's flood messages: the detector, left to read it, saw low sodium.
 FLOOD = (
     "guitar rocket kettle basket market ticket zebra yellow anchor coffee zebra guitar table "

@@ -1,13 +1,21 @@
-"""The precise layer of triage: red-flag rules and contextual cautions, from safety.yaml."""
+"""The precise layer of triage: red-flag rules and contextual cautions, from safety.yaml.
+
+A red-flag rule fires on a `match:` clause (concepts near each other, matched on stems) or on
+one of its `patterns:` (regular expressions, for what concepts cannot say), unless a negation
+comes right before it ("no chest pain"). Rules are tried by descending `priority:`, ties in
+file order.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from faq.rules import Rule, compile_rules
+from faq.triage.concepts import Concept, Near, Words, concepts_from
+from faq.triage.schema import RedFlagSpec, read_safety
 
 
 @dataclass(frozen=True)
@@ -18,25 +26,55 @@ class RuleHit:
     category: str
 
 
+@dataclass(frozen=True)
+class RedFlag:
+    """One red-flag rule: its category, priority, and the clauses and patterns that fire it."""
+
+    id: str
+    category: str
+    priority: int
+    personal: bool
+    clauses: tuple[Near, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    examples: tuple[str, ...]
+    not_examples: tuple[str, ...]
+
+    def matches(self, words: Words, negation: re.Pattern[str]) -> bool:
+        """Tell whether a clause or pattern is found, not right after a negation."""
+        text = words.text
+        for clause in self.clauses:
+            if any(not negation.search(words.before(i)) for i in clause.starts(words)):
+                return True
+        for pattern in self.patterns:
+            if any(not negation.search(text[: m.start()]) for m in pattern.finditer(text)):
+                return True
+        return False
+
+    def words(self) -> set[str]:
+        """Give the plain words the rule looks for, so typos can be corrected towards them."""
+        plain = Rule(self.id, self.patterns).words()
+        return plain | {w for c in self.clauses for concept in c.concepts for w in concept.words}
+
+
 class RuleLayer:
     """Red-flag rules (each naming a category) and caution rules, in the order they are checked."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._personal = re.compile(data["personal"])
-        self._general = re.compile(data["general_question"])
-        self._negation = re.compile(data["negation"])
-        self._not_now = tuple(re.compile(data[k]) for k in ("hypothetical", "past", "resolved"))
-        self._ongoing = re.compile(data["ongoing"])
-        self._hyperbole = re.compile(data["hyperbole"])
-        self._red_flags = compile_rules(data["red_flags"])
-        self._categories = {str(item["id"]): str(item["category"]) for item in data["red_flags"]}
-        self.examples = {
-            str(item["id"]): tuple(str(e) for e in item.get("examples", ()))
-            for item in data["red_flags"]
-        }
-        self._cautions = compile_rules(data["cautions"])
-        self._symptoms_now = re.compile(data["symptoms_now"])
-        self.safety_net = " ".join(str(data["safety_net"]).split())
+    def __init__(self, data: dict[str, Any], categories: Iterable[str] | None = None) -> None:
+        spec = read_safety(data, categories)
+        self._personal = re.compile(spec.personal)
+        self._general = re.compile(spec.general_question)
+        self._negation = re.compile(spec.negation)
+        self._not_now = tuple(re.compile(p) for p in (spec.hypothetical, spec.past, spec.resolved))
+        self._ongoing = re.compile(spec.ongoing)
+        self._hyperbole = re.compile(spec.hyperbole)
+        concepts = concepts_from(spec.concepts)
+        ordered = sorted(enumerate(spec.red_flags), key=lambda pair: (-pair[1].priority, pair[0]))
+        self._red_flags = tuple(_red_flag(rule, concepts) for _, rule in ordered)
+        self.examples = {rule.id: rule.examples for rule in self._red_flags}
+        self.not_examples = {rule.id: rule.not_examples for rule in self._red_flags}
+        self._cautions = compile_rules([c.model_dump() for c in spec.cautions])
+        self._symptoms_now = re.compile(spec.symptoms_now)
+        self.safety_net = " ".join(spec.safety_net.split())
 
     def red_flag(self, text: str, sentences: Sequence[str] = ()) -> RuleHit | None:
         """Give the first emergency rule the normalised text matches, if any.
@@ -50,11 +88,12 @@ class RuleLayer:
         parts = sentences or (text,)
         current = [part for part in parts if self.reports_now(part)]
         personal = any(self._personal.search(p) or not self._general.search(p) for p in current)
+        words = Words.of(text)
         for rule in self._red_flags:
-            if not rule.matches(text, self._negation):
+            if not rule.matches(words, self._negation):
                 continue
             if not rule.personal or (personal and self._found_now(rule, parts, current)):
-                return RuleHit(rule.id, self._categories[rule.id])
+                return RuleHit(rule.id, rule.category)
         return None
 
     def reports_now(self, sentence: str) -> bool:
@@ -70,9 +109,9 @@ class RuleLayer:
         current = [self.reports_now(sentence) for sentence in sentences]
         return (sum(current) / len(current), float(any(current))) if current else (0.0, 0.0)
 
-    def _found_now(self, rule: Rule, parts: Sequence[str], current: Sequence[str]) -> bool:
+    def _found_now(self, rule: RedFlag, parts: Sequence[str], current: Sequence[str]) -> bool:
         """Tell whether the rule's sign is in a current sentence (or in no single sentence)."""
-        where = [part for part in parts if rule.matches(part, self._negation)]
+        where = [part for part in parts if rule.matches(Words.of(part), self._negation)]
         return not where or any(part in current for part in where)
 
     def symptoms_now(self, text: str) -> bool:
@@ -89,14 +128,37 @@ class RuleLayer:
 
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for."""
-        return {w for rule in (*self._red_flags, *self._cautions) for w in rule.words()}
+        red = {w for rule in self._red_flags for w in rule.words()}
+        return red | {w for rule in self._cautions for w in rule.words()}
 
     @property
-    def rules(self) -> tuple[Rule, ...]:
+    def rules(self) -> tuple[RedFlag, ...]:
         """Give the red-flag rules, in the order they are checked."""
-        return tuple(self._red_flags)
+        return self._red_flags
 
     @property
     def categories(self) -> dict[str, str]:
         """Give the category each red-flag rule stands for."""
-        return dict(self._categories)
+        return {rule.id: rule.category for rule in self._red_flags}
+
+
+def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
+    clauses = tuple(
+        Near(
+            tuple(concepts[name] for name in clause.near),
+            clause.within,
+            clause.ordered,
+            clause.gap,
+        )
+        for clause in spec.match
+    )
+    return RedFlag(
+        spec.id,
+        spec.category,
+        spec.priority,
+        spec.personal,
+        clauses,
+        tuple(re.compile(p) for p in spec.patterns),
+        spec.examples,
+        spec.not_examples,
+    )

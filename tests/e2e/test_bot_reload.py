@@ -88,7 +88,10 @@ async def test_edited_scope_and_safety_rules_take_effect_on_reload(
     assert "Sorry, I can't answer" not in await _say(fake, USER, question, 1)
     assert "This could be an emergency" not in await _say(fake, USER, alarm, 2)
     _append(data_dir / "scope.yaml", "off_topic:", "  - id: salts\n    patterns: ['glycinate']")
-    tartan = "  - id: tartan\n    category: leg-artery\n    patterns: ['tartan']"
+    tartan = (
+        "  - id: tartan\n    category: leg-artery\n    priority: 50\n"
+        "    examples: ['my toes went tartan']\n    patterns: ['tartan']"
+    )
     _append(data_dir / "safety.yaml", "red_flags:", tartan)
 
     reloaded = await _say(fake, ADMIN, "/reload", 1)
@@ -110,6 +113,26 @@ async def test_a_malformed_rule_file_is_refused_with_its_name_and_the_old_rules_
 
     assert "Reload refused" in refused and "scope.yaml" in refused
     assert services(reloadable.bot_data).engines.engine is before
+
+
+async def test_a_red_flag_rule_naming_an_undefined_concept_is_refused_and_the_old_rules_serve(
+    reloadable: BotApp, fake: FakeBotAPI, data_dir: Path
+) -> None:
+    before = services(reloadable.bot_data).engines.engine
+    chest = "{near: [chest, chest-pain], within: 6, ordered: true}"
+    safety = data_dir / "safety.yaml"
+    safety.write_text(
+        safety.read_text(encoding="utf-8").replace(chest, chest.replace("chest,", "chset,")),
+        encoding="utf-8",
+    )
+
+    refused = await _say(fake, ADMIN, "/reload", 1)
+    urgent = await _say(fake, USER, "my chest hurts", 1)
+
+    assert "Reload refused" in refused and "safety.yaml: red_flags[3] (chest-pain)" in refused
+    assert "match[0]: concept 'chset' is not defined" in refused
+    assert services(reloadable.bot_data).engines.engine is before
+    assert "This could be an emergency" in urgent
 
 
 def _append(path: Path, section: str, rule: str) -> None:

@@ -1,0 +1,128 @@
+"""Compare the red-flag verdicts of two versions of safety.yaml over every message we may read.
+
+Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR]
+
+Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
+the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
+out-of-scope bank, the tuning and evaluation sets and every corpus phrasing, and lists each
+message whose verdict changed: by its label, an emergency lost or caught, an ordinary message
+newly flagged (false-alarm) or no longer (fixed), or another rule or category (moved). Exits
+1 on a lost emergency or a new false alarm. The locked held-out sets (tests/eval/*heldout*)
+are never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.build import default_data_dir, engine_for, load_rules
+from faq.corpus import load_corpus
+from faq.engine import Engine
+from faq.model import Entry
+from faq.rules import DataError
+
+ROOT = Path(__file__).resolve().parents[2]
+SETS = (
+    *("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv"),
+    *("questions.tsv", "blind.tsv", "new-entries.tsv"),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A message whose verdict differs: (rule, category) before and after, None for no flag."""
+
+    source: str
+    text: str
+    emergency: bool  # labelled an emergency (a category or "red-flag") in its set
+    label: str
+    old: tuple[str, str] | None
+    new: tuple[str, str] | None
+
+    @property
+    def kind(self) -> str:
+        """lost or caught (an emergency), false-alarm or fixed (an ordinary message), moved."""
+        if self.old is not None and self.new is not None:
+            return "moved"  # another rule or category
+        if self.emergency:
+            return "lost" if self.new is None else "caught"
+        return "fixed" if self.new is None else "false-alarm"
+
+
+def messages(data: Path, entries: Sequence[Entry]) -> Iterator[tuple[str, str, str]]:
+    """Give (source, text, label) for every readable message: banks, sets, corpus phrasings."""
+    tables = [data / "triage" / "bank.tsv", data / "oos-bank.tsv"]
+    tables += [ROOT / "tests" / "eval" / name for name in SETS]
+    for path in tables:
+        if "heldout" in path.name or not path.exists():
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()[1:]
+        rows = (line.split("\t") for line in lines if line.strip())
+        yield from ((path.name, row[0], row[1] if len(row) > 1 else "") for row in rows)
+    for entry in entries:
+        phrasings = (entry.question, *entry.alternates)
+        yield from ((f"{entry.id}.md", text, entry.id) for text in phrasings)
+
+
+def verdicts(engine: Engine, texts: Sequence[str]) -> list[tuple[str, str] | None]:
+    """Give the red-flag rule and category each message raises, or None."""
+    found = []
+    for text in texts:
+        query = engine.analyse(text)
+        hit = engine.triage.rules.red_flag(query.normalised, query.plain_sentences)
+        found.append((hit.rule, hit.category) if hit else None)
+    return found
+
+
+def compare(old_safety: Path, data: Path) -> list[Change]:
+    """Give the messages whose verdict differs between an old safety.yaml and the data's."""
+    entries = load_corpus()
+    listed = list(messages(data, entries))
+    texts = [text for _, text, _ in listed]
+    rules = load_rules(data)
+    alarms = {*rules.triage.categories.ids, "red-flag"}
+    new = verdicts(engine_for(entries, rules, semantic=False), texts)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "data"
+        shutil.copytree(data, copy, ignore=shutil.ignore_patterns("model"))
+        shutil.copyfile(old_safety, copy / "safety.yaml")
+        try:
+            before_rules = load_rules(copy)
+        except DataError as exc:  # name the file the maintainer gave, not the copy
+            raise DataError(str(exc).replace(str(copy / "safety.yaml"), str(old_safety))) from None
+        old = verdicts(engine_for(entries, before_rules, semantic=False), texts)
+    return [
+        Change(source, text, label in alarms, label, before, after)
+        for (source, text, label), before, after in zip(listed, old, new, strict=True)
+        if before != after
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the changed verdicts and their counts; give 1 on a lost flag or a false alarm."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("old", type=Path, help="the safety.yaml to compare against")
+    parser.add_argument("--data", type=Path, default=None, help="the data directory (shipped)")
+    args = parser.parse_args(argv)
+    try:
+        changes = compare(args.old, args.data or default_data_dir())
+    except DataError as exc:
+        print(f"a rule file is not valid: {exc}", file=sys.stderr)
+        return 2
+    for change in sorted(changes, key=lambda c: (c.kind, c.source)):
+        old, new = (" ".join(v) if v else "-" for v in (change.old, change.new))
+        print(f"{change.kind}\t{change.source}\t{change.label}\t{old}\t{new}\t{change.text}")
+    kinds = ("lost", "false-alarm", "caught", "fixed", "moved")
+    counts = {kind: sum(c.kind == kind for c in changes) for kind in kinds}
+    print(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    return 1 if counts["lost"] or counts["false-alarm"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Concepts: named word lists matched on stems, and "these concepts near each other" clauses.
+
+A concept such as `chest: [chest, breastbone, sternum]` occurs wherever one of its words or
+phrases does, compared stem by stem ("pains" and "painful" are "pain"); a word written with
+a leading "=" ("=swallowed") matches that very word only, and a number range ("10+ minutes",
+"30-45 bpm") any number in it; "@name" stands for every phrase of another concept. A clause
+such as `{near: [chest, pain], within: 6}` holds where every concept it names occurs inside
+one run of at most 6 consecutive words, in any order (in the order listed with `ordered`);
+without `within`, anywhere in the message.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate, product
+from math import inf
+
+from faq.text import split_words, stem
+
+Span = tuple[int, int]  # the first word and the word after the last, as indices
+NUMBER = "#"  # the key every number carries; a range key is "#low-high" or "#low-"
+_RANGE = re.compile(r"(\d+)(?:\+|-(\d+))")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A normalised message as keys to match (stems, "=word", "#" for a number), and offsets."""
+
+    text: str
+    keys: tuple[frozenset[str], ...]  # each word's stem, "=" and the word, "#" for a number
+    numbers: tuple[int, ...]  # each word's value when it is a number, else -1
+    offsets: tuple[int, ...]  # where each word starts in the text
+    at: Mapping[str, tuple[int, ...]]  # where each key occurs
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        """Give the keys and offsets of a normalised text (words joined by single spaces)."""
+        keys: list[frozenset[str]] = []
+        numbers: list[int] = []
+        offsets: list[int] = []
+        position = 0
+        for word in text.split(" "):
+            if word:
+                number = (NUMBER,) if word.isdigit() else ()
+                keys.append(frozenset((stem(word), f"={word}", *number)))
+                numbers.append(int(word[:18]) if number else -1)  # 18 digits: plenty
+                offsets.append(position)
+            position += len(word) + 1
+        at: dict[str, list[int]] = {}
+        for index, both in enumerate(keys):
+            for key in both:
+                at.setdefault(key, []).append(index)
+        where = {key: tuple(indices) for key, indices in at.items()}
+        return cls(text, tuple(keys), tuple(numbers), tuple(offsets), where)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def has(self, index: int, key: str) -> bool:
+        """Tell whether the word at this index matches a key: a stem, "=word" or a range."""
+        if key.startswith(NUMBER):
+            low, high = key[1:].split("-")
+            value = self.numbers[index]
+            return value >= int(low) >= 0 and (not high or value <= int(high))
+        return key in self.keys[index]
+
+    def before(self, index: int) -> str:
+        """Give the text before the word at this index."""
+        return self.text[: self.offsets[index]] if index < len(self.offsets) else self.text
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A named list of words and phrases, each kept as the keys of its words."""
+
+    name: str
+    phrases: tuple[tuple[str, ...], ...]  # each word's stem, "=word" or a number range
+    words: frozenset[str]  # the plain words, so typos can be corrected towards them
+
+    def spans(self, words: Words) -> list[Span]:
+        """Give every place a word or phrase of the concept occurs, in order."""
+        return sorted(
+            (start, start + len(phrase))
+            for phrase in self.phrases
+            for start in words.at.get(NUMBER if phrase[0][0] == NUMBER else phrase[0], ())
+            if start + len(phrase) <= len(words)
+            and all(words.has(start + i, key) for i, key in enumerate(phrase))
+        )
+
+
+@dataclass(frozen=True)
+class Near:
+    """Every one of these concepts inside a run of `within` words (None: anywhere).
+
+    `ordered` asks for them in the order listed, each after the end of the one before, and
+    `gap` (with ordered) for at most that many words between one and the next.
+    """
+
+    concepts: tuple[Concept, ...]
+    within: int | None = None
+    ordered: bool = False
+    gap: int | None = None
+
+    def starts(self, words: Words) -> Iterator[int]:
+        """Give, in order, the first word of each run of words where every concept occurs."""
+        found = [concept.spans(words) for concept in self.concepts]
+        if not all(found):
+            return
+        limit = len(words) if self.within is None else self.within
+        chain = _Chain(found, self.gap)
+        if self.ordered:
+            yield from (s for s, e in found[0] if chain.ends_by(e, 1) <= s + limit)
+            return
+        for start in sorted({s for spans in found for s, _ in spans}):
+            if all(chain.first_end(index, start) <= start + limit for index in range(len(found))):
+                yield start
+
+
+class _Chain:
+    """Where the concepts of a clause can end: from a start on, or in order from one index on."""
+
+    def __init__(self, found: list[list[Span]], gap: int | None) -> None:
+        self.found = found
+        self.gap = gap
+        self.starts = [[s for s, _ in spans] for spans in found]
+        # per concept, the least end among its spans from each position on (sorted by start)
+        self.least = [_suffix_min([e for _, e in spans]) for spans in found]
+        self.ends_by = cache(self._ends_by)  # settles each (end, index) once, however long
+
+    def first_end(self, index: int, start: int) -> float:
+        """Give the earliest end of a span of one concept that begins at `start` or after."""
+        first = bisect_left(self.starts[index], start)
+        return self.least[index][first] if first < len(self.starts[index]) else inf
+
+    def _ends_by(self, end: int, index: int) -> float:
+        if index == len(self.found):
+            return end
+        if self.gap is None:  # without a gap the earliest next end is always the best choice
+            following = self.first_end(index, end)
+            return inf if following == inf else self._ends_by(int(following), index + 1)
+        first = bisect_left(self.starts[index], end)
+        last = bisect_right(self.starts[index], end + self.gap)
+        return min(
+            (self.ends_by(e, index + 1) for _, e in self.found[index][first:last]), default=inf
+        )
+
+
+def _suffix_min(values: list[int]) -> list[int]:
+    return list(accumulate(reversed(values), min))[::-1]
+
+
+def concepts_from(raw: Mapping[str, Sequence[str]]) -> dict[str, Concept]:
+    """Give the concepts of a rule file by name; "@name" in an entry stands for that concept.
+
+    "@not @stop" is every phrase of `not` followed by every phrase of `stop`. Raises
+    ValueError when a concept refers to itself, directly or not.
+    """
+    built: dict[str, Concept] = {}
+
+    def build(name: str, trail: tuple[str, ...]) -> Concept:
+        if name in trail:
+            raise ValueError(f"concept {name!r} refers to itself: {' > '.join((*trail, name))}")
+        if name not in built:
+            parts = [_entry(entry, lambda ref: build(ref, (*trail, name))) for entry in raw[name]]
+            phrases = tuple(dict.fromkeys(p for phrases, _ in parts for p in phrases if p))
+            built[name] = Concept(name, phrases, frozenset(w for _, ws in parts for w in ws))
+        return built[name]
+
+    return {name: build(name, ()) for name in raw}
+
+
+def _entry(entry: str, resolve: Callable[[str], Concept]) -> tuple[list[tuple[str, ...]], set[str]]:
+    """Give the phrases (as keys) and plain words of one entry of a word list."""
+    exact = entry.startswith("=")
+    options: list[list[tuple[str, ...]]] = []
+    words: set[str] = set()
+    for token in entry.removeprefix("=").split():
+        numbers = _RANGE.fullmatch(token)
+        if token.startswith("@"):
+            concept = resolve(token[1:])
+            options.append(list(concept.phrases))
+            words |= concept.words
+        elif numbers:
+            options.append([(f"{NUMBER}{numbers[1]}-{numbers[2] or ''}",)])
+        else:
+            plain = split_words(token)
+            options.append([tuple(f"={w}" if exact else stem(w) for w in plain)])
+            words.update(plain)
+    return [tuple(k for part in combo for k in part) for combo in product(*options)], words

@@ -1,0 +1,153 @@
+"""The shape of safety.yaml, checked before any rule is built: each fault names where and why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from faq.rules import RuleFileError, pattern_faults, regex_fault, validated
+from faq.triage.concepts import concepts_from
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clause(_Strict):
+    """One way a red-flag rule fires: these concepts within this many words (in this order)."""
+
+    near: tuple[str, ...] = Field(min_length=1)
+    within: int | None = Field(default=None, ge=1)
+    ordered: bool = False
+    gap: int | None = Field(default=None, ge=0)
+
+
+class RedFlagSpec(_Strict):
+    """A red-flag rule as written: what it matches, its category, priority and examples."""
+
+    id: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    priority: int
+    personal: bool = False
+    match: tuple[Clause, ...] = ()
+    patterns: tuple[str, ...] = ()
+    examples: tuple[str, ...] = Field(min_length=1)
+    not_examples: tuple[str, ...] = ()
+
+
+class CautionSpec(_Strict):
+    """A contextual caution: the patterns that call for it and the line it adds."""
+
+    id: str = Field(min_length=1)
+    patterns: tuple[str, ...] = Field(min_length=1)
+    message: str = Field(min_length=1)
+
+
+class SafetySpec(_Strict):
+    """The whole of safety.yaml."""
+
+    concepts: dict[str, tuple[str, ...]] = {}
+    negation: str
+    general_question: str
+    personal: str
+    hypothetical: str
+    past: str
+    resolved: str
+    ongoing: str
+    hyperbole: str
+    symptoms_now: str
+    safety_net: str = Field(min_length=1)
+    red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
+    cautions: tuple[CautionSpec, ...] = ()
+
+
+def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -> SafetySpec:
+    """Give safety.yaml checked against its schema (and the known categories, if given).
+
+    Raises RuleFileError listing every fault as "red_flags[3] (chest-pain): reason".
+    """
+    spec = validated(SafetySpec, data)
+    problems = [*_bad_concepts(spec), *_bad_patterns(spec), *_bad_rules(spec, categories)]
+    if problems:
+        raise RuleFileError(problems)
+    return spec
+
+
+def _where(section: str, index: int, rule_id: str) -> str:
+    return f"{section}[{index}] ({rule_id})"
+
+
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_TOKEN = r"(?:@[a-z0-9-]+|\d+(?:\+|-\d+)|[a-z0-9']+)"
+_ENTRY = re.compile(rf"=?{_TOKEN}(?: {_TOKEN})*")
+
+
+def _bad_concepts(spec: SafetySpec) -> list[str]:
+    problems = []
+    for name, entries in spec.concepts.items():
+        if not _NAME.fullmatch(name):
+            problems.append(f"concepts.{name}: a name is lower-case words joined by hyphens")
+        if not entries:
+            problems.append(f"concepts.{name}: lists no words")
+        for entry in entries:
+            if not _ENTRY.fullmatch(entry):
+                problems.append(
+                    f"concepts.{name}: {entry!r} is not lower-case words, numbers "
+                    "(10+, 30-45) or @concept"
+                )
+            problems.extend(
+                f"concepts.{name}: {entry!r}: concept {ref[1:]!r} is not defined"
+                for ref in entry.split()
+                if ref.startswith("@") and ref[1:] not in spec.concepts
+            )
+    if not problems:
+        try:
+            concepts_from(spec.concepts)
+        except ValueError as exc:
+            problems.append(f"concepts: {exc}")
+    return problems
+
+
+def _bad_patterns(spec: SafetySpec) -> list[str]:
+    top = [f"{key}: {why}" for key in _TOP_PATTERNS if (why := regex_fault(getattr(spec, key)))]
+    return [
+        *top,
+        *pattern_faults("red_flags", spec.red_flags),
+        *pattern_faults("cautions", spec.cautions),
+    ]
+
+
+_TOP_PATTERNS = (
+    *("negation", "general_question", "personal", "symptoms_now"),
+    *("hypothetical", "past", "resolved", "ongoing", "hyperbole"),
+)
+
+
+def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
+    known = None if categories is None else set(categories)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, rule in enumerate(spec.red_flags):
+        where = _where("red_flags", i, rule.id)
+        if rule.id in seen:
+            problems.append(f"{where}: the id is used by another rule")
+        seen.add(rule.id)
+        if known is not None and rule.category not in known:
+            problems.append(f"{where}: category {rule.category!r} is not in triage/categories.yaml")
+        if not rule.match and not rule.patterns:
+            problems.append(f"{where}: says neither match: nor patterns:")
+        problems.extend(
+            f"{where}: match[{j}]: gap: needs ordered: true"
+            for j, clause in enumerate(rule.match)
+            if clause.gap is not None and not clause.ordered
+        )
+        problems.extend(
+            f"{where}: match[{j}]: concept {name!r} is not defined"
+            for j, clause in enumerate(rule.match)
+            for name in clause.near
+            if name not in spec.concepts
+        )
+    return problems

@@ -1,0 +1,279 @@
+"""The red-flag rule file: concepts matched on stems, clauses, priority, and its schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faq.build import build_engine, load_rules
+from faq.cli import EXIT_FAILED, main
+from faq.engine import Engine
+from faq.maintain import rulediff
+from faq.rules import DataError
+from faq.triage.concepts import Near, Words, concepts_from
+
+LEXICAL = build_engine(semantic=False)  # the precise layer alone must keep its examples
+RULES = LEXICAL.triage.rules
+PRIORITY = {rule.id: rule.priority for rule in RULES.rules}
+CATEGORY = RULES.categories
+EXAMPLES = [(rule, text) for rule, texts in RULES.examples.items() for text in texts]
+NOT_EXAMPLES = [(rule, text) for rule, texts in RULES.not_examples.items() for text in texts]
+
+
+def raised(engine: Engine, text: str) -> str | None:
+    """Give the red-flag rule a message raises through the engine's own reading, or None."""
+    query = engine.analyse(text)
+    hit = engine.triage.rules.red_flag(query.normalised, query.plain_sentences)
+    return hit.rule if hit else None
+
+
+# ------------------------------------------------------------ the shipped rules' examples
+
+
+def test_every_red_flag_rule_has_at_least_two_examples() -> None:
+    assert all(len(texts) >= 2 for texts in RULES.examples.values()), RULES.examples
+
+
+@pytest.mark.parametrize(("rule", "text"), EXAMPLES, ids=[f"{r}: {t}" for r, t in EXAMPLES])
+def test_each_example_raises_its_rule_or_one_before_it_of_the_same_category(
+    rule: str, text: str
+) -> None:
+    fired = raised(LEXICAL, text)
+
+    assert fired is not None, f"{text!r} raises no rule"
+    assert fired == rule or (
+        CATEGORY[fired] == CATEGORY[rule] and PRIORITY[fired] > PRIORITY[rule]
+    ), f"{text!r} raises {fired!r}"
+
+
+@pytest.mark.parametrize(("rule", "text"), NOT_EXAMPLES, ids=[f"{r}: {t}" for r, t in NOT_EXAMPLES])
+def test_no_not_example_raises_any_rule(rule: str, text: str) -> None:
+    assert raised(LEXICAL, text) is None
+
+
+def test_rules_are_tried_by_priority_then_in_file_order() -> None:
+    priorities = [rule.priority for rule in RULES.rules]
+
+    assert priorities == sorted(priorities, reverse=True)
+    assert RULES.rules[0].id == "self-harm"
+
+
+# ------------------------------------------------------------ concepts and clauses
+
+
+CONCEPTS = concepts_from(
+    {
+        "chest": ["chest", "breastbone"],
+        "pain": ["pain", "hurt", "tight"],
+        "swallowed": ["=swallowed"],
+        "long": ["10+ minutes", "half an hour"],
+        "slow-pulse": ["30-45 bpm"],
+        "not": ["wont", "will not"],
+        "stop": ["stop", "go away"],
+        "not-stopping": ["@not @stop"],
+        "pins": ["pins and needles"],
+    }
+)
+
+
+def found(names: list[str], text: str, within: int | None = None, **order: int) -> bool:
+    """Tell whether a clause over these concepts holds in a normalised text."""
+    clause = Near(tuple(CONCEPTS[n] for n in names), within, bool(order), order.get("gap"))
+    return any(True for _ in clause.starts(Words.of(text)))
+
+
+@pytest.mark.parametrize(
+    ("names", "text", "within", "expected"),
+    [
+        (["chest", "pain"], "my chest hurts", 3, True),  # "hurts" is "hurt" stemmed
+        (["chest", "pain"], "pains in my chest", 4, True),  # any order
+        (["chest", "pain"], "tightness behind the breastbone", 4, True),
+        (["chest", "pain"], "my chest is fine but my leg hurts a lot", 4, False),  # too far
+        (["chest", "pain"], "my chest is fine but my leg hurts a lot", None, True),  # anywhere
+        (["swallowed"], "my son swallowed some", None, True),
+        (["swallowed"], "what if he swallows some", None, False),  # that very word only
+        (["long"], "cramp for 25 minutes", None, True),
+        (["long"], "cramp for 5 minutes", None, False),  # below the range
+        (["long"], "over half an hour", None, True),  # a phrase word by word
+        (["slow-pulse"], "pulse 38 bpm", None, True),
+        (["slow-pulse"], "pulse 72 bpm", None, False),
+        (["not-stopping"], "it will not go away", None, True),  # @not then @stop
+        (["not-stopping"], "it will go away", None, False),
+        (["pins"], "pins and needles in my feet", None, True),
+    ],
+)
+def test_a_clause_finds_its_concepts_on_stems_within_its_window(
+    names: list[str], text: str, within: int | None, expected: bool
+) -> None:
+    assert found(names, text, within) is expected
+
+
+def test_an_ordered_clause_wants_its_concepts_in_order_and_within_the_gap() -> None:
+    assert found(["chest", "pain"], "chest pain", 3, gap=0)
+    assert not found(["chest", "pain"], "pain in my chest", 6, gap=0)  # out of order
+    assert not found(["chest", "pain"], "chest and the arm hurt", 6, gap=2)  # 3 words apart
+    assert found(["chest", "pain"], "chest and arm hurt", 6, gap=2)
+
+
+def test_a_concept_that_refers_to_itself_is_refused() -> None:
+    with pytest.raises(ValueError, match="'a' refers to itself: a > b > a"):
+        concepts_from({"a": ["@b"], "b": ["x @a"]})
+
+
+def test_a_negation_right_before_a_clause_denies_it(engine: Engine) -> None:
+    assert raised(engine, "no chest pain at all, just cramps") is None
+    assert raised(engine, "chest pain right now") == "chest-pain"
+
+
+# ------------------------------------------------------------ the schema, through `magbot check`
+
+
+def write_rules(data_dir: Path, old: str, new: str) -> None:
+    """Replace one piece of the copied safety.yaml; fail loudly if it is not there once."""
+    path = data_dir / "safety.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+CHEST = "      - {near: [chest, chest-pain], within: 6, ordered: true}"
+MALFORMED = [
+    pytest.param(
+        CHEST,
+        "      - {near: [chset, chest-pain], within: 6, ordered: true}",
+        "red_flags[3] (chest-pain): match[0]: concept 'chset' is not defined",
+        id="a concept used but not defined",
+    ),
+    pytest.param(
+        "    category: heart\n    priority: 50\n    personal: true\n    examples:\n"
+        "      - 'I have chest pain after taking magnesium'",
+        "    category: hart\n    priority: 50\n    personal: true\n    examples:\n"
+        "      - 'I have chest pain after taking magnesium'",
+        "red_flags[3] (chest-pain): category 'hart' is not in triage/categories.yaml",
+        id="a category that is not in categories.yaml",
+    ),
+    pytest.param(
+        "      - '\\b(lethal|fatal|deadly|killing) (dose|amount|overdose|quantity)\\b'",
+        "      - '\\b(lethal|fatal (dose'",
+        "red_flags[0] (self-harm): patterns[14]: not a valid regular expression: "
+        "missing ), unterminated subpattern at position 16",
+        id="a bad regular expression",
+    ),
+    pytest.param(
+        CHEST,
+        "      - {near: [chest, chest-pain], within: 6, ordered: true, nearby: true}",
+        "red_flags[3] (chest-pain): match.0.nearby: unknown key",
+        id="an unknown key",
+    ),
+    pytest.param(
+        "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n"
+        "    examples:\n"
+        "      - 'my daughter is having a seizure'\n"
+        "      - 'my wife is having convulsions'\n"
+        "      - 'He is having a fit'\n",
+        "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
+        "red_flags[19] (seizure): examples: missing",
+        id="a rule without examples",
+    ),
+    pytest.param(
+        "  in: [in, 'on']",
+        "  in: [in, on]",
+        "concepts.in.1: Input should be a valid string (quote it: YAML reads a bare on, off, "
+        "yes or no as true or false)",
+        id="a bare on read as true",
+    ),
+    pytest.param(
+        CHEST,
+        "      - {near: [chest, chest-pain], within: 6, gap: 1}",
+        "red_flags[3] (chest-pain): match[0]: gap: needs ordered: true",
+        id="a gap in an unordered clause",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), MALFORMED)
+def test_check_names_the_rule_file_the_rule_and_the_reason_and_exits_1(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, old: str, new: str, reason: str
+) -> None:
+    write_rules(data_dir, old, new)
+
+    code = main(["--data", str(data_dir), "check"])
+    out, err = capsys.readouterr()
+
+    assert code == EXIT_FAILED
+    assert out == ""
+    assert err == f"magbot: a rule file is not valid: {data_dir / 'safety.yaml'}: {reason}\n"
+
+
+def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Path) -> None:
+    write_rules(data_dir, CHEST, "      - {near: [chest, chest-pain], within: 0, ordered: true}")
+    write_rules(data_dir, "  - id: seizure\n", "  - id: seizure\n    colour: red\n")
+
+    with pytest.raises(DataError) as caught:
+        load_rules(data_dir)
+
+    assert str(caught.value).splitlines() == [
+        f"{data_dir / 'safety.yaml'}: red_flags[3] (chest-pain): match.0.within: "
+        "Input should be greater than or equal to 1",
+        f"{data_dir / 'safety.yaml'}: red_flags[19] (seizure): colour: unknown key",
+    ]
+
+
+SCOPE_FAULTS = [
+    pytest.param(
+        "  - id: requests\n    patterns: ['\\b(poem",
+        "  - id: requests\n    patterns: ['(\\b(poem",
+        "off_topic[3] (requests): patterns[0]: not a valid regular expression: "
+        "missing ), unterminated subpattern at position 0",
+        id="a bad regular expression",
+    ),
+    pytest.param(
+        "  - id: greeting\n",
+        "  - id: greeting\n    reply: hello\n",
+        "chitchat[0] (greeting): reply: unknown key",
+        id="an unknown key",
+    ),
+    pytest.param(
+        "\nin_scope_words: ",
+        "\nin_scope: ",
+        "in_scope_words: missing",
+        id="a missing key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), SCOPE_FAULTS)
+def test_a_malformed_scope_file_is_refused_with_the_rule_and_the_reason(
+    data_dir: Path, old: str, new: str, reason: str
+) -> None:
+    path = data_dir / "scope.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+    with pytest.raises(DataError) as caught:
+        load_rules(data_dir)
+
+    assert str(caught.value).splitlines()[0] == f"{path}: {reason}"
+
+
+# ------------------------------------------------------------ comparing two rule files
+
+
+def test_rulediff_lists_the_emergencies_an_edit_loses_and_exits_1(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    shipped = data_dir / "shipped-safety.yaml"
+    shipped.write_bytes((data_dir / "safety.yaml").read_bytes())
+    write_rules(data_dir, CHEST + "\n", "")  # chest pain now only as "heart attack"
+
+    code = rulediff.main([str(shipped), "--data", str(data_dir)])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert code == 1
+    assert (
+        "lost\tbank.tsv\theart\tchest-pain heart\t-\tchest pain right now spreading to my back"
+        in lines
+    )
+    assert not any(line.startswith(("false-alarm", "caught")) for line in lines)
