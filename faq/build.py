@@ -23,7 +23,7 @@ from faq.scope import Scope
 from faq.semantic import Encoder, default_cache_dir
 from faq.text import Analyzer
 from faq.triage import Categories, RuleLayer, Triage
-from faq.triage.detector import SITUATION_FEATURES, Detector
+from faq.triage.detector import Detector
 
 T = TypeVar("T")
 
@@ -109,8 +109,8 @@ def _detector(folder: Path, encoder: Encoder) -> Detector:
         raise DataError(f"{path}: not a usable triage detector: {exc}") from None
     if detector.model_checksum != encoder.checksum:
         raise DataError(f"{path}: fitted with another embedding model; refit it")
-    if detector.weights.shape[0] != encoder.dim + SITUATION_FEATURES:
-        raise DataError(f"{path}: fitted on other inputs than the triage stage gives; refit it")
+    if detector.weights.shape[0] != encoder.dim:
+        raise DataError(f"{path}: fitted on vectors of another size than the model's; refit it")
     return detector
 
 

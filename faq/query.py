@@ -37,7 +37,6 @@ class Query:
     plain_sentences: tuple[str, ...] = ()  # each sentence as lower-case words, for the rules
     vector: Vectors | None = None  # the whole message, when the semantic layer is on
     windows: Vectors = field(default_factory=_no_vectors, repr=False)  # sentence windows
-    window_sentences: tuple[tuple[str, ...], ...] = ()  # each window's plain sentences
     word_list: bool = False  # a long run of words without sentences: a list or random text
 
     @property
@@ -60,7 +59,7 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     """Give the Query for a message: read once, up to MAX_QUERY_CHARS, embedded if on."""
     read = text[:MAX_QUERY_CHARS]
     sentences = split_sentences(read)
-    plain = _plain(sentences)
+    plain = tuple(p for p in (" ".join(split_words(s)) for s in sentences) if p)
     analysis = analyzer.analyze(read)
     word_list = analyzer.is_word_list(analysis.words)
     query = Query(
@@ -69,17 +68,10 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     if encoder is None or query.empty:
         return query
     # the embedding reads the words as corrected, so a typo costs the meaning nothing
-    texts = sentence_windows(sentences)
-    windows = [analyzer.analyze(window).text for window in texts]
+    windows = [analyzer.analyze(window).text for window in sentence_windows(sentences)]
     whole = encoder.encode([query.normalised])[0]  # apart: a batch pads to its longest text
     parts = encoder.encode(windows) if windows else query.windows
-    plain_windows = tuple(_plain(split_sentences(window)) for window in texts)
-    return replace(query, vector=whole, windows=parts, window_sentences=plain_windows)
-
-
-def _plain(sentences: tuple[str, ...]) -> tuple[str, ...]:
-    """Give each sentence as lower-case words joined by spaces, leaving out empty ones."""
-    return tuple(p for p in (" ".join(split_words(s)) for s in sentences) if p)
+    return replace(query, vector=whole, windows=parts)
 
 
 def sentence_windows(sentences: tuple[str, ...]) -> list[str]:

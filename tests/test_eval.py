@@ -103,13 +103,25 @@ def test_each_entry_of_the_per_entry_set_ranks_first_for_most_of_its_questions(
     assert report.hit_at_1 >= NEW_ENTRY_BARS["hit1"], evaluate.format_report(report)
 
 
+# Messages of a locked set that are also in the fitting data (short, common phrasings two
+# authors wrote independently, such as "are you a bot?"), counted when each set was locked:
+# they are left out of its scores (_report). A tuning question, phrasing or bank row that
+# copies another locked message changes the count and fails the test.
+ALSO_FITTED = {
+    "heldout.tsv": 5,
+    "triage-heldout.tsv": 0,
+    "heldout2.tsv": 6,
+    "triage-heldout2.tsv": 0,
+    "heldout3.tsv": 24,
+    "triage-heldout3.tsv": 8,
+}
+
+
 @pytest.mark.parametrize("path", list(LOCKED), ids=lambda path: path.name)
-def test_few_locked_messages_are_also_in_the_fitting_data(engine: Engine, path: Path) -> None:
-    # short, common phrasings ("are you a bot?") can be written by two authors independently;
-    # those are left out of the held-out scores (_report); a set with more is not held out
+def test_no_more_locked_messages_are_in_the_fitting_data(engine: Engine, path: Path) -> None:
     locked = [e.question.casefold() for e in evaluate.read_examples(path)]
-    seen = sum(question in _fitted(engine) for question in locked)
-    assert seen <= 0.1 * len(locked), f"{seen} of {len(locked)}"  # else it is not held out
+
+    assert sum(question in _fitted(engine) for question in locked) == ALSO_FITTED[path.name]
 
 
 @pytest.mark.parametrize("name", list(HYBRID))

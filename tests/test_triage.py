@@ -86,22 +86,9 @@ def test_a_sign_after_a_general_question_or_a_figure_of_speech_is_still_a_red_fl
     assert lexical.answer(message).status is Status.RED_FLAG
 
 
-@pytest.mark.parametrize(
-    "message",
-    [
-        "I fainted once years ago at a blood test, never since, can I take magnesium?",
-        "if my leg ever went cold and white what should I do?",
-        "stepped on a rusty nail in 2020, got a tetanus jab the same day, totally fine",
-        "that cramp nearly gave me a heart attack, anyway what dose stops them",
-        "My husband passed out last year and has been fine since. Which magnesium for him?",
-    ],
-)
-def test_the_rules_skip_a_sign_that_is_hypothetical_over_or_hyperbole(message: str) -> None:
-    lexical = build_engine(semantic=False)  # the learned detector still reads these
-
-    assert lexical.answer(message).status is not Status.RED_FLAG
-
-
+# A review found each of these skipped by a sentence-level "nothing now" gate on the rules
+# (hypothetical, past and over, figure of speech), since removed: a past or hypothetical word
+# beside a sign happening now must never hide it.
 @pytest.mark.parametrize(
     "message",
     [
@@ -110,6 +97,15 @@ def test_the_rules_skip_a_sign_that_is_hypothetical_over_or_hyperbole(message: s
         "if my chest is crushing right now and my arm is numb what do i do",
         "I fainted once years ago. Today I passed out twice at work.",
         "my pee is dark brown after a brutal workout and my muscles are killing me",
+        "if I stand up I pass out",
+        "what do I do, my husband had a stroke 2 years ago and his face is drooping",
+        "I have a history of blood clots and my calf is swollen hot and red",
+        "had a baby last month and my calf is swollen red and hot",
+        "should I call 911 in case its a heart attack, chest crushing and left arm numb",
+        "the doctor said it was fine but i have crushing chest pain going down my arm",
+        "went back in to work and passed out at my desk",
+        "I had a stroke 5 years ago, recovered well, my face is drooping and my words wont come",
+        "im dying here lol my throat is closing up and i cant breathe",
     ],
 )
 def test_a_sign_happening_now_beside_the_past_is_still_a_red_flag(message: str) -> None:

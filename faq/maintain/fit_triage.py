@@ -2,11 +2,9 @@
 
 Usage: python -m faq.maintain.fit_triage [--write]
 
-Each message is its embedding and two situation features from the rules (the share of its
-sentences that may report something now, and whether any does: not hypothetical, past and
-over, or a figure of speech). Positives are the bank's lay phrasings of the 26 categories;
-negatives are the bank's hard negatives, every corpus phrasing, every tuning question not
-labelled red-flag and the out-of-scope bank. 5-fold cross-validation gives, for every
+Positives are the bank's lay phrasings of the 26 categories; negatives are the bank's hard
+negatives, every corpus phrasing, every tuning question not labelled red-flag and the
+out-of-scope bank. 5-fold cross-validation gives, for every
 message, a probability of "an emergency" it was not trained on; the flag threshold is the
 highest that keeps the cross-validated false alarms at FALSE_ALARMS, and the safety-net
 threshold the highest that keeps the cross-validated recall at NET_TARGET (a message between
@@ -54,14 +52,6 @@ def negatives(engine: Engine, folder: Path) -> list[str]:
     return texts + [line.split("\t")[0] for line in lines if line.strip()]
 
 
-def situation(engine: Engine, queries: list[Query]) -> np.ndarray:
-    """Give each message's situation features, as the triage stage computes them."""
-    rules = engine.triage.rules
-    return np.array(
-        [rules.situation(q.plain_sentences or (q.normalised,)) for q in queries], dtype=np.float32
-    )
-
-
 def fit(x: np.ndarray, y: np.ndarray, classes: int) -> Linear:
     """Give the softmax model of the labels."""
     return fit_softmax(x, y, classes, background=classes - 1)
@@ -96,7 +86,7 @@ def main() -> int:
     rows = exemplars + [(t, NONE) for t in negatives(engine, folder)]
     queries = [analyse(text, engine.analyzer) for text, _ in rows]
     texts = [query.normalised for query in queries]  # the embedding reads corrected words
-    x = np.hstack([cached_encode(encoder, texts, default_cache_dir()), situation(engine, queries)])
+    x = cached_encode(encoder, texts, default_cache_dir())
     y = np.array([classes.index(label) for _, label in rows])
     none = classes.index(NONE)
     chance, guess = np.zeros(len(rows)), np.zeros(len(rows), dtype=int)

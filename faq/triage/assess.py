@@ -95,19 +95,11 @@ class Triage:
         # noise (the rules still read every word)
         if self.detector is None or query.vector is None or query.word_list:
             return None
-        return self.detector.detect(self.detector_rows(query))
-
-    def detector_rows(self, query: Query) -> np.ndarray:
-        """Give the detector's input: the message, then each window, as embedding + situation."""
-        assert query.vector is not None
-        vectors = (
+        return self.detector.detect(
             np.vstack([query.vector[None, :], query.windows])
             if len(query.windows)
-            else (query.vector[None, :])
+            else query.vector[None, :]
         )
-        parts = (query.plain_sentences or (query.normalised,), *query.window_sentences)
-        situation = np.array([self.rules.situation(p) for p in parts[: len(vectors)]])
-        return np.hstack([vectors, situation.astype(vectors.dtype)])
 
     def _net_at(self) -> float:
         return self.detector.net_at if self.detector is not None else 2.0

@@ -2,8 +2,7 @@
 
 Fitted by `python -m faq.maintain.fit_triage` on the exemplar bank (data/triage/bank.tsv) and
 hard negatives, shipped as data/triage/detector.npz. It reads the whole message and each of
-its sentence windows, so a warning sign buried in a long story counts; each row is the
-embedding and the situation features of the rules (how much of it may report something now).
+its sentence windows, so a warning sign buried in a long story counts.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ import numpy as np
 from faq.semantic import Vectors
 
 NONE = "none"
-#: after the embedding, each input row has the rules' situation features (RuleLayer.situation)
-SITUATION_FEATURES = 2
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,6 @@ class RuleLayer:
         self._personal = re.compile(spec.personal)
         self._general = re.compile(spec.general_question)
         self._negation = re.compile(spec.negation)
-        self._not_now = tuple(re.compile(p) for p in (spec.hypothetical, spec.past, spec.resolved))
-        self._ongoing = re.compile(spec.ongoing)
-        self._hyperbole = re.compile(spec.hyperbole)
         concepts = concepts_from(spec.concepts)
         ordered = sorted(enumerate(spec.red_flags), key=lambda pair: (-pair[1].priority, pair[0]))
         self._red_flags = tuple(_red_flag(rule, concepts) for _, rule in ordered)
@@ -82,37 +79,16 @@ class RuleLayer:
         Rules marked personal skip a message made only of general questions ("can magnesium
         cause chest pain?") unless someone's own situation is described ("my chest hurts");
         one sentence that is not a general question ("passed out twice today") is enough.
-        They also skip signs found only in sentences that report nothing now: hypothetical,
-        past and over, or hyperbole ("fainted once years ago, fine since").
         """
         parts = sentences or (text,)
-        current = [part for part in parts if self.reports_now(part)]
-        personal = any(self._personal.search(p) or not self._general.search(p) for p in current)
+        personal = bool(self._personal.search(text)) or any(
+            not self._general.search(part) for part in parts
+        )
         words = Words.of(text)
         for rule in self._red_flags:
-            if not rule.matches(words, self._negation):
-                continue
-            if not rule.personal or (personal and self._found_now(rule, parts, current)):
+            if (personal or not rule.personal) and rule.matches(words, self._negation):
                 return RuleHit(rule.id, rule.category)
         return None
-
-    def reports_now(self, sentence: str) -> bool:
-        """Tell whether a sentence may report something now: not hypothetical, over or hyperbole."""
-        if self._hyperbole.search(sentence):
-            return False
-        if self._ongoing.search(sentence):
-            return True
-        return not any(pattern.search(sentence) for pattern in self._not_now)
-
-    def situation(self, sentences: Sequence[str]) -> tuple[float, float]:
-        """Give the share of sentences that may report something now, and 1.0 if any does."""
-        current = [self.reports_now(sentence) for sentence in sentences]
-        return (sum(current) / len(current), float(any(current))) if current else (0.0, 0.0)
-
-    def _found_now(self, rule: RedFlag, parts: Sequence[str], current: Sequence[str]) -> bool:
-        """Tell whether the rule's sign is in a current sentence (or in no single sentence)."""
-        where = [part for part in parts if rule.matches(Words.of(part), self._negation)]
-        return not where or any(part in current for part in where)
 
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""

@@ -53,11 +53,6 @@ class SafetySpec(_Strict):
     negation: str
     general_question: str
     personal: str
-    hypothetical: str
-    past: str
-    resolved: str
-    ongoing: str
-    hyperbole: str
     symptoms_now: str
     safety_net: str = Field(min_length=1)
     red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
@@ -120,10 +115,7 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     ]
 
 
-_TOP_PATTERNS = (
-    *("negation", "general_question", "personal", "symptoms_now"),
-    *("hypothetical", "past", "resolved", "ongoing", "hyperbole"),
-)
+_TOP_PATTERNS = ("negation", "general_question", "personal", "symptoms_now")
 
 
 def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
