@@ -12,6 +12,11 @@ entries, a file whose ctime is not at least SETTLED_NS old is hashed but never r
 a later change then always moves the ctime past the recorded one. What a record cannot catch is
 damage below the file system (a bad disk sector, a write to the raw device); deleting the
 records (`verified/` under the cache directory) makes the next start hash the files again.
+
+Records are used only where ctime means "last changed" and cannot be set back: Linux and other
+POSIX systems (on Windows it is the creation time); elsewhere every start hashes. Whoever can
+write the cache directory can plant a record, as they could plant cached corpus vectors: keep
+it private to the user who runs magbot.
 """
 
 from __future__ import annotations
@@ -40,10 +45,12 @@ def file_sha256(path: Path) -> str:
 def remembered_sha256(path: Path, records: Path | None) -> str:
     """Give the file's sha256: from a record while the file is unchanged, else hashed anew.
 
-    records None hashes every time. Raises OSError as reading the file would.
+    records None, or a system whose ctime is not the change time, hashes every time. Raises
+    OSError as reading the file would.
     """
     before = path.stat()
-    record = _record_path(path, before, records) if records is not None else None
+    trusted = records is not None and os.name == "posix"
+    record = _record_path(path, before, records) if trusted and records is not None else None
     if record is not None and (known := _read_record(record)) is not None:
         return known
     digest = file_sha256(path)
