@@ -49,14 +49,17 @@ NEW_ENTRY_BARS = {"hit1": 0.8, "wrong": 0.03}
 HYBRID = {
     "heldout.tsv": {"hit1": 0.88, "wrong": 0.015, "declined": 0.95},
     "heldout2.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
+    "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.72},  # first look: 0.759
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
     "heldout2.tsv": {"hit1": 0.90, "wrong": 0.03, "declined": 0.82},
+    "heldout3.tsv": {"hit1": 0.88, "wrong": 0.03, "declined": 0.63},
 }
 TRIAGE = {
     "triage-heldout.tsv": {"recall": 0.95, "false_alarms": 0.13},
     "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.20},
+    "triage-heldout3.tsv": {"recall": 0.97, "false_alarms": 0.13},  # first look: 0.108
 }
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -153,7 +156,9 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 
 @pytest.mark.parametrize(
-    "path", [HELD_OUT, EVAL / "heldout2.tsv", *TUNING, *FORMER_HELD_OUT], ids=lambda p: p.name
+    "path",
+    [HELD_OUT, EVAL / "heldout2.tsv", EVAL / "heldout3.tsv", *TUNING, *FORMER_HELD_OUT],
+    ids=lambda p: p.name,
 )
 def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Path) -> None:
     report = _report(engine, path)
@@ -166,7 +171,12 @@ def test_the_hybrid_target_hit_at_1_is_met_on_the_first_held_out_set(engine: Eng
     assert _report(engine, HELD_OUT).hit_at_1 >= TARGET["hit1"]
 
 
-@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 11-18%")
+@pytest.mark.xfail(strict=True, reason="third held-out set: out of scope declined 0.759 < 0.95")
+def test_the_hybrid_target_declined_is_met_on_the_third_held_out_set(engine: Engine) -> None:
+    assert _report(engine, EVAL / "heldout3.tsv").declined >= 0.95
+
+
+@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 10-18%")
 @pytest.mark.parametrize("name", list(TRIAGE))
 def test_the_triage_targets_are_met(engine: Engine, name: str) -> None:
     report = _report(engine, EVAL / name)
