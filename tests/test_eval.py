@@ -35,7 +35,7 @@ LOCKED = {
     EVAL
     / "triage-heldout3.tsv": "30402a9efa1c943a663b4defd783e224c00f6cbb5ef7e35807280775a45333d1",
 }
-TUNING = [EVAL / name for name in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")]
+TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
 # entry: tuning-grade, so its bars check that a new entry is found, not how well the bot does.

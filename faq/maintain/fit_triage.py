@@ -4,12 +4,12 @@ Usage: python -m faq.maintain.fit_triage [--write]
 
 Positives are the bank's lay phrasings of the 26 categories; negatives are the bank's hard
 negatives, every corpus phrasing, every tuning question not labelled red-flag and the
-out-of-scope bank. 5-fold cross-validation gives, for every
-message, a probability of "an emergency" it was not trained on; the flag threshold is the
-highest that keeps the cross-validated false alarms at FALSE_ALARMS, and the safety-net
-threshold the highest that keeps the cross-validated recall at NET_TARGET (a message between
-the two gets the "if this is happening now" line, not the emergency reply). The locked held-out
-sets (tests/eval/*heldout*.tsv) are never read here.
+out-of-scope bank. 5-fold cross-validation gives, for every message, a probability of "an
+emergency" it was not trained on; the flag threshold is the highest that keeps the
+cross-validated false alarms at FALSE_ALARMS, and the safety-net threshold the highest that
+keeps the cross-validated recall at NET_TARGET (a message between the two gets the "if this
+is happening now" line, not the emergency reply). The locked held-out sets
+(tests/eval/*heldout*.tsv) are never read here.
 """
 
 from __future__ import annotations
@@ -24,15 +24,12 @@ from faq.build import default_data_dir, engine_for, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.maintain import evaluate
+from faq.maintain.fit import TUNING_SETS
 from faq.maintain.learn import Linear, fit_softmax, folds, softmax
 from faq.query import Query, analyse
 from faq.semantic import Encoder, cached_encode, default_cache_dir
 from faq.triage.detector import NONE, Detector
 
-ROOT = Path(__file__).resolve().parents[2]
-TUNING_SETS = [
-    ROOT / "tests" / "eval" / n for n in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")
-]
 FALSE_ALARMS = 0.025
 NET_TARGET = 0.99
 
