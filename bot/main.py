@@ -62,7 +62,7 @@ def main(
     try:
         engine = load_checked(entries, data, semantic)
     except ModelError as exc:
-        return _fail(f"the embedding model cannot be used: {exc}", EXIT_FAILED)
+        return _fail(f"a model cannot be used: {exc}", EXIT_FAILED)
     try:
         store = open_store(settings.db, salt=settings.hash_salt)
     except StoreError as exc:

@@ -96,22 +96,16 @@ def engine_for(
     try:
         triage = rules.triage.with_detector(learned)
     except ValueError as exc:
-        raise DataError(f"{rules.folder / 'triage' / 'detector.npz'}: {exc}") from None
+        raise DataError(
+            f"{rules.folder / 'triage' / 'detector' / 'detector.json'}: {exc}"
+        ) from None
     layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside)
     return Engine(entries, triage, rules.scope, rules.analyzer, rules.thresholds, layer)
 
 
 def _detector(folder: Path, encoder: Encoder) -> Detector:
-    path = folder / "triage" / "detector.npz"
-    try:
-        detector = Detector.load(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise DataError(f"{path}: not a usable triage detector: {exc}") from None
-    if detector.model_checksum != encoder.checksum:
-        raise DataError(f"{path}: fitted with another embedding model; refit it")
-    if detector.weights.shape[0] != encoder.dim:
-        raise DataError(f"{path}: fitted on vectors of another size than the model's; refit it")
-    return detector
+    # a missing or altered detector stops the engine as a missing encoder does (ModelError)
+    return Detector.load(folder / "triage" / "detector", encoder)
 
 
 def _triage(folder: Path) -> Triage:

@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except ModelError as exc:
         print(
-            f"magbot: the embedding model cannot be used: {exc} "
+            f"magbot: a model cannot be used: {exc} "
             "(MAGBOT_SEMANTIC=off or --lexical runs without it)",
             file=sys.stderr,
         )

@@ -6,21 +6,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from faq.semantic import Encoder, Vectors
 from faq.text import Analysis, Analyzer, split_words
 
 #: Telegram's own limit; a longer CLI message is read up to here, with a note.
 MAX_QUERY_CHARS = 4096
-#: Long messages are also embedded in windows of whole sentences up to this length, so a
-#: warning sign at the end of a long story counts as much as one at the start.
+#: Long messages are also read by triage in windows of whole sentences up to this length, so
+#: a warning sign at the end of a long story counts as much as one at the start.
 WINDOW_CHARS = 240
 MAX_WINDOWS = 12
-
-
-def _no_vectors() -> Vectors:
-    return np.zeros((0, 0), dtype=np.float32)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -36,7 +30,7 @@ class Query:
     truncated: bool = False
     plain_sentences: tuple[str, ...] = ()  # each sentence as lower-case words, for the rules
     vector: Vectors | None = None  # the whole message, when the semantic layer is on
-    windows: Vectors = field(default_factory=_no_vectors, repr=False)  # sentence windows
+    windows: tuple[str, ...] = field(default=(), repr=False)  # sentence windows, normalised
     word_list: bool = False  # a long run of words without sentences: a list or random text
 
     @property
@@ -67,11 +61,9 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     )
     if encoder is None or query.empty:
         return query
-    # the embedding reads the words as corrected, so a typo costs the meaning nothing
-    windows = [analyzer.analyze(window).text for window in sentence_windows(sentences)]
-    whole = encoder.encode([query.normalised])[0]  # apart: a batch pads to its longest text
-    parts = encoder.encode(windows) if windows else query.windows
-    return replace(query, vector=whole, windows=parts)
+    # the models read the words as corrected, so a typo costs the meaning nothing
+    windows = tuple(analyzer.analyze(window).text for window in sentence_windows(sentences))
+    return replace(query, vector=encoder.encode([query.normalised])[0], windows=windows)
 
 
 def sentence_windows(sentences: tuple[str, ...]) -> list[str]:

@@ -64,14 +64,14 @@ class Encoder:
         """
         if threads < 1:
             raise ValueError("threads must be at least 1")
-        manifest = _read_manifest(directory)
-        records = _records_dir(cache_dir)
-        model_sha = _verified(directory / MODEL_FILE, manifest, records)
-        tokenizer_sha = _verified(directory / TOKENIZER_FILE, manifest, records)
+        manifest = read_manifest(directory)
+        records = records_dir(cache_dir)
+        model_sha = verified_file(directory / MODEL_FILE, manifest, records)
+        tokenizer_sha = verified_file(directory / TOKENIZER_FILE, manifest, records)
         max_length = _int_field(manifest, directory, "max_seq_length")
         tokenizer, pad_id = _load_tokenizer(directory / TOKENIZER_FILE, max_length)
         return cls(
-            session=_load_session(directory / MODEL_FILE, threads),
+            session=load_session(directory / MODEL_FILE, threads),
             tokenizer=tokenizer,
             checksum=model_sha,
             tokenizer_checksum=tokenizer_sha,
@@ -143,9 +143,9 @@ def cache_key(encoder: Encoder, texts: Sequence[str]) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _read_manifest(directory: Path) -> dict[str, Any]:
-    """Give model.json as a dict, or raise ModelError."""
-    path = directory / MANIFEST_FILE
+def read_manifest(directory: Path, name: str = MANIFEST_FILE) -> dict[str, Any]:
+    """Give the directory's manifest (model.json) as a dict, or raise ModelError."""
+    path = directory / name
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -165,7 +165,7 @@ def _int_field(manifest: dict[str, Any], directory: Path, name: str) -> int:
     return value
 
 
-def _records_dir(cache_dir: Path | None) -> Path | None:
+def records_dir(cache_dir: Path | None) -> Path | None:
     """Give where checksums are remembered, or None when no cache directory can be found."""
     try:
         return (cache_dir if cache_dir is not None else default_cache_dir()) / "verified"
@@ -173,13 +173,13 @@ def _records_dir(cache_dir: Path | None) -> Path | None:
         return None
 
 
-def _verified(path: Path, manifest: dict[str, Any], records: Path | None) -> str:
-    """Give the file's sha256 if it matches model.json, else raise ModelError."""
+def verified_file(path: Path, manifest: dict[str, Any], records: Path | None) -> str:
+    """Give the file's sha256 if it matches its manifest, else raise ModelError."""
     files = manifest.get("files")
     entry = files.get(path.name) if isinstance(files, dict) else None
     expected = entry.get("sha256") if isinstance(entry, dict) else None
     if not isinstance(expected, str):
-        raise ModelError(f"{path.parent / MANIFEST_FILE}: no sha256 recorded for {path.name}")
+        raise ModelError(f"{path.parent}: its manifest records no sha256 for {path.name}")
     try:
         actual = remembered_sha256(path, records)
     except FileNotFoundError:
@@ -187,7 +187,7 @@ def _verified(path: Path, manifest: dict[str, Any], records: Path | None) -> str
     except OSError as exc:
         raise ModelError(f"{path}: unreadable ({exc.strerror})") from None
     if actual != expected:
-        raise ModelError(f"{path}: checksum mismatch (sha256 {actual}, model.json says {expected})")
+        raise ModelError(f"{path}: checksum mismatch (sha256 {actual}, recorded {expected})")
     return actual
 
 
@@ -205,7 +205,7 @@ def _load_tokenizer(path: Path, max_length: int) -> tuple[Tokenizer, int]:
     return tokenizer, pad_id
 
 
-def _load_session(path: Path, threads: int) -> Any:
+def load_session(path: Path, threads: int) -> Any:
     """Create a CPU onnxruntime session with fixed, deterministic options."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads

@@ -308,7 +308,7 @@ def test_an_altered_model_is_refused_in_one_line_unless_the_semantic_layer_is_of
     lexical, out, _ = run(capsys, "--lexical", "--data", str(data_dir), "ask", "which form?")
 
     assert code == EXIT_FAILED
-    assert "embedding model cannot be used" in err and "model.onnx" in err
+    assert "a model cannot be used" in err and "model.onnx" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert lexical == EXIT_OK and out.strip()
 

@@ -34,6 +34,11 @@ LOCKED = {
     EVAL / "heldout3.tsv": "e151b5bbd96555fecf100d14b251f6a078c0ba2d9cfea00b0ec60272ba2d15a6",
     EVAL
     / "triage-heldout3.tsv": "30402a9efa1c943a663b4defd783e224c00f6cbb5ef7e35807280775a45333d1",
+    # written in session 16 by three new authors, before the fine-tuned detector was fitted
+    # and before any scope or decision change
+    EVAL / "heldout4.tsv": "7b48aa8d99857e047733131cdb7e0117c12c5d273e74ef67c5165141b4f4d455",
+    EVAL
+    / "triage-heldout4.tsv": "b2b86cd686428824c7c47b37cd3dea7086908e7940361e80fcea981872bc1503",
 }
 TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -50,16 +55,19 @@ HYBRID = {
     "heldout.tsv": {"hit1": 0.88, "wrong": 0.015, "declined": 0.95},
     "heldout2.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.72},  # first look: 0.759
+    "heldout4.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.76},  # first look: 0.808
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
     "heldout2.tsv": {"hit1": 0.90, "wrong": 0.03, "declined": 0.82},
     "heldout3.tsv": {"hit1": 0.88, "wrong": 0.03, "declined": 0.63},
+    "heldout4.tsv": {"hit1": 0.78, "wrong": 0.03, "declined": 0.66},
 }
 TRIAGE = {
-    "triage-heldout.tsv": {"recall": 0.95, "false_alarms": 0.13},
-    "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.20},
+    "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.13},
+    "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.14},
     "triage-heldout3.tsv": {"recall": 0.97, "false_alarms": 0.13},  # first look: 0.108
+    "triage-heldout4.tsv": {"recall": 0.97, "false_alarms": 0.15},  # first look: 0.129
 }
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -117,6 +125,8 @@ ALSO_FITTED = {
     "triage-heldout2.tsv": 0,
     "heldout3.tsv": 24,
     "triage-heldout3.tsv": 8,
+    "heldout4.tsv": 16,
+    "triage-heldout4.tsv": 3,
 }
 
 
@@ -157,7 +167,7 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 @pytest.mark.parametrize(
     "path",
-    [HELD_OUT, EVAL / "heldout2.tsv", EVAL / "heldout3.tsv", *TUNING, *FORMER_HELD_OUT],
+    [HELD_OUT, *(EVAL / f"heldout{n}.tsv" for n in (2, 3, 4)), *TUNING, *FORMER_HELD_OUT],
     ids=lambda p: p.name,
 )
 def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Path) -> None:
@@ -166,17 +176,20 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
     assert report.false_red_flags <= 0.03, evaluate.format_report(report)
 
 
-@pytest.mark.xfail(strict=True, reason="first held-out set: hit@1 0.9198 (298 of 324) < 0.92")
+@pytest.mark.xfail(strict=True, reason="first held-out set: hit@1 0.904 < 0.92 (see README)")
 def test_the_hybrid_target_hit_at_1_is_met_on_the_first_held_out_set(engine: Engine) -> None:
     assert _report(engine, HELD_OUT).hit_at_1 >= TARGET["hit1"]
 
 
-@pytest.mark.xfail(strict=True, reason="third held-out set: out of scope declined 0.759 < 0.95")
-def test_the_hybrid_target_declined_is_met_on_the_third_held_out_set(engine: Engine) -> None:
-    assert _report(engine, EVAL / "heldout3.tsv").declined >= 0.95
+@pytest.mark.xfail(strict=True, reason="sets 3 and 4: out of scope declined 0.759, 0.808 < 0.95")
+@pytest.mark.parametrize("name", ["heldout3.tsv", "heldout4.tsv"])
+def test_the_hybrid_target_declined_is_met_on_the_later_held_out_sets(
+    engine: Engine, name: str
+) -> None:
+    assert _report(engine, EVAL / name).declined >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 10-18%")
+@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 11-13%")
 @pytest.mark.parametrize("name", list(TRIAGE))
 def test_the_triage_targets_are_met(engine: Engine, name: str) -> None:
     report = _report(engine, EVAL / name)

@@ -46,7 +46,7 @@ def test_every_shipped_entry_with_every_caution_fits_one_telegram_message(
 ) -> None:
     answer = picked(engine, entry_id, EVERY_CAUTION)
     assert answer is not None
-    assert len(answer.reply.cautions) == 5
+    assert len(answer.reply.cautions) >= 5  # and the safety net, when the detector is unsure
 
     assert len(to_text(answer.reply)) <= TELEGRAM_LIMIT
     assert len(to_html(answer.reply)) <= TELEGRAM_LIMIT

@@ -358,7 +358,10 @@ NOT_EMERGENCIES = [
     "how long should a leg cramp last",
     "i take magnesium for cramps and sometimes feel a bit sleepy, is that normal",
     "my feet are always cold at night and i get cramps",
-    "my leg feels weak after a bad cramp",
+    pytest.param(
+        "my leg feels weak after a bad cramp",
+        marks=pytest.mark.xfail(strict=True, reason="a false alarm of the learned detector"),
+    ),
     "i feel a bit dizzy when i stand up, could it be low magnesium",
     "is it safe to take magnesium after a heart attack years ago",
     "my mum had a stroke last year, can she take magnesium for cramps",
@@ -366,10 +369,7 @@ NOT_EMERGENCIES = [
     "i get cramps when i run for an hour",
     "i have been taking magnesium for 2 weeks and cramps are still bad",
     "can magnesium oil burn your skin",
-    pytest.param(
-        "i took a double dose of magnesium by mistake yesterday, feel fine",
-        marks=pytest.mark.xfail(strict=True, reason="a false alarm of the learned detector"),
-    ),
+    "i took a double dose of magnesium by mistake yesterday, feel fine",
 ]
 
 

@@ -1,37 +1,47 @@
-"""Fit the learned triage detector on the exemplar bank and hard negatives, by k-fold CV.
+"""What the triage detector is fitted on, how its thresholds are chosen, and how CV is reported.
 
-Usage: python -m faq.maintain.fit_triage [--write]
-
-Positives are the bank's lay phrasings of the 26 categories; negatives are the bank's hard
-negatives, every corpus phrasing, every tuning question not labelled red-flag and the
-out-of-scope bank. 5-fold cross-validation gives, for every message, a probability of "an
-emergency" it was not trained on; the flag threshold is the highest that keeps the
-cross-validated false alarms at FALSE_ALARMS, and the safety-net threshold the highest that
-keeps the cross-validated recall at NET_TARGET (a message between the two gets the "if this
-is happening now" line, not the emergency reply). The locked held-out sets
-(tests/eval/*heldout*.tsv) are never read here.
+The fitting itself needs torch and runs in a separate environment: scripts/fit_detector.py.
+Positives are the exemplar bank's lay phrasings of the 26 categories; negatives are the bank's
+hard negatives, every corpus phrasing, every tuning question not labelled red-flag and the
+out-of-scope bank. 5-fold cross-validation gives every message a probability of "an
+emergency" from a model not trained on it, read as triage reads it (the whole message and its
+sentence windows). The flag threshold is the highest that keeps cross-validated recall, with
+the rules, at RECALL_TARGET; the safety-net threshold the highest that keeps it at NET_TARGET
+(a message between the two gets the "if this is happening now" line, not the emergency
+reply). The locked held-out sets (tests/eval/*heldout*.tsv) are never read here.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from faq.build import default_data_dir, engine_for, load_rules
-from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.maintain import evaluate
 from faq.maintain.fit import TUNING_SETS
-from faq.maintain.learn import Linear, fit_softmax, folds, softmax
 from faq.query import Query, analyse
-from faq.semantic import Encoder, cached_encode, default_cache_dir
-from faq.triage.detector import NONE, Detector
+from faq.triage.detector import NONE
 
-FALSE_ALARMS = 0.025
+RECALL_TARGET = 0.97
 NET_TARGET = 0.99
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The labelled messages the detector is fitted on, read as triage reads them."""
+
+    queries: list[Query]
+    labels: np.ndarray  # class index per message
+    classes: tuple[str, ...]
+    hard: np.ndarray  # True for the bank's hard negatives
+    ruled: np.ndarray  # True where a red-flag rule fires
+
+    @property
+    def positive(self) -> np.ndarray:
+        """True for the emergencies."""
+        return np.asarray(self.labels != self.classes.index(NONE))
 
 
 def bank(folder: Path) -> list[tuple[str, str]]:
@@ -49,17 +59,17 @@ def negatives(engine: Engine, folder: Path) -> list[str]:
     return texts + [line.split("\t")[0] for line in lines if line.strip()]
 
 
-def fit(x: np.ndarray, y: np.ndarray, classes: int) -> Linear:
-    """Give the softmax model of the labels."""
-    return fit_softmax(x, y, classes, background=classes - 1)
-
-
-def emergency(model: Linear, x: np.ndarray, none: int) -> tuple[np.ndarray, np.ndarray]:
-    """Give each row's probability of any emergency and its most likely category."""
-    p = softmax(model.logits(x))
-    chance = 1 - p[:, none]
-    p[:, none] = -1
-    return chance, p.argmax(axis=1)
+def training_rows(engine: Engine, folder: Path) -> Rows:
+    """Give the bank and the ordinary messages, analysed by the engine (semantic layer on)."""
+    exemplars = bank(folder)
+    labelled = exemplars + [(t, NONE) for t in negatives(engine, folder)]
+    queries = [analyse(text, engine.analyzer, engine.encoder) for text, _ in labelled]
+    classes = (*engine.triage.categories.ids, NONE)
+    labels = np.array([classes.index(label) for _, label in labelled])
+    hard = (np.arange(len(labelled)) < len(exemplars)) & (labels == classes.index(NONE))
+    rules = engine.triage.rules
+    ruled = np.array([rules.red_flag(q.normalised, q.plain_sentences) is not None for q in queries])
+    return Rows(queries, labels, classes, hard, ruled)
 
 
 def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:
@@ -69,79 +79,33 @@ def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:
     return float(scores[allowed]) - 1e-6
 
 
-def main() -> int:
-    """Cross-validate, report recall per category and false alarms, fit, and optionally write."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="write triage/detector.npz")
-    args = parser.parse_args()
-    folder = default_data_dir()
-    engine = engine_for(load_corpus(), load_rules(), semantic=True, detector=False)
-    encoder = engine.encoder
-    assert isinstance(encoder, Encoder)
-    classes = (*engine.triage.categories.ids, NONE)
-    exemplars = bank(folder)
-    rows = exemplars + [(t, NONE) for t in negatives(engine, folder)]
-    queries = [analyse(text, engine.analyzer) for text, _ in rows]
-    texts = [query.normalised for query in queries]  # the embedding reads corrected words
-    x = cached_encode(encoder, texts, default_cache_dir())
-    y = np.array([classes.index(label) for _, label in rows])
-    none = classes.index(NONE)
-    chance, guess = np.zeros(len(rows)), np.zeros(len(rows), dtype=int)
-    for train, test in folds(len(rows), 5):
-        model = fit(x[train], y[train], len(classes))
-        chance[test], guess[test] = emergency(model, x[test], none)
-    positive = y != none
-    flag_at = float(np.quantile(chance[~positive], 1 - FALSE_ALARMS))
-    net_at = threshold(chance, positive, NET_TARGET)
-    _report(classes, y, chance, guess, flag_at, net_at, positive)
-    _report_with_rules(engine, queries, chance >= flag_at, positive, len(exemplars))
-    final = fit(x, y, len(classes))
-    detector = Detector(
-        classes, final.weights.astype(np.float32), np.asarray(final.bias, dtype=np.float32),
-        final.mean.astype(np.float32), final.scale.astype(np.float32),
-        flag_at, net_at, encoder.checksum,
-    )  # fmt: skip
-    if args.write:
-        detector.save(folder / "triage" / "detector.npz")
-        print(f"wrote {folder / 'triage' / 'detector.npz'}")
-    return 0
+def thresholds(chance: np.ndarray, rows: Rows) -> tuple[float, float]:
+    """Give (flag_at, net_at): recall with the rules at RECALL_TARGET, the net at NET_TARGET."""
+    missed = rows.positive & ~rows.ruled  # the detector must find these
+    needed = RECALL_TARGET - (rows.positive & rows.ruled).sum() / rows.positive.sum()
+    share = needed * rows.positive.sum() / max(int(missed.sum()), 1)
+    flag_at = threshold(chance, missed, min(max(share, 0.0), 1.0))
+    return flag_at, min(flag_at, threshold(chance, rows.positive, NET_TARGET))
 
 
-def _report_with_rules(
-    engine: Engine, queries: list[Query], flagged: np.ndarray, positive: np.ndarray, banked: int
-) -> None:
-    rules = engine.triage.rules
-    ruled = np.array([rules.red_flag(q.normalised, q.plain_sentences) is not None for q in queries])
-    either = flagged | ruled
-    hard = ~positive & (np.arange(len(queries)) < banked)
+def report(chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float) -> str:
+    """Give the cross-validated figures: recall, false alarms, per category, with the rules."""
+    positive, hard = rows.positive, rows.hard
     rest = ~positive & ~hard
-    print(
-        f"  with the rules: recall {either[positive].mean():.3f}, false alarms "
-        f"{either[hard].mean():.3f} of the bank's {int(hard.sum())} hard negatives and "
-        f"{either[rest].mean():.3f} of the {int(rest.sum())} other ordinary messages"
-    )
-
-
-def _report(
-    classes: tuple[str, ...],
-    y: np.ndarray,
-    chance: np.ndarray,
-    guess: np.ndarray,
-    flag_at: float,
-    net_at: float,
-    positive: np.ndarray,
-) -> None:
-    flagged = chance >= flag_at
-    named = guess == y
-    ordinary = int((~positive).sum())
-    print(f"flag at {flag_at:.3f}, safety net at {net_at:.3f}; 5-fold CV:")
-    print(f"  recall {flagged[positive].mean():.3f}, right category {named[positive].mean():.3f}")
-    print(f"  false alarms {flagged[~positive].mean():.3f} of {ordinary} ordinary messages")
-    print(f"  safety net on ordinary messages {(chance >= net_at)[~positive].mean():.3f}")
-    for index, name in enumerate(classes[:-1]):
-        mine = y == index
-        print(f"  {name:22} recall {flagged[mine].mean():.3f}  category {named[mine].mean():.3f}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    alone = chance >= flag_at
+    flagged = alone | rows.ruled
+    lines = [
+        f"flag at {flag_at:.4f}, safety net at {net_at:.4f}; 5-fold CV, read as triage reads:",
+        f"  detector alone: recall {alone[positive].mean():.3f}, right category "
+        f"{(guess == rows.labels)[positive].mean():.3f}, false alarms {alone[hard].mean():.3f} "
+        f"of {int(hard.sum())} hard negatives, {alone[rest].mean():.3f} of {int(rest.sum())}",
+        f"  with the rules: recall {flagged[positive].mean():.3f}, false alarms "
+        f"{flagged[hard].mean():.3f} of hard negatives, {flagged[rest].mean():.3f} of others",
+        f"  rules alone: recall {rows.ruled[positive].mean():.3f}, false alarms "
+        f"{rows.ruled[hard].mean():.3f} of hard negatives, {rows.ruled[rest].mean():.3f} of others",
+        f"  safety net on ordinary messages {(chance >= net_at)[~positive].mean():.3f}",
+    ]
+    for index, name in enumerate(rows.classes[:-1]):
+        mine = rows.labels == index
+        lines.append(f"  {name:22} recall {flagged[mine].mean():.3f}")
+    return "\n".join(lines)

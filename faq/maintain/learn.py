@@ -1,4 +1,4 @@
-"""Small, deterministic learners in numpy: logistic and softmax regression, k-fold splits."""
+"""Small, deterministic learners in numpy: logistic regression and k-fold splits."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 class Linear:
     """A fitted linear model over standardised inputs: scores = ((x - mean) / scale) @ W + b."""
 
-    weights: np.ndarray  # (features,) for logistic, (features, classes) for softmax
-    bias: np.ndarray | float
+    weights: np.ndarray  # (features,)
+    bias: float
     mean: np.ndarray
     scale: np.ndarray
 
@@ -34,42 +34,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 30
         w -= rate * (z.T @ (p - y) / len(y) + l2 * w)
         b -= rate * float(np.mean(p - y))
     return Linear(w, b, mean, scale)
-
-
-def fit_softmax(
-    x: np.ndarray,
-    y: np.ndarray,
-    classes: int,
-    background: int,
-    l2: float = 1e-3,
-    steps: int = 600,
-) -> Linear:
-    """Give a softmax regression of class indices y on x.
-
-    The background class (ordinary messages) weighs as much as all the others together, and
-    those share their half equally, so a small category counts as much as a large one.
-    """
-    mean, scale = _standardise(x)
-    z = (x - mean) / scale
-    onehot = np.eye(classes)[y]
-    counts = np.maximum(np.bincount(y, minlength=classes).astype(float), 1)
-    share = np.full(classes, 0.5 / (classes - 1))
-    share[background] = 0.5
-    sample = (share * len(y) / counts)[y][:, None]
-    w, b = np.zeros((x.shape[1], classes)), np.zeros(classes)
-    rate = 0.5
-    for _ in range(steps):
-        error = (softmax(z @ w + b) - onehot) * sample
-        w -= rate * (z.T @ error / len(y) + l2 * w)
-        b -= rate * error.mean(axis=0)
-    return Linear(w, b, mean, scale)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Give row-wise class probabilities."""
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    probabilities: np.ndarray = shifted / shifted.sum(axis=-1, keepdims=True)
-    return probabilities
 
 
 def folds(size: int, k: int = 5, seed: int = 7) -> Iterator[tuple[np.ndarray, np.ndarray]]:

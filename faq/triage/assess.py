@@ -6,8 +6,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from faq.query import Query
 from faq.triage.categories import Categories, Category
 from faq.triage.detector import NONE, Detection, Detector
@@ -95,11 +93,7 @@ class Triage:
         # noise (the rules still read every word)
         if self.detector is None or query.vector is None or query.word_list:
             return None
-        return self.detector.detect(
-            np.vstack([query.vector[None, :], query.windows])
-            if len(query.windows)
-            else query.vector[None, :]
-        )
+        return self.detector.detect(query.normalised, query.windows)
 
     def _net_at(self) -> float:
         return self.detector.net_at if self.detector is not None else 2.0

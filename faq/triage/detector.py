@@ -1,20 +1,37 @@
-"""The learned layer of triage: a softmax classifier over sentence embeddings.
+"""The learned layer of triage: all-MiniLM-L6-v2 fine-tuned as a 27-class classifier.
 
-Fitted by `python -m faq.maintain.fit_triage` on the exemplar bank (data/triage/bank.tsv) and
-hard negatives, shipped as data/triage/detector.npz. It reads the whole message and each of
-its sentence windows, so a warning sign buried in a long story counts.
+Fitted by `scripts/fit_detector.py` (in the torch environment of scripts/export_model.py) on
+the exemplar bank (data/triage/bank.tsv) and hard negatives, shipped as an int8 ONNX model in
+data/triage/detector/ with detector.json: its classes, thresholds chosen by 5-fold
+cross-validation, and the sha256 of the model and of the tokenizer it shares with the encoder.
+It reads the whole message and each of its sentence windows, so a warning sign buried in a
+long story counts. Unlike the sentence embedding, which puts "what are the signs of a clot"
+beside "my calf is hot and swollen", the fine-tuned model learned to tell them apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from tokenizers import Tokenizer
 
-from faq.semantic import Vectors
+from faq.semantic import (
+    DEFAULT_THREADS,
+    MODEL_FILE,
+    Encoder,
+    ModelError,
+    load_session,
+    read_manifest,
+    records_dir,
+    verified_file,
+)
 
 NONE = "none"
+MANIFEST = "detector.json"
 
 
 @dataclass(frozen=True)
@@ -28,64 +45,69 @@ class Detection:
 
 @dataclass(frozen=True)
 class Detector:
-    """Softmax weights over standardised embeddings, and the probability that raises a flag."""
+    """A loaded classifier and the probabilities of any emergency that act on its verdict."""
 
+    session: Any  # onnxruntime.InferenceSession: (ids, mask) -> logits over `classes`
+    tokenizer: Tokenizer
+    pad_id: int
     classes: tuple[str, ...]
-    weights: np.ndarray  # (dim, classes)
-    bias: np.ndarray  # (classes,)
-    mean: np.ndarray
-    scale: np.ndarray
     flag_at: float  # probability of any emergency that raises a flag
     net_at: float  # lower probability that adds the "if this is happening now" line
-    model_checksum: str
+    checksum: str  # sha256 of the ONNX model
 
     @classmethod
-    def load(cls, path: Path) -> Detector:
-        """Give the detector stored in an .npz file (ValueError when it is malformed)."""
-        with np.load(path, allow_pickle=False) as data:
-            classes = tuple(str(c) for c in data["classes"])
-            detector = cls(
-                classes,
-                np.asarray(data["weights"], dtype=np.float32),
-                np.asarray(data["bias"], dtype=np.float32),
-                np.asarray(data["mean"], dtype=np.float32),
-                np.asarray(data["scale"], dtype=np.float32),
-                float(data["flag_at"]),
-                float(data["net_at"]),
-                str(data["model_checksum"]),
-            )
-        if NONE not in classes or detector.weights.shape[1] != len(classes):
-            raise ValueError(f"{path}: classes and weights do not match")
-        return detector
+    def load(cls, directory: Path, encoder: Encoder, cache_dir: Path | None = None) -> Detector:
+        """Verify the model in `directory` against detector.json and load it (else ModelError).
 
-    def save(self, path: Path) -> None:
-        """Write the detector to an .npz file."""
-        np.savez(
-            path,
-            classes=np.array(self.classes),
-            weights=self.weights,
-            bias=self.bias,
-            mean=self.mean,
-            scale=self.scale,
-            flag_at=self.flag_at,
-            net_at=self.net_at,
-            model_checksum=self.model_checksum,
+        The tokenizer is the encoder's: detector.json records its sha256, and a detector
+        trained on another one is refused.
+        """
+        manifest = read_manifest(directory, MANIFEST)
+        checksum = verified_file(directory / MODEL_FILE, manifest, records_dir(cache_dir))
+        if manifest.get("tokenizer_sha256") != encoder.tokenizer_checksum:
+            raise ModelError(f"{directory / MANIFEST}: trained with another tokenizer; refit it")
+        classes = manifest.get("classes")
+        if not isinstance(classes, list) or NONE not in classes:
+            raise ModelError(f"{directory / MANIFEST}: 'classes' must list {NONE!r} and more")
+        return cls(
+            load_session(directory / MODEL_FILE, DEFAULT_THREADS),
+            encoder.tokenizer,
+            encoder.pad_id,
+            tuple(str(c) for c in classes),
+            _probability(manifest, directory, "flag_at"),
+            _probability(manifest, directory, "net_at"),
+            checksum,
         )
 
-    def probabilities(self, vectors: Vectors) -> np.ndarray:
-        """Give each row's class probabilities, in the order of `classes`."""
-        logits = ((vectors - self.mean) / self.scale) @ self.weights + self.bias
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Give each text's class probabilities, in the order of `classes`."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        (logits,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        logits = np.asarray(logits, dtype=np.float64)
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
 
-    def detect(self, vectors: Vectors) -> Detection | None:
-        """Give the strongest emergency over the message and its windows (None without any)."""
-        if not len(vectors):
-            return None
-        probabilities = self.probabilities(vectors)
+    def detect(self, message: str, windows: Sequence[str] = ()) -> Detection:
+        """Give the strongest emergency over the message and its sentence windows."""
+        probabilities = self.probabilities([message])
+        if windows:  # apart from the message: a batch pads every text to its longest
+            probabilities = np.vstack([probabilities, self.probabilities(windows)])
         none = self.classes.index(NONE)
         emergency = 1.0 - probabilities[:, none]
         window = int(np.argmax(emergency))
         row = probabilities[window].copy()
         row[none] = -1.0
         return Detection(self.classes[int(np.argmax(row))], float(emergency[window]), window)
+
+
+def _probability(manifest: dict[str, Any], directory: Path, name: str) -> float:
+    value = manifest.get(name)
+    if not isinstance(value, float) or not 0.0 < value < 1.0:
+        raise ModelError(f"{directory / MANIFEST}: {name!r} must be a probability")
+    return value

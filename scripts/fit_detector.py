@@ -1,0 +1,250 @@
+"""Fit the triage detector: all-MiniLM-L6-v2 fine-tuned as a 27-class classifier, as int8 ONNX.
+
+A maintainer runs this after the exemplar bank (faq/data/triage/bank.tsv), the corpus, the
+tuning sets or the red-flag rules change, in the torch environment of scripts/export_model.py
+(see its docstring), with magbot importable:
+
+    HF_HUB_OFFLINE=1 PYTHONPATH=. /tmp/venv-torch/bin/python scripts/fit_detector.py --write
+
+What it does, on the rows of faq.maintain.fit_triage (the bank, its hard negatives, every corpus
+phrasing, the tuning questions and the out-of-scope bank; never the locked held-out sets):
+1. 5-fold cross-validation: for each fold, fine-tune MiniLM (mean pooling and one linear layer,
+   AdamW, warm-up then linear decay) on four fifths, export it to ONNX, quantise it to int8 as
+   scripts/export_model.py does, and score the fifth it never saw through faq.triage.detector,
+   exactly as triage reads a message (the whole message and its sentence windows);
+2. thresholds from those scores (faq.maintain.fit_triage.thresholds), and the report;
+3. with --write, fine-tune on every row, export, quantise, and write faq/data/triage/detector/
+   (model.onnx and detector.json: classes, thresholds, checksums, how it was made, the CV
+   figures).
+About 60 s an epoch on a free 2-CPU machine; the whole run takes about 20 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as metadata
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import AutoModel
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+
+from export_model import OPSET, _packaged_model_dir, quantize, strip_debug_info  # noqa: E402
+
+from faq.build import default_data_dir, engine_for, load_rules  # noqa: E402
+from faq.corpus import load_corpus  # noqa: E402
+from faq.maintain import fit_triage  # noqa: E402
+from faq.maintain.fit import TUNING_SETS  # noqa: E402
+from faq.maintain.learn import folds  # noqa: E402
+from faq.semantic import Encoder, file_sha256, load_session  # noqa: E402
+from faq.triage.detector import MANIFEST, NONE, Detector  # noqa: E402
+
+BATCH = 32
+MAX_LENGTH = 256  # as the encoder truncates
+RATE = 5e-5
+INPUTS = ("input_ids", "attention_mask")
+OUT = ROOT / "faq" / "data" / "triage" / "detector"
+
+
+class Classifier(nn.Module):
+    """MiniLM with mean pooling, as the model card pools, and one linear layer on top."""
+
+    def __init__(self, source: Path, classes: int) -> None:
+        super().__init__()
+        self.bert = AutoModel.from_pretrained(
+            str(source), local_files_only=True, attn_implementation="eager"
+        )
+        self.out = nn.Linear(self.bert.config.hidden_size, classes)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Give the class logits of a padded batch."""
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        weights = attention_mask[..., None].float()
+        return self.out((hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9))
+
+
+def main() -> None:
+    """Cross-validate, choose thresholds, report, and with --write fit and ship the detector."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--scores", type=Path, help="save (or, with --reuse, load) the CV scores")
+    parser.add_argument("--reuse", action="store_true", help="load the CV scores, do not refit")
+    parser.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(ROOT)}")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    np.random.seed(0)
+    source = _packaged_model_dir()
+    engine = engine_for(load_corpus(), load_rules(), semantic=True, detector=False)
+    encoder = engine.encoder
+    assert isinstance(encoder, Encoder)
+    rows = fit_triage.training_rows(engine, default_data_dir())
+    if args.reuse and args.scores:
+        with np.load(args.scores) as saved:
+            chance, guess = saved["chance"], saved["guess"]
+    else:
+        chance, guess = cross_validate(source, encoder, rows, args.epochs)
+        if args.scores:
+            np.savez(args.scores, chance=chance, guess=guess)
+    flag_at, net_at = fit_triage.thresholds(chance, rows)
+    figures = fit_triage.report(chance, guess, rows, flag_at, net_at)
+    print(figures, flush=True)
+    if args.write:
+        OUT.mkdir(parents=True, exist_ok=True)
+        model = train(source, encoder, rows, np.arange(len(rows.queries)), args.epochs)
+        export(model, OUT / "model.onnx")
+        manifest = describe(encoder, rows, flag_at, net_at, args.epochs, figures)
+        (OUT / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {OUT} ({(OUT / 'model.onnx').stat().st_size / 1e6:.1f} MB model)")
+
+
+def cross_validate(
+    source: Path, encoder: Encoder, rows: fit_triage.Rows, epochs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give each message's out-of-fold probability of an emergency and its likeliest category."""
+    chance = np.zeros(len(rows.queries))
+    guess = np.full(len(rows.queries), rows.classes.index(NONE))
+    for number, (train_rows, test_rows) in enumerate(folds(len(rows.queries), 5)):
+        print(f"fold {number + 1} of 5", flush=True)
+        model = train(source, encoder, rows, train_rows, epochs)
+        with tempfile.TemporaryDirectory() as tmp:
+            export(model, Path(tmp) / "model.onnx")
+            detector = Detector(
+                load_session(Path(tmp) / "model.onnx", 1), encoder.tokenizer, encoder.pad_id,
+                rows.classes, 0.5, 0.5, "",
+            )  # fmt: skip
+            for i in test_rows:
+                chance[i], guess[i] = score(detector, rows, int(i))
+    return chance, guess
+
+
+def score(detector: Detector, rows: fit_triage.Rows, i: int) -> tuple[float, int]:
+    """Give a message's probability of an emergency and its category, as triage reads it."""
+    query = rows.queries[i]
+    if query.vector is None or query.word_list:  # triage does not ask the detector
+        return 0.0, rows.classes.index(NONE)
+    found = detector.detect(query.normalised, query.windows)
+    return found.probability, rows.classes.index(found.category)
+
+
+def train(
+    source: Path, encoder: Encoder, rows: fit_triage.Rows, chosen: np.ndarray, epochs: int
+) -> Classifier:
+    """Give the classifier fine-tuned on the chosen rows (AdamW, warm-up then linear decay)."""
+    model = Classifier(source, len(rows.classes))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=RATE, weight_decay=0.01)
+    steps = epochs * -(-len(chosen) // BATCH)
+    warm = 0.1 * steps
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda k: k / warm if k < warm else max(0.0, (steps - k) / (steps - warm))
+    )
+    loss = nn.CrossEntropyLoss(weight=torch.tensor(class_weights(rows), dtype=torch.float32))
+    texts = [q.normalised for q in rows.queries]
+    for epoch in range(epochs):
+        model.train()
+        start = time.time()
+        for chunk, ids, mask in batches(encoder, texts, chosen):
+            optimiser.zero_grad()
+            loss(model(ids, mask), torch.tensor(rows.labels[chunk])).backward()
+            optimiser.step()
+            schedule.step()
+        print(f"  epoch {epoch + 1}: {time.time() - start:.0f} s", flush=True)
+    return model.eval()
+
+
+def batches(encoder: Encoder, texts: list[str], chosen: np.ndarray) -> Any:
+    """Give shuffled (rows, ids, mask) batches of texts of similar length, tokenised as triage."""
+    ordered = np.array(sorted(chosen, key=lambda i: len(texts[i])))
+    chunks = [ordered[i : i + BATCH] for i in range(0, len(ordered), BATCH)]
+    for k in np.random.permutation(len(chunks)):
+        encodings = encoder.tokenizer.encode_batch([texts[i] for i in chunks[k]])
+        width = max(len(e.ids) for e in encodings)
+        ids = torch.full((len(encodings), width), encoder.pad_id, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = torch.tensor(encoding.ids)
+            mask[row, : len(encoding.ids)] = 1
+        yield chunks[k], ids, mask
+
+
+def class_weights(rows: fit_triage.Rows) -> np.ndarray:
+    """Give class weights under which "none" weighs as much as all the emergencies together."""
+    classes = len(rows.classes)
+    counts = np.maximum(np.bincount(rows.labels, minlength=classes).astype(float), 1)
+    share = np.full(classes, 0.5 / (classes - 1))
+    share[rows.classes.index(NONE)] = 0.5
+    return np.asarray(share * len(rows.labels) / counts)
+
+
+def export(model: Classifier, target: Path) -> None:
+    """Export the classifier to ONNX and quantise it to int8 at `target`."""
+    ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])  # [CLS] hello world [SEP]
+    batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence", max=512)
+    with tempfile.TemporaryDirectory() as tmp, torch.no_grad():
+        fp32 = Path(tmp) / "fp32.onnx"
+        torch.onnx.export(
+            model,
+            (ids, (ids != 0).long()),
+            str(fp32),
+            input_names=list(INPUTS),
+            output_names=["logits"],
+            opset_version=OPSET,
+            dynamo=True,
+            external_data=False,
+            dynamic_shapes={
+                name: {0: batch, 1: sequence} for name in ("input_ids", "attention_mask")
+            },
+        )
+        strip_debug_info(fp32)
+        quantize(fp32, target)
+
+
+def describe(
+    encoder: Encoder, rows: fit_triage.Rows, flag_at: float, net_at: float, epochs: int, cv: str
+) -> dict[str, Any]:
+    """Give detector.json: classes, thresholds, checksums, how it was made, the CV figures."""
+    model = OUT / "model.onnx"
+    versioned = ("torch", "transformers", "onnx", "onnxscript", "onnxruntime", "tokenizers")
+    return {
+        "name": "all-MiniLM-L6-v2 fine-tuned as a triage classifier",
+        "classes": list(rows.classes),
+        "flag_at": flag_at,
+        "net_at": net_at,
+        "files": {"model.onnx": {"sha256": file_sha256(model), "bytes": model.stat().st_size}},
+        "tokenizer_sha256": encoder.tokenizer_checksum,
+        "base_model_sha256": encoder.checksum,
+        "inputs": ["input_ids", "attention_mask"],
+        "output": "logits",
+        "training": {
+            "rows": len(rows.queries),
+            "bank_sha256": file_sha256(default_data_dir() / "triage" / "bank.tsv"),
+            "tuning_sets": [p.name for p in TUNING_SETS],
+            "epochs": epochs,
+            "batch": BATCH,
+            "learning_rate": RATE,
+            "seed": 0,
+        },
+        "cross_validation": cv.splitlines(),
+        "made_by": {
+            "script": "scripts/fit_detector.py",
+            "command": "HF_HUB_OFFLINE=1 PYTHONPATH=. python scripts/fit_detector.py --write",
+            "export": f"torch.onnx.export(dynamo=True, opset {OPSET}), eager attention",
+            "quantisation": "int8 dynamic quantisation, per channel (as scripts/export_model.py)",
+            "python": platform.python_version(),
+            "versions": {name: metadata.version(name) for name in versioned},
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The learned triage detector: the shipped model loads verified, and refuses what is not it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faq.build import build_engine, default_data_dir, load_rules
+from faq.semantic import Encoder, ModelError, default_model_dir
+from faq.triage.detector import MANIFEST, NONE, Detector
+
+SHIPPED = default_data_dir() / "triage" / "detector"
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    return Encoder.load(default_model_dir())
+
+
+@pytest.fixture(scope="module")
+def detector(encoder: Encoder) -> Detector:
+    return Detector.load(SHIPPED, encoder)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SHIPPED, tmp_path / "detector"))
+
+
+def _edit(directory: Path, **fields: Any) -> None:
+    path = directory / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(fields)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_the_shipped_detector_knows_every_category_and_none(detector: Detector) -> None:
+    categories = load_rules().triage.categories.ids
+
+    assert set(detector.classes) == {*categories, NONE}
+    assert 0.0 < detector.net_at <= detector.flag_at < 1.0
+
+
+def test_the_shipped_detector_is_small() -> None:
+    assert (SHIPPED / "model.onnx").stat().st_size < 26_000_000
+
+
+def test_it_tells_a_sign_happening_now_from_a_question_about_it(detector: Detector) -> None:
+    now = detector.detect("my calf has been swollen red and hot since this morning")
+    general = detector.detect("what are the signs of a blood clot in the leg")
+
+    assert now.category == "dvt" and now.probability >= detector.flag_at
+    assert general.probability < detector.flag_at
+
+
+def test_a_sign_at_the_end_of_a_long_message_is_found_in_its_window(detector: Detector) -> None:
+    story = "i take magnesium glycinate at night for cramps and it mostly helps. " * 12
+    sign = "right now my chest is crushing and the pain goes down my left arm"
+
+    found = detector.detect(story, [story[:240], sign])
+
+    assert found.window == 2 and found.category == "heart"
+    assert found.probability >= detector.flag_at
+
+
+def test_a_flipped_byte_in_the_detector_is_refused(copy: Path, encoder: Encoder) -> None:
+    path = copy / "model.onnx"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(ModelError, match=r"model\.onnx: checksum mismatch") as caught:
+        Detector.load(copy, encoder)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["model.onnx", MANIFEST])
+def test_a_missing_detector_file_is_named(copy: Path, encoder: Encoder, name: str) -> None:
+    (copy / name).unlink()
+
+    with pytest.raises(ModelError, match=rf"{name}: missing"):
+        Detector.load(copy, encoder)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"tokenizer_sha256": "0" * 64}, "another tokenizer"),
+        ({"classes": ["dvt", "heart"]}, "'classes'"),
+        ({"flag_at": 1.5}, "'flag_at' must be a probability"),
+        ({"net_at": "low"}, "'net_at' must be a probability"),
+    ],
+)
+def test_a_detector_json_that_does_not_fit_is_refused(
+    copy: Path, encoder: Encoder, fields: dict[str, Any], reason: str
+) -> None:
+    _edit(copy, **fields)
+
+    with pytest.raises(ModelError, match=reason):
+        Detector.load(copy, encoder)
+
+
+def test_the_engine_refuses_to_start_on_an_altered_detector(data_dir: Path) -> None:
+    path = data_dir / "triage" / "detector" / "model.onnx"
+    path.write_bytes(path.read_bytes()[:-1])
+
+    with pytest.raises(ModelError, match="detector"):
+        build_engine(data_dir=data_dir, semantic=True)
+    assert build_engine(data_dir=data_dir, semantic=False).triage.detector is None
