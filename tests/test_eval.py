@@ -37,6 +37,8 @@ LOCKED = {
     # written in session 16 by three new authors, before the fine-tuned detector was fitted
     # and before any scope or decision change
     EVAL / "heldout4.tsv": "7b48aa8d99857e047733131cdb7e0117c12c5d273e74ef67c5165141b4f4d455",
+    # written in session 16 by a new author, locked before the learned scope change
+    EVAL / "heldout5.tsv": "16344b5cdaa1626ad8be198f11bebc6da3b4119a48e2233a34d5eb12b16d2191",
     EVAL
     / "triage-heldout4.tsv": "b2b86cd686428824c7c47b37cd3dea7086908e7940361e80fcea981872bc1503",
 }
@@ -126,6 +128,7 @@ ALSO_FITTED = {
     "heldout3.tsv": 24,
     "triage-heldout3.tsv": 8,
     "heldout4.tsv": 16,
+    "heldout5.tsv": 20,
     "triage-heldout4.tsv": 3,
 }
 
