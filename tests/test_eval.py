@@ -58,12 +58,14 @@ HYBRID = {
     "heldout2.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.72},  # first look: 0.759
     "heldout4.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.76},  # first look: 0.808
+    "heldout5.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.72},  # second look: 0.760
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
     "heldout2.tsv": {"hit1": 0.90, "wrong": 0.03, "declined": 0.82},
     "heldout3.tsv": {"hit1": 0.88, "wrong": 0.03, "declined": 0.63},
     "heldout4.tsv": {"hit1": 0.78, "wrong": 0.03, "declined": 0.66},
+    "heldout5.tsv": {"hit1": 0.84, "wrong": 0.05, "declined": 0.66},
 }
 TRIAGE = {
     "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.13},
@@ -170,7 +172,7 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 @pytest.mark.parametrize(
     "path",
-    [HELD_OUT, *(EVAL / f"heldout{n}.tsv" for n in (2, 3, 4)), *TUNING, *FORMER_HELD_OUT],
+    [HELD_OUT, *(EVAL / f"heldout{n}.tsv" for n in (2, 3, 4, 5)), *TUNING, *FORMER_HELD_OUT],
     ids=lambda p: p.name,
 )
 def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Path) -> None:
@@ -184,8 +186,8 @@ def test_the_hybrid_target_hit_at_1_is_met_on_the_first_held_out_set(engine: Eng
     assert _report(engine, HELD_OUT).hit_at_1 >= TARGET["hit1"]
 
 
-@pytest.mark.xfail(strict=True, reason="sets 3 and 4: out of scope declined 0.759, 0.808 < 0.95")
-@pytest.mark.parametrize("name", ["heldout3.tsv", "heldout4.tsv"])
+@pytest.mark.xfail(strict=True, reason="sets 3-5: out of scope declined 0.759-0.808 < 0.95")
+@pytest.mark.parametrize("name", ["heldout3.tsv", "heldout4.tsv", "heldout5.tsv"])
 def test_the_hybrid_target_declined_is_met_on_the_later_held_out_sets(
     engine: Engine, name: str
 ) -> None:
