@@ -11,10 +11,11 @@ from faq.text import Analysis, Analyzer, split_words
 
 #: Telegram's own limit; a longer CLI message is read up to here, with a note.
 MAX_QUERY_CHARS = 4096
-#: Long messages are also read by triage in windows of whole sentences up to this length, so
-#: a warning sign at the end of a long story counts as much as one at the start.
+#: A message longer than this is also read by triage sentence by sentence (a longer sentence
+#: in pieces of this length), so a warning sign at the end of a long story counts as much as
+#: one at the start, and is not diluted by the ordinary sentences around it.
 WINDOW_CHARS = 240
-MAX_WINDOWS = 12
+MAX_WINDOWS = 64
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -61,20 +62,23 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     )
     if encoder is None or query.empty:
         return query
-    # the models read the words as corrected, so a typo costs the meaning nothing
-    windows = tuple(analyzer.analyze(window).text for window in sentence_windows(sentences))
+    # the models read the words as corrected, so a typo costs the meaning nothing; a window
+    # that is a pasted list is left out, one in language is read even inside a list
+    readings = (analyzer.analyze(window) for window in sentence_windows(sentences))
+    windows = tuple(w.text for w in readings if not analyzer.is_word_list(w.words))
     return replace(query, vector=encoder.encode([query.normalised])[0], windows=windows)
 
 
 def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
-    """Give the message in at most MAX_WINDOWS windows of whole sentences, covering all of it.
+    """Give a message longer than WINDOW_CHARS as at most MAX_WINDOWS windows (else none).
 
-    A sentence longer than a window is cut at word boundaries; when there are too many
-    windows, neighbours are merged, so the end of a long message is always read.
+    Each sentence is a window, a sentence longer than WINDOW_CHARS cut at word boundaries;
+    when there are too many windows, neighbours are merged, so the end of a long message is
+    always read. A shorter message is read whole only, as the detector was trained.
     """
-    size = max(WINDOW_CHARS, sum(len(s) + 1 for s in sentences) // MAX_WINDOWS + 1)
-    pieces = (piece for sentence in sentences for piece in _pack(sentence.split(), size))
-    windows = _pack(pieces, size)
+    if sum(len(s) + 1 for s in sentences) <= WINDOW_CHARS:
+        return []
+    windows = [piece for s in sentences for piece in _pack(s.split(), WINDOW_CHARS)]
     while len(windows) > MAX_WINDOWS:
         windows = [" ".join(windows[i : i + 2]) for i in range(0, len(windows), 2)]
     return windows if len(windows) > 1 else []

@@ -28,6 +28,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,10 @@ from faq.maintain import fit_triage  # noqa: E402
 from faq.maintain.fit import TUNING_SETS  # noqa: E402
 from faq.maintain.learn import folds  # noqa: E402
 from faq.semantic import Encoder, file_sha256, load_session  # noqa: E402
+from faq.triage.assess import detection  # noqa: E402
 from faq.triage.detector import MANIFEST, NONE, Detector  # noqa: E402
 
 BATCH = 32
-MAX_LENGTH = 256  # as the encoder truncates
 RATE = 5e-5
 INPUTS = ("input_ids", "attention_mask")
 OUT = ROOT / "faq" / "data" / "triage" / "detector"
@@ -80,6 +81,12 @@ def main() -> None:
     parser.add_argument("--scores", type=Path, help="save (or, with --reuse, load) the CV scores")
     parser.add_argument("--reuse", action="store_true", help="load the CV scores, do not refit")
     parser.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(ROOT)}")
+    parser.add_argument(
+        "--keep-model",
+        action="store_true",
+        help="with --write, keep the shipped model and rewrite only detector.json (after a"
+        " change to how triage reads a message, or to the rules, not to the training rows)",
+    )
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(2)
@@ -101,8 +108,9 @@ def main() -> None:
     print(figures, flush=True)
     if args.write:
         OUT.mkdir(parents=True, exist_ok=True)
-        model = train(source, encoder, rows, np.arange(len(rows.queries)), args.epochs)
-        export(model, OUT / "model.onnx")
+        if not args.keep_model:
+            model = train(source, encoder, rows, np.arange(len(rows.queries)), args.epochs)
+            export(model, OUT / "model.onnx")
         manifest = describe(encoder, rows, flag_at, net_at, args.epochs, figures)
         (OUT / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {OUT} ({(OUT / 'model.onnx').stat().st_size / 1e6:.1f} MB model)")
@@ -130,10 +138,9 @@ def cross_validate(
 
 def score(detector: Detector, rows: fit_triage.Rows, i: int) -> tuple[float, int]:
     """Give a message's probability of an emergency and its category, as triage reads it."""
-    query = rows.queries[i]
-    if query.vector is None or query.word_list:  # triage does not ask the detector
+    found = detection(detector, rows.queries[i])
+    if found is None:  # triage does not ask the detector
         return 0.0, rows.classes.index(NONE)
-    found = detector.detect(query.normalised, query.windows)
     return found.probability, rows.classes.index(found.category)
 
 
@@ -162,7 +169,9 @@ def train(
     return model.eval()
 
 
-def batches(encoder: Encoder, texts: list[str], chosen: np.ndarray) -> Any:
+def batches(
+    encoder: Encoder, texts: list[str], chosen: np.ndarray
+) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
     """Give shuffled (rows, ids, mask) batches of texts of similar length, tokenised as triage."""
     ordered = np.array(sorted(chosen, key=lambda i: len(texts[i])))
     chunks = [ordered[i : i + BATCH] for i in range(0, len(ordered), BATCH)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from faq.build import build_engine, default_data_dir, load_rules
+from faq.engine import Engine
 from faq.semantic import Encoder, ModelError, default_model_dir
 from faq.triage.detector import MANIFEST, NONE, Detector
 
@@ -57,14 +59,57 @@ def test_it_tells_a_sign_happening_now_from_a_question_about_it(detector: Detect
     assert general.probability < detector.flag_at
 
 
-def test_a_sign_at_the_end_of_a_long_message_is_found_in_its_window(detector: Detector) -> None:
-    story = "i take magnesium glycinate at night for cramps and it mostly helps. " * 12
-    sign = "right now my chest is crushing and the pain goes down my left arm"
+SIGN = "i cannot feel my bum or between my legs since this morning"  # no rule reads it
+ORDINARY = (
+    "I have been taking magnesium glycinate at night for a few weeks for my calf cramps and "
+    "it mostly helps, though I still wake up once or twice a week with a tight calf."
+)
 
-    found = detector.detect(story, [story[:240], sign])
 
-    assert found.window == 2 and found.category == "heart"
-    assert found.probability >= detector.flag_at
+# One ordinary sentence and the sign make under WINDOW_CHARS: read whole, as the detector was
+# trained, the sign is diluted (reading every short message sentence by sentence tripled
+# the cross-validated false alarms on ordinary questions, 2.3% to 6.3%).
+DILUTED = pytest.mark.xfail(strict=True, reason="a short message is read whole: diluted")
+
+
+@pytest.mark.parametrize(
+    "before", [0, pytest.param(1, marks=DILUTED), 2, 3, 5, 10, 15, 20, 23]
+)  # 23: near 4,096 characters
+def test_a_sign_after_ordinary_sentences_is_read_in_its_own_window(
+    engine: Engine, before: int
+) -> None:
+    message = " ".join([ORDINARY] * before + [SIGN])
+
+    assessment = engine.triage.assess(engine.analyse(message))
+
+    assert assessment.flag is not None and assessment.flag.layer == "detector", before
+
+
+def test_a_sign_after_a_pasted_list_is_still_read(engine: Engine) -> None:
+    pasted = "metformin amlodipine atorvastatin omeprazole levothyroxine ramipril " * 12
+    query = engine.analyse(f"{pasted.strip()}. {SIGN}")
+
+    assert query.word_list
+    assert engine.triage.assess(query).flag is not None
+
+
+class _BrokenSession:
+    """Stands in for an onnxruntime session whose model fails at run time."""
+
+    def run(self, *_: object) -> None:
+        raise RuntimeError("a fault inside onnxruntime")
+
+
+def test_a_failing_detector_costs_neither_a_rule_flag_nor_the_net(
+    engine: Engine, detector: Detector
+) -> None:
+    broken = engine.triage.with_detector(dataclasses.replace(detector, session=_BrokenSession()))
+
+    swallowed = broken.assess(engine.analyse("i swallowed the whole bottle of magnesium at 6"))
+    unread = broken.assess(engine.analyse(SIGN))
+
+    assert swallowed.flag is not None and swallowed.flag.layer == "rule"
+    assert unread.flag is None and unread.symptoms_now
 
 
 def test_a_flipped_byte_in_the_detector_is_refused(copy: Path, encoder: Encoder) -> None:
@@ -93,6 +138,9 @@ def test_a_missing_detector_file_is_named(copy: Path, encoder: Encoder, name: st
         ({"classes": ["dvt", "heart"]}, "'classes'"),
         ({"flag_at": 1.5}, "'flag_at' must be a probability"),
         ({"net_at": "low"}, "'net_at' must be a probability"),
+        ({"net_at": 0.9, "flag_at": 0.5}, "'net_at' is above 'flag_at'"),
+        ({"classes": ["dvt", "dvt", "none"]}, "twice"),
+        ({"classes": [f"c{i}" for i in range(25)] + ["none"]}, "27 scores for 26 classes"),
     ],
 )
 def test_a_detector_json_that_does_not_fit_is_refused(

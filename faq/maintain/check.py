@@ -109,11 +109,15 @@ def load_checked(
     return result.engine
 
 
+#: Folders of model files, left out of the stamp: each is verified by its checksum on load.
+MODEL_FOLDERS = ("model", "detector")
+
+
 def _passed_stamp(entries: Path, data: Path) -> Path | None:
     """Give the file that records that these entries and rules passed the check."""
     digest = hashlib.sha256(CHECK_VERSION.encode())
     files = sorted(entries.glob("*.md")) + sorted(
-        p for p in data.rglob("*") if p.is_file() and p.parent.name != "model"
+        p for p in data.rglob("*") if p.is_file() and p.parent.name not in MODEL_FOLDERS
     )
     try:
         for path in files:

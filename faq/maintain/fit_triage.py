@@ -6,13 +6,15 @@ hard negatives, every corpus phrasing, every tuning question not labelled red-fl
 out-of-scope bank. 5-fold cross-validation gives every message a probability of "an
 emergency" from a model not trained on it, read as triage reads it (the whole message and its
 sentence windows). The flag threshold is the highest that keeps cross-validated recall, with
-the rules, at RECALL_TARGET; the safety-net threshold the highest that keeps it at NET_TARGET
-(a message between the two gets the "if this is happening now" line, not the emergency
-reply). The locked held-out sets (tests/eval/*heldout*.tsv) are never read here.
+the rules, at RECALL_TARGET; the safety-net threshold the highest at which the detector alone
+gives NET_TARGET of the emergencies the net (a message between the two gets the "if this is
+happening now" line, not the emergency reply). The locked held-out sets
+(tests/eval/*heldout*.tsv) are never read here.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,12 +82,20 @@ def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:
 
 
 def thresholds(chance: np.ndarray, rows: Rows) -> tuple[float, float]:
-    """Give (flag_at, net_at): recall with the rules at RECALL_TARGET, the net at NET_TARGET."""
-    missed = rows.positive & ~rows.ruled  # the detector must find these
-    needed = RECALL_TARGET - (rows.positive & rows.ruled).sum() / rows.positive.sum()
-    share = needed * rows.positive.sum() / max(int(missed.sum()), 1)
-    flag_at = threshold(chance, missed, min(max(share, 0.0), 1.0))
-    return flag_at, min(flag_at, threshold(chance, rows.positive, NET_TARGET))
+    """Give (flag_at, net_at), or ValueError when the recall target cannot be reached.
+
+    flag_at is the highest probability at which the detector, with the rules, flags
+    RECALL_TARGET of the emergencies (near 1 when the rules alone do); net_at the highest at
+    which the detector alone gives at least NET_TARGET of them the net, never above flag_at.
+    """
+    positives = int(rows.positive.sum())
+    missed = np.sort(chance[rows.positive & ~rows.ruled])[::-1]  # the detector must find these
+    needed = math.ceil(RECALL_TARGET * positives - 1e-9) - (positives - len(missed))
+    if needed > len(missed) or (needed > 0 and missed[needed - 1] <= 0):
+        raise ValueError(f"recall {RECALL_TARGET} cannot be reached on these scores")
+    flag_at = float(missed[needed - 1]) - 1e-6 if needed > 0 else 1 - 1e-6
+    net_at = max(threshold(chance, rows.positive, NET_TARGET), 1e-6)
+    return flag_at, min(flag_at, net_at)
 
 
 def report(chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float) -> str:

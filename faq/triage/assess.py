@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ from faq.query import Query
 from faq.triage.categories import Categories, Category
 from faq.triage.detector import NONE, Detection, Detector
 from faq.triage.rules import RuleLayer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,10 @@ class Triage:
         """Give the emergency a message describes, if any, the cautions, and the net."""
         text = query.normalised
         cautions = self.rules.cautions(text)
-        detection = self._detect(query)
-        flag = self._by_rule(text, query.plain_sentences) or self._by_detector(detection)
-        unsure = detection is not None and detection.probability >= self._net_at()
+        flag = self._by_rule(text, query.plain_sentences)
+        detection, failed = (None, False) if flag else self._detect(query)
+        flag = flag or self._by_detector(detection)
+        unsure = failed or (detection is not None and detection.probability >= self._net_at())
         return Assessment(
             flag,
             tuple(rule.message for rule in cautions),
@@ -88,12 +92,15 @@ class Triage:
         category = self.categories.get(detection.category)
         return Flag(category, "detector", where, detection.probability)
 
-    def _detect(self, query: Query) -> Detection | None:
-        # the detector learned from sentences; on a list of random words it sees signs in
-        # noise (the rules still read every word)
-        if self.detector is None or query.vector is None or query.word_list:
-            return None
-        return self.detector.detect(query.normalised, query.windows)
+    def _detect(self, query: Query) -> tuple[Detection | None, bool]:
+        """Give the detector's verdict, and whether it failed (then the net is added)."""
+        if self.detector is None:
+            return None, False
+        try:
+            return detection(self.detector, query), False
+        except Exception:  # an onnxruntime fault must not cost the reply; the rules have run
+            log.exception("the triage detector failed; the safety net is added instead")
+            return None, True
 
     def _net_at(self) -> float:
         return self.detector.net_at if self.detector is not None else 2.0
@@ -126,3 +133,17 @@ class Triage:
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for, so typos are corrected towards them."""
         return self.rules.vocabulary()
+
+
+def detection(detector: Detector, query: Query) -> Detection | None:
+    """Give the detector's verdict on a message as triage reads it (None: nothing to read).
+
+    The detector learned from sentences: a message that is a list of words (a pasted list,
+    random text) is read only in its sentence windows that are language.
+    """
+    if query.vector is None:
+        return None
+    whole = None if query.word_list else query.normalised
+    if whole is None and not query.windows:
+        return None
+    return detector.detect(whole, query.windows)

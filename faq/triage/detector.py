@@ -67,20 +67,49 @@ class Detector:
         if manifest.get("tokenizer_sha256") != encoder.tokenizer_checksum:
             raise ModelError(f"{directory / MANIFEST}: trained with another tokenizer; refit it")
         classes = manifest.get("classes")
-        if not isinstance(classes, list) or NONE not in classes:
+        if not isinstance(classes, list) or NONE not in classes or len(set(classes)) < 2:
             raise ModelError(f"{directory / MANIFEST}: 'classes' must list {NONE!r} and more")
-        return cls(
+        if len(set(classes)) != len(classes):
+            raise ModelError(f"{directory / MANIFEST}: 'classes' lists a class twice")
+        flag_at = _probability(manifest, directory, "flag_at")
+        net_at = _probability(manifest, directory, "net_at")
+        if net_at > flag_at:
+            raise ModelError(f"{directory / MANIFEST}: 'net_at' is above 'flag_at'")
+        detector = cls(
             load_session(directory / MODEL_FILE, DEFAULT_THREADS),
             encoder.tokenizer,
             encoder.pad_id,
             tuple(str(c) for c in classes),
-            _probability(manifest, directory, "flag_at"),
-            _probability(manifest, directory, "net_at"),
+            flag_at,
+            net_at,
             checksum,
         )
+        detector._probe(directory)
+        return detector
+
+    def _probe(self, directory: Path) -> None:
+        """Raise ModelError unless the model takes ids and mask and gives a row per class."""
+        inputs = {i.name for i in self.session.get_inputs()}
+        if inputs != {"input_ids", "attention_mask"}:
+            raise ModelError(
+                f"{directory / MODEL_FILE}: inputs {sorted(inputs)} are not ids and mask"
+            )
+        try:
+            probabilities = self.probabilities(["my calf hurts"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelError(
+                f"{directory / MODEL_FILE}: cannot classify a message ({exc})"
+            ) from None
+        if probabilities.shape != (1, len(self.classes)) or not np.isfinite(probabilities).all():
+            raise ModelError(
+                f"{directory / MODEL_FILE}: gives {probabilities.shape[-1]} scores for"
+                f" {len(self.classes)} classes"
+            )
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Give each text's class probabilities, in the order of `classes`."""
+        if not texts:
+            return np.zeros((0, len(self.classes)))
         encodings = self.tokenizer.encode_batch(list(texts))
         width = max(len(e.ids) for e in encodings)
         ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
@@ -93,17 +122,24 @@ class Detector:
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
 
-    def detect(self, message: str, windows: Sequence[str] = ()) -> Detection:
-        """Give the strongest emergency over the message and its sentence windows."""
-        probabilities = self.probabilities([message])
+    def detect(self, message: str | None, windows: Sequence[str] = ()) -> Detection:
+        """Give the strongest emergency over the message (None: skip it) and its windows.
+
+        The window number is 0 for the whole message, else the window's from 1.
+        """
+        parts = [self.probabilities([message])] if message is not None else []
         if windows:  # apart from the message: a batch pads every text to its longest
-            probabilities = np.vstack([probabilities, self.probabilities(windows)])
+            parts.append(self.probabilities(windows))
+        if not parts:
+            raise ValueError("detect() needs a message or a window")
+        probabilities = np.vstack(parts)
         none = self.classes.index(NONE)
         emergency = 1.0 - probabilities[:, none]
-        window = int(np.argmax(emergency))
-        row = probabilities[window].copy()
+        best = int(np.argmax(emergency))
+        row = probabilities[best].copy()
         row[none] = -1.0
-        return Detection(self.classes[int(np.argmax(row))], float(emergency[window]), window)
+        window = best if message is not None else best + 1
+        return Detection(self.classes[int(np.argmax(row))], float(emergency[best]), window)
 
 
 def _probability(manifest: dict[str, Any], directory: Path, name: str) -> float:

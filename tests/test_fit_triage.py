@@ -1,0 +1,50 @@
+"""The triage detector's threshold policy: recall with the rules, the net never above the flag."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from faq.maintain import fit_triage
+from faq.maintain.fit_triage import Rows, thresholds
+
+CLASSES = ("dvt", "none")
+
+
+def _rows(labels: list[str], ruled: list[bool]) -> Rows:
+    y = np.array([CLASSES.index(label) for label in labels])
+    return Rows([], y, CLASSES, np.zeros(len(y), dtype=bool), np.array(ruled))
+
+
+def test_the_flag_threshold_counts_what_the_rules_already_catch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.8)
+    rows = _rows(["dvt"] * 5 + ["none"] * 2, [True, True, False, False, False, False, False])
+    chance = np.array([0.0, 0.0, 0.9, 0.6, 0.2, 0.5, 0.1])
+
+    flag_at, net_at = thresholds(chance, rows)
+
+    flagged = (chance >= flag_at) | rows.ruled
+    assert flagged[rows.positive].mean() >= 0.8  # 2 by the rules, 2 by the detector
+    assert not (chance >= flag_at)[4] and 0.5 < flag_at < 0.6
+    assert 0 < net_at <= flag_at
+
+
+def test_when_the_rules_alone_reach_the_target_the_detector_adds_next_to_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.5)
+    rows = _rows(["dvt"] * 4 + ["none"], [True, True, True, False, False])
+
+    flag_at, net_at = thresholds(np.array([0.1, 0.1, 0.1, 0.3, 0.9]), rows)
+
+    assert flag_at > 0.999 and 0 < net_at <= flag_at
+
+
+@pytest.mark.parametrize("chance", [[0.9, 0.0, 0.0, 0.5], [0.9, 0.8, 0.0, 0.5]])
+def test_an_unreachable_target_is_refused_rather_than_written(chance: list[float]) -> None:
+    rows = _rows(["dvt"] * 3 + ["none"], [False] * 4)
+
+    with pytest.raises(ValueError, match="cannot be reached"):
+        thresholds(np.array(chance), rows)
