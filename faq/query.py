@@ -15,7 +15,7 @@ MAX_QUERY_CHARS = 4096
 #: in pieces of this length), so a warning sign at the end of a long story counts as much as
 #: one at the start, and is not diluted by the ordinary sentences around it.
 WINDOW_CHARS = 240
-MAX_WINDOWS = 64
+MAX_WINDOWS = 12
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -70,15 +70,15 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
 
 
 def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
-    """Give a message longer than WINDOW_CHARS as at most MAX_WINDOWS windows (else none).
+    """Give the message in at most MAX_WINDOWS windows of whole sentences, covering all of it.
 
-    Each sentence is a window, a sentence longer than WINDOW_CHARS cut at word boundaries;
-    when there are too many windows, neighbours are merged, so the end of a long message is
-    always read. A shorter message is read whole only, as the detector was trained.
+    A sentence longer than a window is cut at word boundaries; when there are too many
+    windows, neighbours are merged, so the end of a long message is always read. (Reading
+    each sentence alone raised false alarms on long ordinary questions: 4.5% of held-out 1.)
     """
-    if sum(len(s) + 1 for s in sentences) <= WINDOW_CHARS:
-        return []
-    windows = [piece for s in sentences for piece in _pack(s.split(), WINDOW_CHARS)]
+    size = max(WINDOW_CHARS, sum(len(s) + 1 for s in sentences) // MAX_WINDOWS + 1)
+    pieces = (piece for sentence in sentences for piece in _pack(sentence.split(), size))
+    windows = _pack(pieces, size)
     while len(windows) > MAX_WINDOWS:
         windows = [" ".join(windows[i : i + 2]) for i in range(0, len(windows), 2)]
     return windows if len(windows) > 1 else []
