@@ -41,6 +41,11 @@ LOCKED = {
     EVAL / "heldout5.tsv": "16344b5cdaa1626ad8be198f11bebc6da3b4119a48e2233a34d5eb12b16d2191",
     EVAL
     / "triage-heldout4.tsv": "b2b86cd686428824c7c47b37cd3dea7086908e7940361e80fcea981872bc1503",
+    # written in session 17 by four new authors (triage: three), before any change of that
+    # session; rows copying a fitting message were dropped before the checksum was taken
+    EVAL / "heldout6.tsv": "69dde9cbfcad3543cc6eafc7b01e9565aa5b63e2e05240a515ab1b56aff8991e",
+    EVAL
+    / "triage-heldout5.tsv": "e481e567b25943f899a49bb66f55c1780dbddb41a434fd0b15439a566881dafa",
 }
 TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -59,6 +64,7 @@ HYBRID = {
     "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.72},  # first look: 0.759
     "heldout4.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.76},  # first look: 0.808
     "heldout5.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.72},  # second look: 0.760
+    "heldout6.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.76},  # first look: 0.796
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -66,12 +72,14 @@ LEXICAL = {
     "heldout3.tsv": {"hit1": 0.88, "wrong": 0.03, "declined": 0.63},
     "heldout4.tsv": {"hit1": 0.78, "wrong": 0.03, "declined": 0.66},
     "heldout5.tsv": {"hit1": 0.84, "wrong": 0.05, "declined": 0.66},
+    "heldout6.tsv": {"hit1": 0.86, "wrong": 0.05, "declined": 0.68},
 }
 TRIAGE = {
     "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.13},
     "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.14},
     "triage-heldout3.tsv": {"recall": 0.97, "false_alarms": 0.13},  # first look: 0.108
     "triage-heldout4.tsv": {"recall": 0.97, "false_alarms": 0.15},  # first look: 0.129
+    "triage-heldout5.tsv": {"recall": 0.97, "false_alarms": 0.16},  # first look: 0.146
 }
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -132,6 +140,8 @@ ALSO_FITTED = {
     "heldout4.tsv": 16,
     "heldout5.tsv": 20,
     "triage-heldout4.tsv": 3,
+    "heldout6.tsv": 0,
+    "triage-heldout5.tsv": 0,
 }
 
 
@@ -172,7 +182,7 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 @pytest.mark.parametrize(
     "path",
-    [HELD_OUT, *(EVAL / f"heldout{n}.tsv" for n in (2, 3, 4, 5)), *TUNING, *FORMER_HELD_OUT],
+    [HELD_OUT, *(EVAL / f"heldout{n}.tsv" for n in (2, 3, 4, 5, 6)), *TUNING, *FORMER_HELD_OUT],
     ids=lambda p: p.name,
 )
 def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Path) -> None:
@@ -186,15 +196,15 @@ def test_the_hybrid_target_hit_at_1_is_met_on_the_first_held_out_set(engine: Eng
     assert _report(engine, HELD_OUT).hit_at_1 >= TARGET["hit1"]
 
 
-@pytest.mark.xfail(strict=True, reason="sets 3-5: out of scope declined 0.759-0.808 < 0.95")
-@pytest.mark.parametrize("name", ["heldout3.tsv", "heldout4.tsv", "heldout5.tsv"])
+@pytest.mark.xfail(strict=True, reason="sets 3-6: out of scope declined 0.759-0.808 < 0.95")
+@pytest.mark.parametrize("name", ["heldout3.tsv", "heldout4.tsv", "heldout5.tsv", "heldout6.tsv"])
 def test_the_hybrid_target_declined_is_met_on_the_later_held_out_sets(
     engine: Engine, name: str
 ) -> None:
     assert _report(engine, EVAL / name).declined >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 11-13%")
+@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 11-15%")
 @pytest.mark.parametrize("name", list(TRIAGE))
 def test_the_triage_targets_are_met(engine: Engine, name: str) -> None:
     report = _report(engine, EVAL / name)

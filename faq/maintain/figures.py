@@ -23,11 +23,13 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
+    ("heldout6.tsv", "locked held-out 6"),
     ("heldout5.tsv", "locked held-out 5"),
     ("heldout4.tsv", "locked held-out 4"),
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout5.tsv", "locked triage held-out 5"),
     ("triage-heldout4.tsv", "locked triage held-out 4"),
     ("triage-heldout3.tsv", "locked triage held-out 3"),
     ("triage-heldout2.tsv", "locked triage held-out 2"),
