@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from faq.semantic import Encoder, Vectors
-from faq.text import Analysis, Analyzer, split_words
+from faq.text import Analysis, Analyzer
 
 #: Telegram's own limit; a longer CLI message is read up to here, with a note.
 MAX_QUERY_CHARS = 4096
@@ -29,7 +29,6 @@ class Query:
     analysis: Analysis
     sentences: tuple[str, ...]
     truncated: bool = False
-    plain_sentences: tuple[str, ...] = ()  # each sentence as lower-case words, for the rules
     vector: Vectors | None = None  # the whole message, when the semantic layer is on
     windows: tuple[str, ...] = field(default=(), repr=False)  # sentence windows, normalised
     word_list: bool = False  # a long run of words without sentences: a list or random text
@@ -54,12 +53,9 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     """Give the Query for a message: read once, up to MAX_QUERY_CHARS, embedded if on."""
     read = text[:MAX_QUERY_CHARS]
     sentences = split_sentences(read)
-    plain = tuple(p for p in (" ".join(split_words(s)) for s in sentences) if p)
     analysis = analyzer.analyze(read)
     word_list = analyzer.is_word_list(analysis.words)
-    query = Query(
-        text, analysis, sentences, len(text) > MAX_QUERY_CHARS, plain, word_list=word_list
-    )
+    query = Query(text, analysis, sentences, len(text) > MAX_QUERY_CHARS, word_list=word_list)
     if encoder is None or query.empty:
         return query
     # the models read the words as corrected, so a typo costs the meaning nothing; a window

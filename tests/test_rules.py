@@ -24,8 +24,65 @@ NOT_EXAMPLES = [(rule, text) for rule, texts in RULES.not_examples.items() for t
 def raised(engine: Engine, text: str) -> str | None:
     """Give the red-flag rule a message raises through the engine's own reading, or None."""
     query = engine.analyse(text)
-    hit = engine.triage.rules.red_flag(query.normalised, query.plain_sentences)
+    hit = engine.triage.rules.red_flag(query.normalised, query.sentences)
     return hit.rule if hit else None
+
+
+# ------------------------------------------------------------ what is happening now
+
+NOT_NOW = [
+    pytest.param(
+        "Two years ago my calf was swollen, hot and red. Can I take magnesium?", id="past"
+    ),
+    pytest.param(
+        "In 2019 I collapsed at work, they did an ECG, all fine since. Which magnesium is best?",
+        id="past, the rest of its sentence",
+    ),
+    pytest.param(
+        "My husband fainted last week, the hospital said it was nothing. Can he take magnesium?",
+        id="a recent past that was checked",
+    ),
+    pytest.param("if my dad ever collapsed, what should I do?", id="hypothetical"),
+    pytest.param("how would I know if my calf was swollen and hot from a clot?", id="how would I"),
+    pytest.param("calf cramp but the leg isn't swollen, hot or red", id="ruled out"),
+    pytest.param("that cramp nearly gave me a heart attack lol", id="an idiom"),
+]
+NOW = [
+    pytest.param("I had a clot two years ago, now my calf is swollen, hot and red", id="now"),
+    pytest.param("Two years ago I had a clot. My calf is swollen, hot and red", id="next sentence"),
+    pytest.param("I had a clot in 2019 and my calf is swollen and hot again", id="again"),
+    pytest.param("My husband fainted last week and just fainted again", id="recent, not resolved"),
+    pytest.param("what should I do if my son just passed out", id="a hypothetical saying now"),
+    pytest.param("no chest pain but my calf is swollen, hot and red", id="one sign ruled out"),
+    pytest.param("she is not breathing", id="a negation that is the sign"),
+]
+
+
+@pytest.mark.parametrize("text", NOT_NOW)
+def test_a_sign_that_is_not_happening_now_raises_no_rule(text: str) -> None:
+    assert raised(LEXICAL, text) is None
+
+
+@pytest.mark.parametrize("text", NOW)
+def test_a_sign_happening_now_raises_a_rule_whatever_else_the_message_says(text: str) -> None:
+    assert raised(LEXICAL, text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what if my toddler swallowed a whole bottle of magnesium gummies",
+        "if I swallowed all my pills tonight would anyone even care",
+    ],
+)
+def test_poison_and_crisis_rules_read_every_word(text: str) -> None:
+    assert raised(LEXICAL, text) in {"swallowed-too-many", "child-took-pills", "self-harm"}
+
+
+def test_the_rules_read_the_words_not_about_now_as_blanks() -> None:
+    query = LEXICAL.analyse("Two years ago I fainted, now my calf is not swollen.")
+
+    assert RULES.current(query.normalised, query.sentences) == ("_ _ _ _ _ now my calf is _ _")
 
 
 # ------------------------------------------------------------ the shipped rules' examples
@@ -182,6 +239,13 @@ MALFORMED = [
         "concepts.in.1: Input should be a valid string (quote it: YAML reads a bare on, off, "
         "yes or no as true or false)",
         id="a bare on read as true",
+    ),
+    pytest.param(
+        "  earlier: '\\b(last week|",
+        "  earlier: '\\b((last week|",
+        "context.earlier: not a valid regular expression: missing ), unterminated subpattern "
+        "at position 2",
+        id="a bad context pattern",
     ),
     pytest.param(
         CHEST,

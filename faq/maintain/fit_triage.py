@@ -70,7 +70,7 @@ def training_rows(engine: Engine, folder: Path) -> Rows:
     labels = np.array([classes.index(label) for _, label in labelled])
     hard = (np.arange(len(labelled)) < len(exemplars)) & (labels == classes.index(NONE))
     rules = engine.triage.rules
-    ruled = np.array([rules.red_flag(q.normalised, q.plain_sentences) is not None for q in queries])
+    ruled = np.array([rules.red_flag(q.normalised, q.sentences) is not None for q in queries])
     return Rows(queries, labels, classes, hard, ruled)
 
 

@@ -75,7 +75,7 @@ def verdicts(engine: Engine, texts: Sequence[str]) -> list[tuple[str, str] | Non
     found = []
     for text in texts:
         query = engine.analyse(text)
-        hit = engine.triage.rules.red_flag(query.normalised, query.plain_sentences)
+        hit = engine.triage.rules.red_flag(query.normalised, query.sentences)
         found.append((hit.rule, hit.category) if hit else None)
     return found
 

@@ -66,7 +66,7 @@ class Triage:
         """Give the emergency a message describes, if any, the cautions, and the net."""
         text = query.normalised
         cautions = self.rules.cautions(text)
-        flag = self._by_rule(text, query.plain_sentences)
+        flag = self._by_rule(text, query.sentences)
         detection, failed = (None, False) if flag else self._detect(query)
         flag = flag or self._by_detector(detection)
         unsure = failed or (detection is not None and detection.probability >= self._net_at())

@@ -4,6 +4,12 @@ A red-flag rule fires on a `match:` clause (concepts near each other, matched on
 one of its `patterns:` (regular expressions, for what concepts cannot say), unless a negation
 comes right before it ("no chest pain"). Rules are tried by descending `priority:`, ties in
 file order.
+
+Rules read only what is happening now: the words of a clause about the past ("two years ago I
+collapsed"), of a hypothetical sentence ("if my dad ever collapsed, what should I do?") and
+of a ruled-out sign ("not swollen, hot or red") are blanked before they are matched, unless
+the clause says now ("now", "again", "still"...). A rule marked `any_time` (poison, crisis)
+reads every word. The learned detector reads the whole message either way.
 """
 
 from __future__ import annotations
@@ -14,8 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from faq.rules import Rule, compile_rules
+from faq.text import split_words
 from faq.triage.concepts import Concept, Near, Words, concepts_from
-from faq.triage.schema import RedFlagSpec, read_safety
+from faq.triage.schema import ContextSpec, RedFlagSpec, read_safety
+
+BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
+_CLAUSE_END = re.compile(r"[,;:()]+|\s[-\u2013\u2014]+\s|(?=\b(?:and|but|so)\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,60 @@ class RuleHit:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What tells that a clause is not about now: a past, a hypothetical, a ruled-out sign."""
+
+    now: re.Pattern[str]  # "now", "again", "still": the clause is read whatever else it says
+    present: re.Pattern[str]  # "is", "cant": ends a past begun by a clause before
+    past: re.Pattern[str]  # "years ago", "in 2019": this clause and the rest of its sentence
+    earlier: re.Pattern[str]  # "last week": past only when the message says it was resolved
+    resolved: re.Pattern[str]  # "they said it was fine", "fine since"
+    hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": the whole sentence
+    ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
+
+    @classmethod
+    def of(cls, spec: ContextSpec) -> Context:
+        """Give the compiled patterns of safety.yaml's `context:`."""
+        return cls(*(re.compile(pattern) for pattern in spec.model_dump().values()))
+
+    def current(self, text: str, sentences: Sequence[str]) -> str:
+        """Give the normalised text with every word that is not about now blanked.
+
+        `sentences` are the message's sentences as written (their commas split clauses); when
+        their words do not line up with the text's, only ruled-out signs are blanked.
+        """
+        words = text.split(" ")
+        split = [[split_words(c) for c in _CLAUSE_END.split(s) if c] for s in sentences]
+        if sum(len(clause) for clauses in split for clause in clauses) == len(words):
+            resolved = bool(self.resolved.search(text))
+            keep = [
+                k for clauses in split for k in self._keep([" ".join(c) for c in clauses], resolved)
+            ]
+            words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
+        return self.ruled_out.sub(_blanked, " ".join(words))
+
+    def _keep(self, clauses: list[str], resolved: bool) -> list[bool]:
+        """Give, word by word, whether a sentence's words are about now."""
+        whole = " ".join(clauses)
+        hypothetical = bool(self.hypothetical.search(whole)) and not self.now.search(whole)
+        keep: list[bool] = []
+        back = hypothetical
+        for clause in clauses:
+            if self.now.search(clause):
+                back = False
+            elif self.past.search(clause) or (resolved and self.earlier.search(clause)):
+                back = True
+            elif self.present.search(clause):
+                back = False
+            keep.extend([not back] * len(clause.split()))
+        return keep
+
+
+def _blanked(match: re.Match[str]) -> str:
+    return " ".join(BLANK for _ in match[0].split())
+
+
+@dataclass(frozen=True)
 class RedFlag:
     """One red-flag rule: its category, priority, and the clauses and patterns that fire it."""
 
@@ -34,6 +98,7 @@ class RedFlag:
     category: str
     priority: int
     personal: bool
+    any_time: bool
     clauses: tuple[Near, ...]
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
@@ -64,6 +129,7 @@ class RuleLayer:
         self._personal = re.compile(spec.personal)
         self._general = re.compile(spec.general_question)
         self._negation = re.compile(spec.negation)
+        self._context = Context.of(spec.context)
         concepts = concepts_from(spec.concepts)
         ordered = sorted(enumerate(spec.red_flags), key=lambda pair: (-pair[1].priority, pair[0]))
         self._red_flags = tuple(_red_flag(rule, concepts) for _, rule in ordered)
@@ -76,19 +142,25 @@ class RuleLayer:
     def red_flag(self, text: str, sentences: Sequence[str] = ()) -> RuleHit | None:
         """Give the first emergency rule the normalised text matches, if any.
 
-        Rules marked personal skip a message made only of general questions ("can magnesium
-        cause chest pain?") unless someone's own situation is described ("my chest hurts");
-        one sentence that is not a general question ("passed out twice today") is enough.
+        `sentences` are the message's sentences as written. Rules marked personal skip a
+        message made only of general questions ("can magnesium cause chest pain?") unless
+        someone's own situation is described ("my chest hurts"); one sentence that is not a
+        general question ("passed out twice today") is enough.
         """
-        parts = sentences or (text,)
+        parts = [" ".join(split_words(s)) for s in sentences] or [text]
         personal = bool(self._personal.search(text)) or any(
-            not self._general.search(part) for part in parts
+            not self._general.search(part) for part in parts if part
         )
-        words = Words.of(text)
+        every, current = Words.of(text), Words.of(self._context.current(text, sentences))
         for rule in self._red_flags:
+            words = every if rule.any_time else current
             if (personal or not rule.personal) and rule.matches(words, self._negation):
                 return RuleHit(rule.id, rule.category)
         return None
+
+    def current(self, text: str, sentences: Sequence[str] = ()) -> str:
+        """Give the normalised text as the rules read it: what is not about now blanked."""
+        return self._context.current(text, sentences)
 
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""
@@ -133,6 +205,7 @@ def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
         spec.category,
         spec.priority,
         spec.personal,
+        spec.any_time,
         clauses,
         tuple(re.compile(p) for p in spec.patterns),
         spec.examples,

@@ -32,6 +32,7 @@ class RedFlagSpec(_Strict):
     category: str = Field(min_length=1)
     priority: int
     personal: bool = False
+    any_time: bool = False  # fires in past, hypothetical and ruled-out clauses too
     match: tuple[Clause, ...] = ()
     patterns: tuple[str, ...] = ()
     examples: tuple[str, ...] = Field(min_length=1)
@@ -46,11 +47,24 @@ class CautionSpec(_Strict):
     message: str = Field(min_length=1)
 
 
+class ContextSpec(_Strict):
+    """The patterns that tell a clause is not about something happening now (see rules.py)."""
+
+    now: str
+    present: str
+    past: str
+    earlier: str
+    resolved: str
+    hypothetical: str
+    ruled_out: str
+
+
 class SafetySpec(_Strict):
     """The whole of safety.yaml."""
 
     concepts: dict[str, tuple[str, ...]] = {}
     negation: str
+    context: ContextSpec
     general_question: str
     personal: str
     symptoms_now: str
@@ -108,8 +122,14 @@ def _bad_concepts(spec: SafetySpec) -> list[str]:
 
 def _bad_patterns(spec: SafetySpec) -> list[str]:
     top = [f"{key}: {why}" for key in _TOP_PATTERNS if (why := regex_fault(getattr(spec, key)))]
+    context = [
+        f"context.{key}: {why}"
+        for key, pattern in spec.context.model_dump().items()
+        if (why := regex_fault(pattern))
+    ]
     return [
         *top,
+        *context,
         *pattern_faults("red_flags", spec.red_flags),
         *pattern_faults("cautions", spec.cautions),
     ]
