@@ -8,7 +8,8 @@ file order.
 Rules read only what is happening now: the words of a clause about the past ("two years ago I
 collapsed"), of a hypothetical sentence ("if my dad ever collapsed, what should I do?") and
 of a ruled-out sign ("not swollen, hot or red") are blanked before they are matched, unless
-the clause says now ("now", "again", "still"...). A rule marked `any_time` (poison, crisis)
+the clause says now ("now", "again", "still"...) or, after a past clause, is in the present
+tense ("..., his face is drooping"). A rule marked `any_time` (poison, crisis)
 reads every word. The learned detector reads the whole message either way.
 """
 
@@ -51,7 +52,7 @@ class Context:
     @classmethod
     def of(cls, spec: ContextSpec) -> Context:
         """Give the compiled patterns of safety.yaml's `context:`."""
-        return cls(*(re.compile(pattern) for pattern in spec.model_dump().values()))
+        return cls(**{key: re.compile(p) for key, p in spec.model_dump().items()})
 
     def current(self, text: str, sentences: Sequence[str]) -> str:
         """Give the normalised text with every word that is not about now blanked.
