@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from itertools import accumulate, product
 from math import inf
 
@@ -35,6 +35,8 @@ class Words:
     numbers: tuple[int, ...]  # each word's value when it is a number, else -1
     offsets: tuple[int, ...]  # where each word starts in the text
     at: Mapping[str, tuple[int, ...]]  # where each key occurs
+    # the spans of each concept already looked for in this text (every rule asks again)
+    found: dict[Concept, list[Span]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, text: str) -> Words:
@@ -73,7 +75,7 @@ class Words:
         return self.text[: self.offsets[index]] if index < len(self.offsets) else self.text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: a memo key, one per rule file
 class Concept:
     """A named list of words and phrases, each kept as the keys of its words."""
 
@@ -83,13 +85,24 @@ class Concept:
 
     def spans(self, words: Words) -> list[Span]:
         """Give every place a word or phrase of the concept occurs, in order."""
-        return sorted(
-            (start, start + len(phrase))
-            for phrase in self.phrases
-            for start in words.at.get(NUMBER if phrase[0][0] == NUMBER else phrase[0], ())
-            if start + len(phrase) <= len(words)
-            and all(words.has(start + i, key) for i, key in enumerate(phrase))
-        )
+        if self not in words.found:
+            words.found[self] = sorted(
+                (start, start + len(phrase))
+                for key in words.at.keys() & self._by_first.keys()
+                for phrase in self._by_first[key]
+                for start in words.at[key]
+                if start + len(phrase) <= len(words)
+                and all(words.has(start + i, k) for i, k in enumerate(phrase))
+            )
+        return words.found[self]
+
+    @cached_property
+    def _by_first(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """The phrases by the key their first word is found under ("#" for a number range)."""
+        index: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.phrases:
+            index.setdefault(NUMBER if phrase[0][0] == NUMBER else phrase[0], []).append(phrase)
+        return {key: tuple(phrases) for key, phrases in index.items()}
 
 
 @dataclass(frozen=True)
