@@ -40,7 +40,9 @@ def magbot(*argv: str, stdin: bytes | None = None) -> subprocess.CompletedProces
 
 
 def test_a_line_that_is_not_utf8_becomes_an_error_object_and_the_others_are_answered() -> None:
-    lines = b"what is magnesium oil\n\xff\xfe broken \xc3(\nmagnesium in pregnancy\n"
+    lines = (
+        b"does magnesium oil work for leg cramps\n\xff\xfe broken \xc3(\nmagnesium in pregnancy\n"
+    )
 
     done = magbot("ask", "--json", "-", stdin=lines)
 
@@ -65,7 +67,7 @@ def test_every_line_separator_in_a_question_stays_inside_one_json_line(separator
 
 
 def test_chat_says_a_line_is_not_utf8_and_answers_the_next_one() -> None:
-    done = magbot("chat", stdin=b"\xff\xfe\nwhat is magnesium oil\nquit\n")
+    done = magbot("chat", stdin=b"\xff\xfe\ndoes magnesium oil work for leg cramps\nquit\n")
 
     out = done.stdout.decode("utf-8")
     assert done.returncode == 0, done.stderr
@@ -76,7 +78,7 @@ def test_chat_says_a_line_is_not_utf8_and_answers_the_next_one() -> None:
 
 def test_a_reader_that_goes_away_ends_the_run_quietly_with_0() -> None:
     env = environment()
-    questions = b"what is magnesium oil\n" * 200
+    questions = b"does magnesium oil work for leg cramps\n" * 200
     with subprocess.Popen(
         [*MAGBOT, "ask", "--json", "-"],
         stdin=subprocess.PIPE,
@@ -102,7 +104,7 @@ def test_a_reader_that_goes_away_ends_the_run_quietly_with_0() -> None:
 def test_a_full_disk_ends_with_1_and_one_line() -> None:
     with open("/dev/full", "wb") as full:
         done = subprocess.run(
-            [*MAGBOT, "ask", "what is magnesium oil"],
+            [*MAGBOT, "ask", "does magnesium oil work for leg cramps"],
             stdout=full,
             stderr=subprocess.PIPE,
             env=environment(),

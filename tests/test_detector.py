@@ -12,7 +12,7 @@ import pytest
 
 from faq.build import build_engine, default_data_dir, load_rules
 from faq.engine import Engine
-from faq.semantic import Encoder, ModelError, default_model_dir
+from faq.semantic import Encoder, ModelError, default_model_dir, file_sha256
 from faq.triage.detector import MANIFEST, NONE, Detector
 
 SHIPPED = default_data_dir() / "triage" / "detector"
@@ -45,6 +45,14 @@ def test_the_shipped_detector_knows_every_category_and_none(detector: Detector) 
 
     assert set(detector.classes) == {*categories, NONE}
     assert 0.0 < detector.net_at <= detector.flag_at < 1.0
+
+
+def test_the_shipped_detector_was_fitted_on_the_shipped_bank() -> None:
+    # an edit to the exemplar bank needs a refit (scripts/fit_detector.py --write)
+    training = json.loads((SHIPPED / MANIFEST).read_text(encoding="utf-8"))["training"]
+    bank = default_data_dir() / "triage" / "bank.tsv"
+
+    assert training["bank_sha256"] == file_sha256(bank), "the bank changed: refit the detector"
 
 
 def test_the_shipped_detector_is_small() -> None:

@@ -75,8 +75,12 @@ def test_a_kidney_patient_asking_about_a_magnesium_laxative_gets_the_kidney_entr
     engine: Engine,
 ) -> None:
     answer = engine.answer("I'm on dialysis, is milk of magnesia for constipation a problem?")
+    first = answer.entry if answer.status is Status.ANSWERED else answer.suggested[0]
 
-    assert (answer.status, answer.entry and answer.entry.id) == (Status.ANSWERED, "kidney")
+    # answered, or offered first (constipation is also a reason to decline, since session 18)
+    assert answer.status in (Status.ANSWERED, Status.UNSURE)
+    assert first is not None and first.id == "kidney"
+    assert any("kidney doctor" in caution for caution in answer.reply.cautions)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,8 @@ from faq.query import Query
 
 ROOT = Path(__file__).resolve().parents[2]
 TUNING_SETS = [
-    ROOT / "tests" / "eval" / n for n in ("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv")
+    ROOT / "tests" / "eval" / n
+    for n in ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "sample.tsv")
 ]
 WEIGHTS = [round(0.05 * i, 2) for i in range(21)]
 CUTS = [round(0.02 * i, 2) for i in range(10, 50)]

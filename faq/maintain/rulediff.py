@@ -29,7 +29,7 @@ from faq.rules import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = (
-    *("dev.tsv", "dev2.tsv", "dev3.tsv", "sample.tsv"),
+    *("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "sample.tsv"),
     *("questions.tsv", "blind.tsv", "new-entries.tsv"),
 )
 

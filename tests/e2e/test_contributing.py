@@ -63,13 +63,14 @@ QUESTIONS = [
 ]
 # The tests that read every entry or score the evaluation sets a new entry can move, and the
 # maintainers' flow end to end; `magbot check` in the steps is the corpus check. (The whole
-# suite takes minutes of CPU; CI runs it on the checkout itself.)
+# suite takes minutes of CPU; CI runs it on the checkout itself. The README's figures are left
+# out with the step that writes them: each re-scores every set under both engines.)
 CORPUS_TESTS = (
     "tests/test_corpus.py",
     "tests/test_engine.py",
     "tests/test_eval.py",
     "-k",
-    "not rarely_raise_a_false_alarm and not triage_ and not lexical_engine",
+    "not rarely_raise_a_false_alarm and not triage_ and not lexical_engine and not readme",
     "tests/e2e/test_maintainer_flow.py",
 )
 IGNORED = shutil.ignore_patterns(
