@@ -3,7 +3,7 @@
 A contributor adds an entry the corpus does not have, with its own evaluation questions in the
 per-entry set, and every command runs as they would type it in their copy (`magbot` from the
 virtual environment, the copy first on the import path). Then the copy's own tests of the corpus
-run: those that read every entry, the evaluation bars a new entry can move (the locked held-out
+run: those that read every entry, the evaluation bars a new entry can move (the newest held-out
 sets and the per-entry set) and the maintainers' flow end to end.
 """
 
@@ -64,13 +64,15 @@ QUESTIONS = [
 # The tests that read every entry or score the evaluation sets a new entry can move, and the
 # maintainers' flow end to end; `magbot check` in the steps is the corpus check. (The whole
 # suite takes minutes of CPU; CI runs it on the checkout itself. The README's figures are left
-# out with the step that writes them: each re-scores every set under both engines.)
+# out with the step that writes them, since each re-scores every set under both engines, and
+# the held-out bars are those of the newest set, which stand for the rest.)
 CORPUS_TESTS = (
     "tests/test_corpus.py",
     "tests/test_engine.py",
     "tests/test_eval.py",
     "-k",
-    "not rarely_raise_a_false_alarm and not triage_ and not lexical_engine and not readme",
+    "not rarely_raise_a_false_alarm and not triage_ and not lexical_engine and not readme"
+    " and not (hybrid_engine_meets and not heldout8) and not hybrid_target",
     "tests/e2e/test_maintainer_flow.py",
 )
 IGNORED = shutil.ignore_patterns(
