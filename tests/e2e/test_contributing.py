@@ -4,7 +4,7 @@ A contributor adds an entry the corpus does not have, with its own evaluation qu
 per-entry set, and every command runs as they would type it in their copy (`magbot` from the
 virtual environment, the copy first on the import path). Then the copy's own tests of the corpus
 run: those that read every entry, the evaluation bars a new entry can move (the newest held-out
-sets and the per-entry set) and the maintainers' flow end to end.
+set and the per-entry set) and the maintainers' flow end to end.
 """
 
 from __future__ import annotations
