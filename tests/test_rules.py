@@ -46,6 +46,16 @@ NOT_NOW = [
     pytest.param("how would I know if my calf was swollen and hot from a clot?", id="how would I"),
     pytest.param("calf cramp but the leg isn't swollen, hot or red", id="ruled out"),
     pytest.param("that cramp nearly gave me a heart attack lol", id="an idiom"),
+    pytest.param("My son had one seizure in March, EEG normal. Can he take magnesium?", id="month"),
+    pytest.param(
+        "Went to the ED with a racing heart, ECG normal, sent home. Is magnesium in pre-workout?",
+        id="a visit that found nothing",
+    ),
+    pytest.param("I'm a teacher - what should I do if a pupil faints in PE?", id="what if, later"),
+    pytest.param("can magnesium give chest pain? I read it on a forum", id="a general question"),
+    pytest.param("my heart skipped a beat when I saw the bill, which magnesium?", id="idiom 2"),
+    pytest.param("my pee is dark yellow in the morning, is that normal", id="dark yellow"),
+    pytest.param("my son ate 3 gummies last year, poison centre said he was fine", id="old poison"),
 ]
 NOW = [
     pytest.param("I had a clot two years ago, now my calf is swollen, hot and red", id="now"),
@@ -55,6 +65,14 @@ NOW = [
     pytest.param("what should I do if my son just passed out", id="a hypothetical saying now"),
     pytest.param("no chest pain but my calf is swollen, hot and red", id="one sign ruled out"),
     pytest.param("she is not breathing", id="a negation that is the sign"),
+    pytest.param(
+        "my dad collapsed and won't wake up, what do I do if he stops breathing?",
+        id="a sign before a hypothetical",
+    ),
+    pytest.param(
+        "Is it normal to get chest pain on magnesium? Mine is crushing, started 10 minutes ago",
+        id="is it normal",
+    ),
 ]
 
 
@@ -241,8 +259,8 @@ MALFORMED = [
         id="a bare on read as true",
     ),
     pytest.param(
-        "  earlier: '\\b(last week|",
-        "  earlier: '\\b((last week|",
+        "  earlier: '\\b(last (week|weekend)|",
+        "  earlier: '\\b((last (week|weekend)|",
         "context.earlier: not a valid regular expression: missing ), unterminated subpattern "
         "at position 2",
         id="a bad context pattern",

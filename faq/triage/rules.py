@@ -9,7 +9,10 @@ Rules read only what is happening now: the words of a clause about the past ("tw
 collapsed"), of a hypothetical sentence ("if my dad ever collapsed, what should I do?") and
 of a ruled-out sign ("not swollen, hot or red") are blanked before they are matched, unless
 the clause says now ("now", "again", "still"...) or, after a past clause, is in the present
-tense ("..., his face is drooping"). A rule marked `any_time` (poison, crisis)
+tense ("..., his face is drooping"). A hypothetical or general question is blanked from
+where it begins ("my son ate some gummies, what do I do if he is sick?" keeps the first
+part). A rule that `reads: questions too` (poison) reads hypothetical and general questions
+("what if my toddler swallowed a whole bottle?"); one that `reads: everything` (crisis)
 reads every word. The learned detector reads the whole message either way.
 """
 
@@ -46,36 +49,41 @@ class Context:
     past: re.Pattern[str]  # "years ago", "in 2019": this clause and the rest of its sentence
     earlier: re.Pattern[str]  # "last week": past only when the message says it was resolved
     resolved: re.Pattern[str]  # "they said it was fine", "fine since"
-    hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": the whole sentence
+    hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
     ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
+    general: re.Pattern[str]  # "can magnesium cause...": with no `personal` word, a question
+    personal: re.Pattern[str]  # "my", "he", "mum": someone's own situation
 
     @classmethod
-    def of(cls, spec: ContextSpec) -> Context:
-        """Give the compiled patterns of safety.yaml's `context:`."""
-        return cls(**{key: re.compile(p) for key, p in spec.model_dump().items()})
+    def of(cls, spec: ContextSpec, general: str, personal: str) -> Context:
+        """Give the compiled patterns of safety.yaml's `context:` and its question patterns."""
+        patterns = {key: re.compile(p) for key, p in spec.model_dump().items()}
+        return cls(**patterns, general=re.compile(general), personal=re.compile(personal))
 
-    def current(self, text: str, sentences: Sequence[str]) -> str:
+    def current(self, text: str, sentences: Sequence[str], questions: bool = True) -> str:
         """Give the normalised text with every word that is not about now blanked.
 
         `sentences` are the message's sentences as written (their commas split clauses); when
-        their words do not line up with the text's, only ruled-out signs are blanked.
+        their words do not line up with the text's, only ruled-out signs are blanked. With
+        `questions` off, hypothetical and general questions are read as if they were now.
         """
         words = text.split(" ")
         split = [[split_words(c) for c in _CLAUSE_END.split(s) if c] for s in sentences]
         if sum(len(clause) for clauses in split for clause in clauses) == len(words):
             resolved = bool(self.resolved.search(text))
             keep = [
-                k for clauses in split for k in self._keep([" ".join(c) for c in clauses], resolved)
+                k
+                for clauses in split
+                for k in self._keep([" ".join(c) for c in clauses], resolved, questions)
             ]
             words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
         return self.ruled_out.sub(_blanked, " ".join(words))
 
-    def _keep(self, clauses: list[str], resolved: bool) -> list[bool]:
+    def _keep(self, clauses: list[str], resolved: bool, questions: bool) -> list[bool]:
         """Give, word by word, whether a sentence's words are about now."""
         whole = " ".join(clauses)
-        hypothetical = bool(self.hypothetical.search(whole)) and not self.now.search(whole)
         keep: list[bool] = []
-        back = hypothetical
+        back = False
         for clause in clauses:
             if self.now.search(clause):
                 back = False
@@ -84,7 +92,20 @@ class Context:
             elif self.present.search(clause):
                 back = False
             keep.extend([not back] * len(clause.split()))
+        if questions and not self.now.search(whole):
+            # a present tense does not end a hypothetical: "what do I do if she faints"
+            start = self._question_start(whole)
+            keep[start:] = [False] * (len(keep) - start)
         return keep
+
+    def _question_start(self, sentence: str) -> int:
+        """Give the word where a hypothetical or general question begins (past the end: none)."""
+        if self.general.search(sentence) and not self.personal.search(sentence):
+            return 0
+        hypothetical = self.hypothetical.search(sentence)
+        if hypothetical is None:
+            return len(sentence.split())
+        return len(sentence[: hypothetical.start()].split())
 
 
 def _blanked(match: re.Match[str]) -> str:
@@ -99,7 +120,7 @@ class RedFlag:
     category: str
     priority: int
     personal: bool
-    any_time: bool
+    reads: str  # "now", "questions too" or "everything" (see RedFlagSpec.reads)
     clauses: tuple[Near, ...]
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
@@ -130,7 +151,7 @@ class RuleLayer:
         self._personal = re.compile(spec.personal)
         self._general = re.compile(spec.general_question)
         self._negation = re.compile(spec.negation)
-        self._context = Context.of(spec.context)
+        self._context = Context.of(spec.context, spec.general_question, spec.personal)
         concepts = concepts_from(spec.concepts)
         ordered = sorted(enumerate(spec.red_flags), key=lambda pair: (-pair[1].priority, pair[0]))
         self._red_flags = tuple(_red_flag(rule, concepts) for _, rule in ordered)
@@ -152,12 +173,22 @@ class RuleLayer:
         personal = bool(self._personal.search(text)) or any(
             not self._general.search(part) for part in parts if part
         )
-        every, current = Words.of(text), Words.of(self._context.current(text, sentences))
+        readings: dict[str, Words] = {}
         for rule in self._red_flags:
-            words = every if rule.any_time else current
-            if (personal or not rule.personal) and rule.matches(words, self._negation):
+            if not personal and rule.personal:
+                continue
+            reads = rule.reads
+            if reads not in readings:
+                readings[reads] = Words.of(self._reading(text, sentences, reads))
+            if rule.matches(readings[reads], self._negation):
                 return RuleHit(rule.id, rule.category)
         return None
+
+    def _reading(self, text: str, sentences: Sequence[str], reads: str) -> str:
+        """Give the text as a rule that reads `reads` sees it (see RedFlagSpec.reads)."""
+        if reads == "everything":
+            return text
+        return self._context.current(text, sentences, questions=reads == "now")
 
     def current(self, text: str, sentences: Sequence[str] = ()) -> str:
         """Give the normalised text as the rules read it: what is not about now blanked."""
@@ -206,7 +237,7 @@ def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
         spec.category,
         spec.priority,
         spec.personal,
-        spec.any_time,
+        spec.reads,
         clauses,
         tuple(re.compile(p) for p in spec.patterns),
         spec.examples,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,7 +32,10 @@ class RedFlagSpec(_Strict):
     category: str = Field(min_length=1)
     priority: int
     personal: bool = False
-    any_time: bool = False  # fires in past, hypothetical and ruled-out clauses too
+    # what the rule reads: "now" skips the past, hypothetical and general questions and
+    # ruled-out signs; "questions too" reads hypothetical and general questions (poison:
+    # "what if my toddler swallowed a bottle?" gets the poison advice); "everything" (crisis)
+    reads: Literal["now", "questions too", "everything"] = "now"
     match: tuple[Clause, ...] = ()
     patterns: tuple[str, ...] = ()
     examples: tuple[str, ...] = Field(min_length=1)
