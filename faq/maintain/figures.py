@@ -87,11 +87,14 @@ def generate(engines: Mapping[str, Engine] | None = None, report: Measure | None
 
 
 def measure(engine: Engine, path: Path, fitted: frozenset[str]) -> evaluate.Report:
-    """Give an engine's report on a set; a locked set scores only the messages not fitted on."""
-    examples = evaluate.read_examples(path)
+    """Give an engine's report on a set; a locked set scores only the messages not fitted on.
+
+    Raises EvalFileError on a label that is neither an entry nor a triage category.
+    """
+    tiers = {c.id: c.tier.id for c in engine.triage.categories}
+    examples = evaluate.read_examples(path, [*(e.id for e in engine.entries), *tiers])
     if path.name in LOCKED:
         examples = evaluate.unseen(examples, fitted)
-    tiers = {c.id: c.tier.id for c in engine.triage.categories}
     return evaluate.score(evaluate.run(engine, examples), tiers)
 
 
