@@ -20,6 +20,7 @@ def test_the_flag_threshold_counts_what_the_rules_already_catch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.8)
+    monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.0)
     rows = _rows(["dvt"] * 5 + ["none"] * 2, [True, True, False, False, False, False, False])
     chance = np.array([0.0, 0.0, 0.9, 0.6, 0.2, 0.5, 0.1])
 
@@ -35,11 +36,26 @@ def test_when_the_rules_alone_reach_the_target_the_detector_adds_next_to_nothing
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.5)
+    monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.0)
     rows = _rows(["dvt"] * 4 + ["none"], [True, True, True, False, False])
 
     flag_at, net_at = thresholds(np.array([0.1, 0.1, 0.1, 0.3, 0.9]), rows)
 
     assert flag_at > 0.999 and 0 < net_at <= flag_at
+
+
+def test_the_detector_keeps_its_own_recall_when_the_rules_catch_most(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.5)
+    monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.75)
+    rows = _rows(["dvt"] * 4 + ["none"], [True, True, True, False, False])
+    chance = np.array([0.8, 0.7, 0.2, 0.9, 0.1])
+
+    flag_at, _ = thresholds(chance, rows)
+
+    assert (chance >= flag_at)[rows.positive].mean() >= 0.75  # the rules are not counted
+    assert 0.2 < flag_at <= 0.7
 
 
 @pytest.mark.parametrize("chance", [[0.9, 0.0, 0.0, 0.5], [0.9, 0.8, 0.0, 0.5]])

@@ -245,6 +245,8 @@ MALFORMED = [
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n"
         "    examples:\n"
         "      - 'my daughter is having a seizure'\n"
+        "      - 'I think he''s fitting, what do I do'\n"
+        "      - 'partner seizing right now, first ever'\n"
         "      - 'my wife is having convulsions'\n"
         "      - 'He is having a fit'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
