@@ -87,6 +87,7 @@ HYBRID = {
     "heldout6.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.91},  # later look: 0.935
     "heldout7.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.87},  # second look: 0.897
     "heldout8.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.85},  # first look: 0.872
+    "heldout9.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.82},  # first look: 0.843
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -97,6 +98,7 @@ LEXICAL = {
     "heldout6.tsv": {"hit1": 0.86, "wrong": 0.05, "declined": 0.68},
     "heldout7.tsv": {"hit1": 0.81, "wrong": 0.03, "declined": 0.68},  # first look: 0.832
     "heldout8.tsv": {"hit1": 0.87, "wrong": 0.03, "declined": 0.68},  # first look: 0.896
+    "heldout9.tsv": {"hit1": 0.85, "wrong": 0.05, "declined": 0.59},  # first look: 0.872
 }
 TRIAGE = {
     "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.10},
@@ -105,6 +107,7 @@ TRIAGE = {
     "triage-heldout4.tsv": {"recall": 0.97, "false_alarms": 0.11},  # later look: 0.088
     "triage-heldout5.tsv": {"recall": 0.97, "false_alarms": 0.12},  # later look: 0.094
     "triage-heldout6.tsv": {"recall": 0.97, "false_alarms": 0.14},  # first look: 0.120
+    "triage-heldout7.tsv": {"recall": 0.97, "false_alarms": 0.10},  # first look: 0.080
 }
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -222,7 +225,7 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 @pytest.mark.parametrize(
     "path",
-    [HELD_OUT, *(EVAL / f"heldout{n}.tsv" for n in range(2, 9)), *TUNING, *FORMER_HELD_OUT],
+    [HELD_OUT, *(EVAL / f"heldout{n}.tsv" for n in range(2, 10)), *TUNING, *FORMER_HELD_OUT],
     ids=lambda p: p.name,
 )
 def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Path) -> None:
@@ -237,8 +240,8 @@ def test_the_hybrid_target_hit_at_1_is_met_on_the_sets_below_it(engine: Engine, 
     assert _report(engine, EVAL / name).hit_at_1 >= TARGET["hit1"]
 
 
-@pytest.mark.xfail(strict=True, reason="sets 3-8: out of scope declined 0.872-0.935 < 0.95")
-@pytest.mark.parametrize("name", [f"heldout{n}.tsv" for n in range(3, 9)])
+@pytest.mark.xfail(strict=True, reason="sets 3-9: out of scope declined 0.843-0.935 < 0.95")
+@pytest.mark.parametrize("name", [f"heldout{n}.tsv" for n in range(3, 10)])
 def test_the_hybrid_target_declined_is_met_on_the_later_held_out_sets(
     engine: Engine, name: str
 ) -> None:

@@ -25,6 +25,7 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
+    ("heldout9.tsv", "locked held-out 9"),
     ("heldout8.tsv", "locked held-out 8"),
     ("heldout7.tsv", "locked held-out 7"),
     ("heldout6.tsv", "locked held-out 6"),
@@ -33,6 +34,7 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout7.tsv", "locked triage held-out 7"),
     ("triage-heldout6.tsv", "locked triage held-out 6"),
     ("triage-heldout5.tsv", "locked triage held-out 5"),
     ("triage-heldout4.tsv", "locked triage held-out 4"),
