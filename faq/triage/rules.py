@@ -26,7 +26,7 @@ from typing import Any
 from faq.rules import Rule, compile_rules
 from faq.text import split_words
 from faq.triage.concepts import Concept, Near, Words, concepts_from
-from faq.triage.schema import ContextSpec, RedFlagSpec, read_safety
+from faq.triage.schema import ContextSpec, Reading, RedFlagSpec, read_safety
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _CLAUSE_END = re.compile(r"[,;:()]+|\s[-\u2013\u2014]+\s|(?=\b(?:and|but|so)\b)", re.IGNORECASE)
@@ -120,7 +120,7 @@ class RedFlag:
     category: str
     priority: int
     personal: bool
-    reads: str  # "now", "questions too" or "everything" (see RedFlagSpec.reads)
+    reads: Reading
     clauses: tuple[Near, ...]
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
@@ -173,7 +173,7 @@ class RuleLayer:
         personal = bool(self._personal.search(text)) or any(
             not self._general.search(part) for part in parts if part
         )
-        readings: dict[str, Words] = {}
+        readings: dict[Reading, Words] = {}
         for rule in self._red_flags:
             if not personal and rule.personal:
                 continue
@@ -184,8 +184,8 @@ class RuleLayer:
                 return RuleHit(rule.id, rule.category)
         return None
 
-    def _reading(self, text: str, sentences: Sequence[str], reads: str) -> str:
-        """Give the text as a rule that reads `reads` sees it (see RedFlagSpec.reads)."""
+    def _reading(self, text: str, sentences: Sequence[str], reads: Reading) -> str:
+        """Give the text as a rule that reads `reads` sees it (see schema.Reading)."""
         if reads == "everything":
             return text
         return self._context.current(text, sentences, questions=reads == "now")

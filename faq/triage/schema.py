@@ -25,6 +25,12 @@ class Clause(_Strict):
     gap: int | None = Field(default=None, ge=0)
 
 
+#: what a red-flag rule reads: "now" skips the past, hypothetical and general questions and
+#: ruled-out signs; "questions too" reads hypothetical and general questions (poison: "what if
+#: my toddler swallowed a bottle?" gets the poison advice); "everything" reads every word (crisis)
+Reading = Literal["now", "questions too", "everything"]
+
+
 class RedFlagSpec(_Strict):
     """A red-flag rule as written: what it matches, its category, priority and examples."""
 
@@ -32,10 +38,7 @@ class RedFlagSpec(_Strict):
     category: str = Field(min_length=1)
     priority: int
     personal: bool = False
-    # what the rule reads: "now" skips the past, hypothetical and general questions and
-    # ruled-out signs; "questions too" reads hypothetical and general questions (poison:
-    # "what if my toddler swallowed a bottle?" gets the poison advice); "everything" (crisis)
-    reads: Literal["now", "questions too", "everything"] = "now"
+    reads: Reading = "now"
     match: tuple[Clause, ...] = ()
     patterns: tuple[str, ...] = ()
     examples: tuple[str, ...] = Field(min_length=1)
