@@ -125,7 +125,17 @@ def regex_fault(pattern: str) -> str:
         re.compile(pattern)
     except re.error as exc:
         return f"not a valid regular expression: {exc}"
+    if doubled := _DOUBLED_ESCAPE.search(pattern):
+        return (
+            f"{doubled[0]} matches a backslash and a letter: in single quotes write "
+            f"\\{doubled[1]} (YAML keeps both backslashes)"
+        )
     return ""
+
+
+# "\\d" in a single-quoted YAML string reaches re as two backslashes and a d: a literal
+# backslash, which no normalised message holds; the writer meant \d
+_DOUBLED_ESCAPE = re.compile(r"\\\\([dwsbDWSB])")
 
 
 class _Patterned(Protocol):

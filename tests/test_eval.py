@@ -253,8 +253,26 @@ def test_the_hybrid_target_declined_is_met_on_the_later_held_out_sets(
     assert _report(engine, EVAL / name).declined >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="false alarms on hard ordinary messages 7.5-12%")
-@pytest.mark.parametrize("name", list(TRIAGE))
+# the triage sets that do not meet every target yet (README: "Not met yet"), and why
+TRIAGE_BELOW_TARGET = {
+    "triage-heldout.tsv": "self-harm and swallowed-too-much below 0.9",
+    "triage-heldout2.tsv": "swallowed-too-much below 0.9",
+    "triage-heldout3.tsv": "swallowed-too-much below 0.9",
+    "triage-heldout5.tsv": "swallowed-too-much and cannot-walk below 0.9",
+    "triage-heldout6.tsv": "swallowed-too-much below 0.9, false alarms 3.3%",
+    "triage-heldout7.tsv": "self-harm below 0.9, false alarms 4.0%",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=TRIAGE_BELOW_TARGET[name]))
+        if name in TRIAGE_BELOW_TARGET
+        else name
+        for name in TRIAGE
+    ],
+)
 def test_the_triage_targets_are_met(engine: Engine, name: str) -> None:
     report = _report(engine, EVAL / name)
 

@@ -56,6 +56,25 @@ NOT_NOW = [
     pytest.param("my heart skipped a beat when I saw the bill, which magnesium?", id="idiom 2"),
     pytest.param("my pee is dark yellow in the morning, is that normal", id="dark yellow"),
     pytest.param("my son ate 3 gummies last year, poison centre said he was fine", id="old poison"),
+    pytest.param("she collapsed once when she was 15, never since", id="an age in digits"),
+    pytest.param("I passed out once in my 30s, is magnesium ok?", id="a decade of life"),
+    pytest.param(
+        "awful cramp last night, went on for 20 minutes, it's gone now. Which magnesium?",
+        id="a long cramp that has ended",
+    ),
+    pytest.param(
+        "I get palpitations now and then, my GP said they're harmless, can I take magnesium?",
+        id="now and then, said harmless",
+    ),
+    pytest.param("my legs aren't swollen or red, just crampy at night", id="aren't"),
+    pytest.param(
+        "how would I know if my dad was having a stroke or just being tired?", id="just being"
+    ),
+    pytest.param(
+        "what would happen if my toddler ever ate my magnesium gummies? just childproofing",
+        id="a poison question that says nothing has happened",
+    ),
+    pytest.param("ate beetroot at lunch and now my pee is pink, magnesium?", id="beetroot first"),
 ]
 NOW = [
     pytest.param("I had a clot two years ago, now my calf is swollen, hot and red", id="now"),
@@ -73,6 +92,10 @@ NOW = [
         "Is it normal to get chest pain on magnesium? Mine is crushing, started 10 minutes ago",
         id="is it normal",
     ),
+    pytest.param("my cramp has lasted 25 minutes and it won't let go", id="lasted, still going"),
+    pytest.param("cramp since last night and it has not gone", id="not gone"),
+    pytest.param("my dad just collapsed in the kitchen", id="just collapsed"),
+    pytest.param("can barely breathe, very weak, took loads of magnesium", id="can barely"),
 ]
 
 
@@ -261,8 +284,15 @@ MALFORMED = [
         id="a bare on read as true",
     ),
     pytest.param(
-        "  earlier: '\\b(last (week|weekend)|",
-        "  earlier: '\\b((last (week|weekend)|",
+        "(when|since) (i|he|she|we|they|(my|our|his|her|their) \\w+) (was|were) (\\d+|",
+        "(when|since) (i|he|she|we|they|(my|our|his|her|their) \\w+) (was|were) (\\\\d+|",
+        "context.past: \\\\d matches a backslash and a letter: in single quotes write \\d "
+        "(YAML keeps both backslashes)",
+        id="a doubled backslash",
+    ),
+    pytest.param(
+        "  earlier: '\\b(yesterday|",
+        "  earlier: '\\b((yesterday|",
         "context.earlier: not a valid regular expression: missing ), unterminated subpattern "
         "at position 2",
         id="a bad context pattern",

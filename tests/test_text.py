@@ -237,3 +237,13 @@ def test_the_english_dictionary_reads_every_line_as_a_word_and_its_count() -> No
     lines = [line.split(" ") for line in path.read_text(encoding="utf-8").splitlines() if line]
     assert all(len(fields) == 2 for fields in lines)
     assert english_frequencies() == {word: int(count) for word, count in lines}
+
+
+@pytest.mark.parametrize(
+    "contraction", ["aren't", "weren't", "ain't", "mustn't", "they're", "we've", "it'll", "you'd"]
+)
+def test_a_contraction_is_not_corrected_into_another_word(engine: Engine, contraction: str) -> None:
+    # "aren't" once became "parent" and "ain't" "faint": the rules then saw a sign
+    assert engine.analyse(f"my legs {contraction} ok").normalised.split()[2] == contraction.replace(
+        "'", ""
+    )

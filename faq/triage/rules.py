@@ -29,7 +29,10 @@ from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.schema import ContextSpec, Reading, RedFlagSpec, read_safety
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
-_CLAUSE_END = re.compile(r"[,;:()]+|\s[-\u2013\u2014]+\s|(?=\b(?:and|but|so)\b)", re.IGNORECASE)
+# "now and then", "now and again" are one phrase: "and" does not begin a clause there
+_CLAUSE_END = re.compile(
+    r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Context:
     earlier: re.Pattern[str]  # "last week": past only when the message says it was resolved
     resolved: re.Pattern[str]  # "they said it was fine", "fine since"
     hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
+    unreal: re.Pattern[str]  # "nothing has happened", "just childproofing": hypotheticals too
     ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
     general: re.Pattern[str]  # "can magnesium cause...": with no `personal` word, a question
     personal: re.Pattern[str]  # "my", "he", "mum": someone's own situation
@@ -65,12 +69,14 @@ class Context:
 
         `sentences` are the message's sentences as written (their commas split clauses); when
         their words do not line up with the text's, only ruled-out signs are blanked. With
-        `questions` off, hypothetical and general questions are read as if they were now.
+        `questions` off, hypothetical and general questions are read as if they were now,
+        unless the message says that nothing has happened.
         """
         words = text.split(" ")
         split = [[split_words(c) for c in _CLAUSE_END.split(s) if c] for s in sentences]
         if sum(len(clause) for clauses in split for clause in clauses) == len(words):
             resolved = bool(self.resolved.search(text))
+            questions = questions or bool(self.unreal.search(text))
             keep = [
                 k
                 for clauses in split

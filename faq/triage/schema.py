@@ -62,6 +62,7 @@ class ContextSpec(_Strict):
     earlier: str
     resolved: str
     hypothetical: str
+    unreal: str
     ruled_out: str
 
 
