@@ -119,8 +119,13 @@ def _rule_name(data: dict[str, Any], section: str, index: int) -> str:
     return f"{section}[{index}]" + (f" ({rule_id})" if rule_id else "")
 
 
+# "\\d" in a single-quoted YAML string reaches re as two backslashes and a d: a literal
+# backslash, which no normalised message holds; the writer meant \d
+_DOUBLED_ESCAPE = re.compile(r"\\\\([dwsbDWSB])")
+
+
 def regex_fault(pattern: str) -> str:
-    """Give why a pattern is not a valid regular expression, or "" when it is one."""
+    """Give why a pattern is not a usable regular expression, or "" when it is one."""
     try:
         re.compile(pattern)
     except re.error as exc:
@@ -131,11 +136,6 @@ def regex_fault(pattern: str) -> str:
             f"\\{doubled[1]} (YAML keeps both backslashes)"
         )
     return ""
-
-
-# "\\d" in a single-quoted YAML string reaches re as two backslashes and a d: a literal
-# backslash, which no normalised message holds; the writer meant \d
-_DOUBLED_ESCAPE = re.compile(r"\\\\([dwsbDWSB])")
 
 
 class _Patterned(Protocol):

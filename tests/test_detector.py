@@ -81,8 +81,8 @@ DILUTED = pytest.mark.xfail(strict=True, reason="the sign shares a window: dilut
 
 
 @pytest.mark.parametrize(
-    "before", [0, 2, 20, *(pytest.param(n, marks=DILUTED) for n in (1, 3, 5, 10, 15, 23))]
-)  # 23: near 4,096 characters
+    "before", [0, *(pytest.param(n, marks=DILUTED) for n in (1, 2, 3, 5, 10, 15, 20, 23))]
+)  # 23: near 4,096 characters; 2 and 20 were read until session 20's second refit
 def test_a_sign_after_ordinary_sentences_is_read_in_its_own_window(
     engine: Engine, before: int
 ) -> None:
@@ -93,7 +93,15 @@ def test_a_sign_after_ordinary_sentences_is_read_in_its_own_window(
     assert assessment.flag is not None and assessment.flag.layer == "detector", before
 
 
-@DILUTED
+@pytest.mark.parametrize("before", [1, 2, 5, 20, 23])
+def test_a_diluted_sign_still_gets_the_safety_net(engine: Engine, before: int) -> None:
+    message = " ".join([ORDINARY] * before + [SIGN])
+
+    assessment = engine.triage.assess(engine.analyse(message))
+
+    assert assessment.flag is not None or assessment.symptoms_now, before
+
+
 def test_a_sign_after_a_pasted_list_is_still_read(engine: Engine) -> None:
     pasted = "metformin amlodipine atorvastatin omeprazole levothyroxine ramipril " * 12
     query = engine.analyse(f"{pasted.strip()}. {SIGN}")

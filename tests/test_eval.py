@@ -73,6 +73,10 @@ LOCKED = {
     # written in session 20 by a new author from the entry titles only, locked before any
     # change to the ranking, the scope or the decision; kept unread for the next such change
     EVAL / "heldout10.tsv": "53eed9bbd18e925d115648a1e5307c0c6f5d0a9964ac5728a098446e09444508",
+    # written in session 20 by two new authors from triage.md only, after triage held-out
+    # 8's first look and before the crisis, poison and cannot-walk bank rows and the refit
+    EVAL
+    / "triage-heldout9.tsv": "bb9734b410f874a40ba1e3cc6a6f3c92b8464dd0abfdca3a0ea99677130682b2",
 }
 TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -107,14 +111,16 @@ LEXICAL = {
     "heldout8.tsv": {"hit1": 0.87, "wrong": 0.03, "declined": 0.68},  # first look: 0.896
     "heldout9.tsv": {"hit1": 0.85, "wrong": 0.05, "declined": 0.59},  # first look: 0.872
 }
-TRIAGE = {
-    "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.10},
-    "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.10},
-    "triage-heldout3.tsv": {"recall": 0.97, "false_alarms": 0.11},  # later look: 0.085
-    "triage-heldout4.tsv": {"recall": 0.97, "false_alarms": 0.11},  # later look: 0.088
-    "triage-heldout5.tsv": {"recall": 0.97, "false_alarms": 0.12},  # later look: 0.094
-    "triage-heldout6.tsv": {"recall": 0.97, "false_alarms": 0.14},  # first look: 0.120
-    "triage-heldout7.tsv": {"recall": 0.97, "false_alarms": 0.10},  # first look: 0.080
+TRIAGE = {  # false alarms: regression guards above the figures of session 20's refit 2
+    "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.017
+    "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later look: 0.037
+    "triage-heldout3.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.014
+    "triage-heldout4.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.014
+    "triage-heldout5.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.013
+    "triage-heldout6.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later look: 0.033
+    "triage-heldout7.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later look: 0.046
+    "triage-heldout8.tsv": {"recall": 0.94, "false_alarms": 0.08},  # later: 0.958, 0.052
+    "triage-heldout9.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.973, 0.061
 }
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -184,6 +190,7 @@ ALSO_FITTED = {
     "triage-heldout7.tsv": 0,
     "triage-heldout8.tsv": 0,
     "heldout10.tsv": 0,
+    "triage-heldout9.tsv": 0,
 }
 
 
@@ -259,12 +266,12 @@ def test_the_hybrid_target_declined_is_met_on_the_later_held_out_sets(
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout.tsv": "self-harm and swallowed-too-much below 0.9",
-    "triage-heldout2.tsv": "swallowed-too-much below 0.9",
-    "triage-heldout3.tsv": "swallowed-too-much below 0.9",
-    "triage-heldout5.tsv": "swallowed-too-much and cannot-walk below 0.9",
-    "triage-heldout6.tsv": "swallowed-too-much below 0.9, false alarms 3.3%",
-    "triage-heldout7.tsv": "self-harm below 0.9, false alarms 4.0%",
+    "triage-heldout.tsv": "self-harm 10 of 14",
+    "triage-heldout2.tsv": "magnesium-toxicity and compartment 5 of 6, false alarms 3.7%",
+    "triage-heldout6.tsv": "swallowed-too-much 12 of 14, false alarms 3.3%",
+    "triage-heldout7.tsv": "self-harm 11 of 13, false alarms 4.6%",
+    "triage-heldout8.tsv": "recall 0.958, three categories below 0.9, false alarms 5.2%",
+    "triage-heldout9.tsv": "dehydration and swallowed-too-much 11 of 13, false alarms 6.1%",
 }
 
 

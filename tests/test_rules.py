@@ -92,8 +92,16 @@ NOW = [
         "Is it normal to get chest pain on magnesium? Mine is crushing, started 10 minutes ago",
         id="is it normal",
     ),
+    pytest.param(
+        "I had a clot 3 years ago, yesterday my calf swelled up and went red",
+        id="a recent day after a distant past",
+    ),
     pytest.param("my cramp has lasted 25 minutes and it won't let go", id="lasted, still going"),
     pytest.param("cramp since last night and it has not gone", id="not gone"),
+    pytest.param(
+        "my husband fainted on Sunday, the nurse said that is not normal, now he is confused",
+        id="said it is not normal",
+    ),
     pytest.param("my dad just collapsed in the kitchen", id="just collapsed"),
     pytest.param("can barely breathe, very weak, took loads of magnesium", id="can barely"),
 ]
