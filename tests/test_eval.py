@@ -77,6 +77,10 @@ LOCKED = {
     # 8's first look and before the crisis, poison and cannot-walk bank rows and the refit
     EVAL
     / "triage-heldout9.tsv": "bb9734b410f874a40ba1e3cc6a6f3c92b8464dd0abfdca3a0ea99677130682b2",
+    # written in session 20 by two new authors from triage.md only, after held-out 9's first
+    # look and before the rules were changed from held-out 8's and 9's false alarms
+    EVAL
+    / "triage-heldout10.tsv": "57af30d3ceb33b80c62b5ce37d8a438f29144a56cb88c43e3939432a3fb5e3be",
 }
 TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -121,6 +125,7 @@ TRIAGE = {  # false alarms: regression guards above the figures of session 20's 
     "triage-heldout7.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later look: 0.046
     "triage-heldout8.tsv": {"recall": 0.94, "false_alarms": 0.08},  # later: 0.958, 0.052
     "triage-heldout9.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.973, 0.061
+    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.972, 0.064
 }
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -191,6 +196,7 @@ ALSO_FITTED = {
     "triage-heldout8.tsv": 0,
     "heldout10.tsv": 0,
     "triage-heldout9.tsv": 0,
+    "triage-heldout10.tsv": 0,
 }
 
 
@@ -270,8 +276,9 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout2.tsv": "magnesium-toxicity and compartment 5 of 6, false alarms 3.7%",
     "triage-heldout6.tsv": "swallowed-too-much 12 of 14, false alarms 3.3%",
     "triage-heldout7.tsv": "self-harm 11 of 13, false alarms 4.6%",
-    "triage-heldout8.tsv": "recall 0.958, three categories below 0.9, false alarms 5.2%",
-    "triage-heldout9.tsv": "dehydration and swallowed-too-much 11 of 13, false alarms 6.1%",
+    "triage-heldout8.tsv": "recall 0.958, three categories below 0.9",
+    "triage-heldout9.tsv": "dehydration and swallowed-too-much 11 of 13, false alarms 3.6%",
+    "triage-heldout10.tsv": "dvt 8 of 9, false alarms 6.4%",
 }
 
 

@@ -75,6 +75,12 @@ NOT_NOW = [
         id="a poison question that says nothing has happened",
     ),
     pytest.param("ate beetroot at lunch and now my pee is pink, magnesium?", id="beetroot first"),
+    pytest.param("I cut myself shaving this morning, is magnesium ok?", id="an injury, not harm"),
+    pytest.param(
+        "what happens if a child swallows a bottle of gummies? just planning ahead",
+        id="a poison question planned ahead",
+    ),
+    pytest.param("my lip is numb from the dentist, which magnesium?", id="numb from the dentist"),
 ]
 NOW = [
     pytest.param("I had a clot two years ago, now my calf is swollen, hot and red", id="now"),
@@ -104,6 +110,8 @@ NOW = [
     ),
     pytest.param("my dad just collapsed in the kitchen", id="just collapsed"),
     pytest.param("can barely breathe, very weak, took loads of magnesium", id="can barely"),
+    pytest.param("I keep cutting myself again tonight", id="self-harm, not an injury"),
+    pytest.param("cramps in my jaw since I stood on a nail", id="jaw cramps after a wound"),
 ]
 
 
@@ -262,7 +270,7 @@ MALFORMED = [
     pytest.param(
         "      - '\\b(lethal|fatal|deadly|killing) (dose|amount|overdose|quantity)\\b'",
         "      - '\\b(lethal|fatal (dose'",
-        "red_flags[0] (self-harm): patterns[14]: not a valid regular expression: "
+        "red_flags[0] (self-harm): patterns[15]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 16",
         id="a bad regular expression",
     ),
