@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from faq.model import MAX_ANSWER_CHARS, Entry
-from faq.rules import SAFE_LOADER
+from faq.rules import DuplicateKeyError, UniqueKeyLoader
 
 BOM = "\ufeff"
 
@@ -104,34 +104,12 @@ def parse_entry(path: Path) -> tuple[Entry | None, list[Problem]]:
     return entry, []
 
 
-class DuplicateKeyError(ValueError):
-    """A front-matter key written twice; YAML would silently keep the last one."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        super().__init__(f"{key!r} is written twice; keep one")
-
-
-class _UniqueKeyLoader(SAFE_LOADER):  # type: ignore[valid-type,misc]
-    """PyYAML's safe loader, except that a key written twice is an error, not an overwrite."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise DuplicateKeyError(str(key))
-            seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
 def _split(raw: str) -> tuple[dict[str, Any], str]:
     """Give the front matter as a mapping with text keys, and the Markdown body."""
     if not raw.startswith("---"):
         raise ValueError("missing: the file must start with a '---' line")
     matter, content = frontmatter.default_handlers.YAMLHandler().split(raw)
-    meta = yaml.load(matter, Loader=_UniqueKeyLoader)
+    meta = yaml.load(matter, Loader=UniqueKeyLoader)
     if not isinstance(meta, dict):
         raise ValueError("must be a mapping of fields (key: value lines)")
     odd = [key for key in meta if not isinstance(key, str)]

@@ -55,6 +55,28 @@ def compile_rules(
     return rules
 
 
+class DuplicateKeyError(ValueError):
+    """A key written twice in a YAML mapping; YAML would silently keep the last one."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"{key!r} is written twice; keep one")
+
+
+class UniqueKeyLoader(SAFE_LOADER):  # type: ignore[valid-type,misc]
+    """PyYAML's safe loader, except that a key written twice is an error, not an overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKeyError(str(key))
+            seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
 class DataError(Exception):
     """A rule file is missing or malformed; the message names the file and the reason."""
 
@@ -62,9 +84,11 @@ class DataError(Exception):
 def read_yaml(path: Path) -> dict[str, Any]:
     """Give one YAML file as a mapping, or raise DataError naming the file and the fault."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except DuplicateKeyError as exc:
+        raise DataError(f"{path}: {exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):

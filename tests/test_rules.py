@@ -300,6 +300,12 @@ MALFORMED = [
         id="a bare on read as true",
     ),
     pytest.param(
+        "  jaw: [jaw]\n",
+        "  jaw: [jaw]\n  jaw: [jaws]\n",
+        "'jaw' is written twice; keep one",
+        id="a key written twice",
+    ),
+    pytest.param(
         "(when|since) (i|he|she|we|they|(my|our|his|her|their) \\w+) (was|were) (\\d+|",
         "(when|since) (i|he|she|we|they|(my|our|his|her|their) \\w+) (was|were) (\\\\d+|",
         "context.past: \\\\d matches a backslash and a letter: in single quotes write \\d "
