@@ -123,8 +123,8 @@ TRIAGE = {  # false alarms: regression guards above the figures of session 20's 
     "triage-heldout5.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.013
     "triage-heldout6.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later look: 0.033
     "triage-heldout7.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later look: 0.046
-    "triage-heldout8.tsv": {"recall": 0.94, "false_alarms": 0.08},  # later: 0.958, 0.052
-    "triage-heldout9.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.973, 0.061
+    "triage-heldout8.tsv": {"recall": 0.94, "false_alarms": 0.08},  # later: 0.958, 0.023
+    "triage-heldout9.tsv": {"recall": 0.97, "false_alarms": 0.09},  # later: 0.973, 0.036
     "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.972, 0.064
 }
 TARGET = {"hit1": 0.92, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
