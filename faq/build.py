@@ -6,6 +6,7 @@ between builds, so an edited rule file takes effect on the next build.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -22,10 +23,12 @@ from faq.rules import DataError, RuleFileError, read_yaml
 from faq.scope import Scope
 from faq.semantic import Encoder, default_cache_dir
 from faq.text import Analyzer
+from faq.topics import TopicHead
 from faq.triage import Categories, RuleLayer, Triage
 from faq.triage.detector import Detector
 
 T = TypeVar("T")
+TOPIC_HEAD = "topic-head.json"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Rules:
     analyzer: Analyzer
     thresholds: Thresholds
     decision: DecisionModel
+    topic_head: TopicHead
     outside: tuple[str, ...]
     folder: Path
 
@@ -59,6 +63,7 @@ def load_rules(data_dir: Path | None = None) -> Rules:
         analyzer=Analyzer(synonyms, stopwords),
         thresholds=_read(folder / "thresholds.yaml", Thresholds.from_data),
         decision=_read(folder / "decision.yaml", DecisionModel.from_data),
+        topic_head=_read_json(folder / TOPIC_HEAD, TopicHead.from_data),
         outside=tuple(_column(folder / "oos-bank.tsv")),
         folder=folder,
     )
@@ -99,7 +104,9 @@ def engine_for(
         raise DataError(
             f"{rules.folder / 'triage' / 'detector' / 'detector.json'}: {exc}"
         ) from None
-    layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside)
+    if rules.topic_head.dimensions != encoder.dim:
+        raise DataError(f"{rules.folder / TOPIC_HEAD}: fitted on vectors of another size")
+    layer = Semantic(encoder, rules.decision, default_cache_dir(), rules.outside, rules.topic_head)
     return Engine(entries, triage, rules.scope, rules.analyzer, rules.thresholds, layer)
 
 
@@ -125,6 +132,21 @@ def _column(path: Path) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
     return [line.split("\t")[0] for line in lines if line.strip()]
+
+
+def _read_json(path: Path, make: Callable[[dict[str, Any]], T]) -> T:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: malformed: not a mapping")
+    try:
+        return make(data)
+    except KeyError as exc:
+        raise DataError(f"{path}: missing key {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{path}: malformed: {exc}") from None
 
 
 def _read(path: Path, make: Callable[[dict[str, Any]], T]) -> T:

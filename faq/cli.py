@@ -436,6 +436,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "score": round(h.score, 4),
                 "lexical": round(h.lexical, 4),
                 "semantic": round(h.semantic, 4),
+                "topic": None if h.topic is None else round(h.topic, 4),
             }
             for h in answer.candidates
         ],
@@ -464,6 +465,7 @@ def format_explanation(explanation: Explanation) -> str:
             for c in explanation.contributions
             if c.entry_id == hit.entry_id and c.score > 0
         ]
-        scores = f"{hit.score:6.3f} (bm25 {hit.lexical:.3f}, cosine {hit.semantic:.3f})"
+        topic = "" if hit.topic is None else f", topic {hit.topic:.3f}"
+        scores = f"{hit.score:6.3f} (bm25 {hit.lexical:.3f}, cosine {hit.semantic:.3f}{topic})"
         lines.append(f"  {hit.entry_id:20} {scores}  {' '.join(parts) or '-'}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faq.model import Status
-from faq.ranking import Ranking
+from faq.ranking import Fusion, Ranking
 
 #: What the decision model reads of a ranking, in the order of its weights.
 FEATURES = (
@@ -26,7 +26,13 @@ FEATURES = (
     "outside",
     "inside_lead",
     "exact",
+    "topic",
+    "topic_best",
+    "topic_outside",
+    "topic_agree",
 )
+#: What a ranking without the topic head gives (a corpus changed since the head was fitted).
+BASE_FEATURES = FEATURES[:10]
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,12 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class DecisionModel:
-    """A logistic model of "the top entry is right", and where answering and offering start."""
+    """A logistic model of "the top entry is right", and where answering and offering start.
+
+    The shipped model reads the topic head; its `without_topics` twin, fitted the same way
+    without it, decides while the head does not fit the corpus (an entry added or removed
+    since it was fitted), so a new entry costs the engine nothing but the head's help.
+    """
 
     weights: tuple[float, ...]
     bias: float
@@ -53,16 +64,21 @@ class DecisionModel:
     scale: tuple[float, ...]
     answer_at: float
     unsure_at: float
-    lexical_weight: float  # the fusion weight the model was fitted with
+    fusion: Fusion  # the fusion weights the model was fitted with
+    without_topics: DecisionModel | None = None
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> DecisionModel:
-        """Give the model held in a decision.yaml mapping (its features must be FEATURES)."""
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"features must be {list(FEATURES)}, in that order")
+    def from_data(cls, data: dict[str, Any], names: tuple[str, ...] = FEATURES) -> DecisionModel:
+        """Give the model held in a decision.yaml mapping (its features must be `names`)."""
+        if tuple(data["features"]) != names:
+            raise ValueError(f"features must be {list(names)}, in that order")
         numbers = {key: tuple(float(v) for v in data[key]) for key in ("weights", "mean", "scale")}
-        if any(len(values) != len(FEATURES) for values in numbers.values()):
+        if any(len(values) != len(names) for values in numbers.values()):
             raise ValueError("weights, mean and scale need one number per feature")
+        bare = data.get("without_topics")
+        twin = cls.from_data(bare, BASE_FEATURES) if names == FEATURES and bare else None
+        lexical = float(data["lexical_weight"])
+        alone = twin.fusion.lexical if twin else lexical
         return cls(
             numbers["weights"],
             float(data["bias"]),
@@ -70,15 +86,28 @@ class DecisionModel:
             numbers["scale"],
             float(data["answer_at"]),
             float(data["unsure_at"]),
-            float(data["lexical_weight"]),
+            Fusion(lexical, float(data.get("topic_weight", 0.0)), alone),
+            twin,
         )
 
+    def for_ranking(self, ranking: Ranking) -> DecisionModel:
+        """Give the model that decides this ranking: the twin when it has no topics."""
+        if ranking.topics is None and self.without_topics is not None:
+            return self.without_topics
+        return self
+
     def probability(self, ranking: Ranking) -> float:
-        """Give the modelled probability that the ranking's top entry is the right answer."""
-        values = features(ranking)
-        z = self.bias + sum(
+        """Give the modelled probability that the ranking's top entry is the right answer.
+
+        A feature the ranking cannot give (NaN: no topic head, and no twin) counts as its
+        mean over the tuning questions, so it moves the probability neither way.
+        """
+        model = self.for_ranking(ranking)
+        values = features(ranking)[: len(model.weights)]
+        z = model.bias + sum(
             w * (v - m) / s
-            for w, v, m, s in zip(self.weights, values, self.mean, self.scale, strict=True)
+            for w, v, m, s in zip(model.weights, values, model.mean, model.scale, strict=True)
+            if not math.isnan(v)
         )
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
@@ -91,6 +120,8 @@ def features(ranking: Ranking) -> tuple[float, ...]:
     hits = ranking.hits
     fused = hits[0].score if hits else 0.0
     runner_up = hits[1].score if len(hits) > 1 else 0.0
+    topics = ranking.topics
+    unknown = (math.nan,) * 4
     return (
         ranking.confidence,
         ranking.margin,
@@ -102,6 +133,11 @@ def features(ranking: Ranking) -> tuple[float, ...]:
         ranking.outside,
         ranking.semantic_top - ranking.outside,
         1.0 if ranking.exact else 0.0,
+        *(
+            (topics.top, topics.best, topics.outside, 1.0 if topics.agree else 0.0)
+            if topics is not None
+            else unknown
+        ),
     )
 
 
@@ -110,7 +146,7 @@ def decide(ranking: Ranking, policy: Policy) -> Status:
     if ranking.exact:
         return Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
     if isinstance(policy, DecisionModel):
-        status = _by_probability(policy.probability(ranking), policy)
+        status = _by_probability(policy.probability(ranking), policy.for_ranking(ranking))
         # one word ("magnesium") names a subject, not a question: offer choices at most
         return Status.UNSURE if status is Status.ANSWERED and ranking.terms < 2 else status
     if ranking.confidence >= policy.answer_confidence and ranking.margin >= policy.answer_margin:

@@ -20,6 +20,7 @@ from faq.ranking import Ranker, Ranking, SemanticIndex
 from faq.scope import Scope, Verdict
 from faq.semantic import Encoder
 from faq.text import Analysis, Analyzer, split_words
+from faq.topics import TopicHead
 from faq.triage import Assessment, Flag, Triage
 
 SUGGESTIONS = 3
@@ -34,6 +35,7 @@ class Semantic:
     decision: DecisionModel
     cache: Path | None = None
     outside: tuple[str, ...] = ()  # out-of-scope examples to measure distance to
+    topic_head: TopicHead | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,9 @@ class Engine:
             if semantic
             else None
         )
-        weight = semantic.decision.lexical_weight if semantic else 1.0
-        self.ranker = Ranker(self.entries, readings, scope, index, weight)
+        fusion = semantic.decision.fusion if semantic else None
+        head = semantic.topic_head if semantic else None
+        self.ranker = Ranker(self.entries, readings, scope, index, fusion, head)
 
     def entry(self, entry_id: str) -> Entry | None:
         """Give the entry with this id, if there is one."""
@@ -281,10 +284,18 @@ def _triage_step(assessment: Assessment) -> Step:
 
 def _ranking_step(ranking: Ranking) -> Step:
     top = ranking.hits[0].entry_id if ranking.hits else "-"
+    topics = ranking.topics
+    head = (
+        f"; topic head {topics.top:.3f} for it, outside {topics.outside:.3f}"
+        + ("" if topics.agree else ", prefers another entry")
+        if topics
+        else ""
+    )
     return Step(
         "ranking",
         f"top {top}; confidence {ranking.confidence:.3f}, margin {ranking.margin:.3f}"
-        + (", exact phrasing" if ranking.exact else ""),
+        + (", exact phrasing" if ranking.exact else "")
+        + head,
     )
 
 

@@ -94,6 +94,7 @@ class Hit:
     score: float
     lexical: float = 0.0  # BM25 over the ideal score of the query's terms
     semantic: float = 0.0  # best cosine over the entry's phrasings (0 when the layer is off)
+    topic: float | None = None  # the topic head's probability of the entry (None: not read)
 
 
 @dataclass(frozen=True)

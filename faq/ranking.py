@@ -14,6 +14,7 @@ from faq.model import Entry, Hit
 from faq.query import Query
 from faq.scope import Scope
 from faq.semantic import Encoder, Vectors, cached_encode
+from faq.topics import TopicHead, TopicScores
 
 CANDIDATES = 5
 
@@ -39,11 +40,46 @@ class Ranking:
     agree: bool = False  # lexical and semantic rank the same entry first
     outside: float = 0.0  # the best cosine with the bank of out-of-scope examples
     terms: int = 0  # how many distinct terms the query has
+    topics: Topics | None = None  # what the topic head says, when there is one that fits
 
     @property
     def score(self) -> float:
         """The top entry's fused score (0 when nothing matched)."""
         return self.hits[0].score if self.hits else 0.0
+
+
+@dataclass(frozen=True)
+class Topics:
+    """What the topic head says of a query, beside the fused ranking."""
+
+    top: float  # its probability of the fused ranking's top entry
+    best: float  # its highest probability of any entry
+    outside: float  # its probability that no entry answers the message
+    agree: bool  # its likeliest entry is the fused ranking's top entry
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the scores add up: the lexical share of lexical and semantic, plus the topic head's
+    probability times its weight (chosen by cross-validation, in decision.yaml); without the
+    head's probabilities, the lexical share fitted without them."""
+
+    lexical: float = 1.0
+    topic: float = 0.0
+    alone: float | None = None  # the lexical share without topics (None: the same)
+
+    def fuse(
+        self, lexical: np.ndarray, semantic: np.ndarray, topics: TopicScores | None
+    ) -> np.ndarray:
+        """Give every entry's fused score."""
+        if topics is None:
+            share = self.lexical if self.alone is None else self.alone
+            return share * lexical + (1 - share) * semantic
+        fused = self.lexical * lexical + (1 - self.lexical) * semantic
+        return fused + self.topic * topics.entries
+
+
+LEXICAL_ONLY = Fusion()
 
 
 class SemanticIndex:
@@ -91,17 +127,19 @@ class Ranker:
         analyzer: Reader,
         scope: Scope,
         semantic: SemanticIndex | None = None,
-        lexical_weight: float = 1.0,
+        fusion: Fusion | None = None,
+        topic_head: TopicHead | None = None,
     ) -> None:
         self._scope = scope
         self.index = Index([document(entry, analyzer) for entry in entries])
         self.semantic = semantic
-        self.lexical_weight = lexical_weight if semantic is not None else 1.0
+        self.fusion = fusion if semantic is not None and fusion is not None else LEXICAL_ONLY
+        self.topic_head = topic_head if semantic is not None else None
 
-    def rank(self, query: Query, k: int = CANDIDATES, weight: float | None = None) -> Ranking:
+    def rank(self, query: Query, k: int = CANDIDATES) -> Ranking:
         """Give the k best entries for the query and what the decision needs about them."""
         lexical, semantic = self.scores(query)
-        return self.ranking(query, lexical, semantic, k, weight)
+        return self.ranking(query, lexical, semantic, self.topic_scores(query), k)
 
     def scores(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
         """Give every entry's lexical and semantic score, in index order."""
@@ -110,21 +148,33 @@ class Ranker:
         lexical = self.index.scores(query.terms) / ideal if ideal > 0 else np.zeros(size)
         return lexical, self._semantic(query)
 
+    def topic_scores(self, query: Query) -> TopicScores | None:
+        """Give the topic head's probabilities (None: no head, no vector, or a stale head)."""
+        if self.topic_head is None or query.vector is None:
+            return None
+        return self.topic_head.scores(query.vector, self.index.ids)
+
     def ranking(
         self,
         query: Query,
         lexical: np.ndarray,
         semantic: np.ndarray,
+        topics: TopicScores | None = None,
         k: int = CANDIDATES,
-        weight: float | None = None,
+        fusion: Fusion | None = None,
     ) -> Ranking:
-        """Give the ranking that fuses these scores with the lexical weight (the fitted one)."""
+        """Give the ranking that fuses these scores with the fusion weights (the fitted ones)."""
         terms = query.terms
-        share = self.lexical_weight if weight is None else weight
-        fused = share * lexical + (1 - share) * semantic
+        fused = (fusion or self.fusion).fuse(lexical, semantic, topics)
         order = np.argsort(-fused, kind="stable")[:k]
         hits = tuple(
-            Hit(self.index.ids[i], float(fused[i]), float(lexical[i]), float(semantic[i]))
+            Hit(
+                self.index.ids[i],
+                float(fused[i]),
+                float(lexical[i]),
+                float(semantic[i]),
+                None if topics is None else float(topics.entries[i]),
+            )
             for i in order
         )
         lex_top, lex_second = _top_two(lexical)
@@ -139,6 +189,7 @@ class Ranker:
             agree=self.semantic is not None and lex_top == sem_top,
             outside=self._outside(query),
             terms=len(set(terms)),
+            topics=_topics(topics, order, hits),
         )
 
     def contributions(self, query: Query, entry_ids: Sequence[str]) -> list[TermScore]:
@@ -160,6 +211,14 @@ class Ranker:
         if not self._scope.anchored(query.terms):
             return {}
         return query.analysis.topicality()
+
+
+def _topics(topics: TopicScores | None, order: np.ndarray, hits: tuple[Hit, ...]) -> Topics | None:
+    if topics is None or not hits:
+        return None
+    best = int(np.argmax(topics.entries))
+    top = float(topics.entries[order[0]])
+    return Topics(top, float(topics.entries[best]), topics.outside, best == int(order[0]))
 
 
 def _phrasings(entry: Entry) -> list[str]:

@@ -21,6 +21,10 @@ from faq.rules import read_yaml
 
 TODAY = dt.date.today()
 SHIPPED = len(list(default_entries_dir().glob("*.md")))
+STALE_HEAD = (
+    "topic-head.json: warning: classes: fitted on other entries; until `python -m"
+    " faq.maintain.fit --write` refits it, the ranking and the decision read no topics"
+)
 FIELDS = {"id", "question", "alternates", "sources", "reviewed", "related", "tags", "evidence"}
 
 # A new entry as a maintainer writes it after `magbot new drinking-water`: real content,
@@ -498,4 +502,5 @@ def test_a_scaffold_fails_the_check_until_every_todo_is_replaced(
         EXIT_FAILED,
         ["drinking-water.md: error: -: placeholder 'TODO' left in line 8"],
     )
-    assert written == (EXIT_OK, [], f"{SHIPPED + 1} entries, 0 errors, 0 warnings: ok")
+    # until the topic head is refitted with the new entry, the check warns, and the bot runs
+    assert written == (EXIT_OK, [STALE_HEAD], f"{SHIPPED + 1} entries, 0 errors, 1 warning: ok")

@@ -47,7 +47,9 @@ def test_ask_json_gives_the_status_entry_scores_candidates_and_reply(
     assert (answer["status"], answer["id"]) == ("answered", "magnesium-oil")
     assert answer["score"] > 0
     assert len(answer["candidates"]) >= 3
-    assert all(set(c) == {"id", "score", "lexical", "semantic"} for c in answer["candidates"])
+    assert all(
+        set(c) == {"id", "score", "lexical", "semantic", "topic"} for c in answer["candidates"]
+    )
     assert answer["candidates"][0]["id"] == "magnesium-oil"
     assert answer["candidates"][0]["score"] == answer["score"]
     assert answer["reply"].endswith(DISCLAIMER)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from faq.build import Rules, engine_for, load_rules
+from faq.build import TOPIC_HEAD, Rules, engine_for, load_rules
 from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir, load_corpus
 from faq.engine import Engine
 from faq.maintain.scaffold import PLACEHOLDER
@@ -24,7 +24,7 @@ from faq.rules import read_yaml
 from faq.semantic import default_cache_dir
 
 STALE_AFTER = dt.timedelta(days=365)
-CHECK_VERSION = "magbot-check-1"  # bump when a check is added, so old verdicts expire
+CHECK_VERSION = "magbot-check-2"  # bump when a check is added, so old verdicts expire
 _md_with_html = MarkdownIt("commonmark", {"html": True})
 
 
@@ -80,6 +80,7 @@ def check(
     problems.extend(_review_rules(entries, rules.folder))
     if not entries or any(not p.warning for p in problems):
         return CheckResult(tuple(entries), tuple(problems), ())
+    problems.extend(_topic_head(entries, rules))  # only of a corpus that loads whole
     # self-retrieval reads the words only (queries without vectors), whatever the engine
     engine = engine_for(entries, rules, semantic)
     return CheckResult(tuple(entries), tuple(problems), tuple(_self_retrieval(engine)), engine)
@@ -323,6 +324,17 @@ def _unknown_authorities(entries: Sequence[Entry], domains: tuple[str, ...]) -> 
         for host in [(source.url.host or "").lower()]
         if not any(host == d or host.endswith(f".{d}") for d in domains)
     ]
+
+
+def _topic_head(entries: Sequence[Entry], rules: Rules) -> list[Problem]:
+    """Warn when the topic head was fitted on other entries than these."""
+    if list(rules.topic_head.classes[:-1]) == [entry.id for entry in entries]:
+        return []
+    reason = (
+        "fitted on other entries; until `python -m faq.maintain.fit --write` refits it,"
+        " the ranking and the decision read no topics"
+    )
+    return [Problem(TOPIC_HEAD, "classes", reason, warning=True)]
 
 
 def _self_retrieval(engine: Engine) -> list[Stolen]:

@@ -25,6 +25,8 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
+    ("heldout11.tsv", "locked held-out 11"),
+    ("heldout10.tsv", "locked held-out 10"),
     ("heldout9.tsv", "locked held-out 9"),
     ("heldout8.tsv", "locked held-out 8"),
     ("heldout7.tsv", "locked held-out 7"),
@@ -34,6 +36,7 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
     ("triage-heldout9.tsv", "locked triage held-out 9, false alarms read"),
     ("triage-heldout8.tsv", "locked triage held-out 8, false alarms read"),

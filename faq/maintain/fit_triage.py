@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from faq.engine import Engine
-from faq.maintain import evaluate
-from faq.maintain.fit import TUNING_SETS
+from faq.maintain.fit import topic_rows
 from faq.query import Query, analyse
 from faq.triage.detector import NONE
 
@@ -57,11 +56,7 @@ def bank(folder: Path) -> list[tuple[str, str]]:
 
 def negatives(engine: Engine, folder: Path) -> list[str]:
     """Give the ordinary messages: corpus phrasings, tuning questions, out-of-scope examples."""
-    texts = [t for e in engine.entries for t in (e.question, *e.alternates)]
-    for path in TUNING_SETS:
-        texts += [x.question for x in evaluate.read_examples(path) if x.label != "red-flag"]
-    lines = (folder / "oos-bank.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    return texts + [line.split("\t")[0] for line in lines if line.strip()]
+    return [text for text, _ in topic_rows(engine, folder)]
 
 
 def training_rows(engine: Engine, folder: Path) -> Rows:

@@ -47,3 +47,38 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     return mean, np.where(scale > 1e-9, scale, 1.0)
+
+
+def fit_softmax(
+    x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-4, steps: int = 1500
+) -> np.ndarray:
+    """Give the weights ((features + 1) x classes, bias last) of a softmax regression of y.
+
+    Full-batch gradient descent with Adam on the mean cross-entropy and an L2 penalty on the
+    weights (not the bias); deterministic, starting from zero.
+    """
+    design = np.hstack([x, np.ones((len(x), 1))])
+    target = np.eye(classes)[y]
+    weights = np.zeros((design.shape[1], classes))
+    first, second = np.zeros_like(weights), np.zeros_like(weights)
+    penalty = np.ones_like(weights)
+    penalty[-1] = 0.0
+    for step in range(1, steps + 1):
+        logits = design @ weights
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        gradient = design.T @ (p - target) / len(x) + 2 * l2 * penalty * weights
+        first = 0.9 * first + 0.1 * gradient
+        second = 0.999 * second + 0.001 * gradient**2
+        step_size = 0.05 * np.sqrt(1 - 0.999**step) / (1 - 0.9**step)
+        weights -= step_size * first / (np.sqrt(second) + 1e-8)
+    return weights
+
+
+def softmax_probabilities(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Give the class probabilities of the rows of x under softmax weights (bias last)."""
+    logits = x @ weights[:-1] + weights[-1]
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return np.asarray(p / p.sum(axis=1, keepdims=True))
