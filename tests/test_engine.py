@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from pathlib import Path
 
 import pytest
 
-from faq.build import build_engine, load_rules
+from faq.build import TOPIC_HEAD, build_engine, default_data_dir, load_rules
 from faq.corpus import default_entries_dir, load_corpus
 from faq.decision import DecisionModel, Thresholds, decide, features
 from faq.engine import Engine
@@ -121,8 +122,14 @@ def test_a_charley_horse_is_a_cramp_not_an_animal_to_the_scope_rules(engine: Eng
     assert engine.scope.verdict(engine.analyse("what is a charley horse").normalised) is None
 
 
+# the shipped topic head declines it; a refit (a contributor's new entry) may not, so the
+# expected failure is tied to this head and any other head is checked as before
+SHIPPED_HEAD = "35f2bb60ecf1a77e75683bbe1b472f8a56bf9e687ac779365dff8cf1990ba356"
+
+
 @FITTED_HEAD
 @pytest.mark.xfail(
+    hashlib.sha256((default_data_dir() / TOPIC_HEAD).read_bytes()).hexdigest() == SHIPPED_HEAD,
     strict=True,
     reason="the topic head (session 21) reads 'horse' near the out-of-scope bank's animals:"
     " outside 0.69, so the decision declines it; 'what causes charley horses' is answered",

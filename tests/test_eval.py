@@ -99,17 +99,17 @@ NEW_ENTRY_BARS = {"hit1": 0.8, "wrong": 0.03}
 # guard a little below what the shipped models measured (README: "Targets not met yet") and
 # the target is kept below as a strict expected failure.
 HYBRID = {  # first and later looks with the topic head of session 21 in the comments
-    "heldout.tsv": {"hit1": 0.88, "wrong": 0.015, "declined": 0.95},  # later: 0.892
+    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.883
     "heldout2.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.93},  # later: 0.948
-    "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.915
+    "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
+    "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.910
     "heldout5.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout6.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout7.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.938
+    "heldout7.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout8.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout9.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.941
-    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.88},  # first: 0.894
-    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.89},  # first: 0.921, 0.901
+    "heldout9.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
+    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.88},  # later: 0.894
+    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.921, 0.912
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -305,13 +305,10 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
 
 # the FAQ sets below a target of the issue (README: "Not met yet"), with the figure
 HYBRID_BELOW_TARGET = {
-    ("hit1", "heldout.tsv"): "0.892",
-    ("hit1", "heldout4.tsv"): "0.915",
-    ("declined", "heldout3.tsv"): "0.948",
-    ("declined", "heldout7.tsv"): "0.938",
-    ("declined", "heldout9.tsv"): "0.941",
+    ("hit1", "heldout.tsv"): "0.883",
+    ("hit1", "heldout4.tsv"): "0.910",
     ("declined", "heldout10.tsv"): "0.894",
-    ("declined", "heldout11.tsv"): "0.901",
+    ("declined", "heldout11.tsv"): "0.912",
 }
 
 

@@ -47,6 +47,7 @@ SETS = (
     ("triage-heldout3.tsv", "locked triage held-out 3, false alarms read"),
     ("triage-heldout2.tsv", "locked triage held-out 2, false alarms read"),
     ("triage-heldout.tsv", "locked triage held-out 1, false alarms read"),
+    ("dev5.tsv", "tuning (near the scope's edges)"),
     ("dev4.tsv", "tuning (more voices)"),
     ("dev3.tsv", "tuning (new voices)"),
     ("dev.tsv", "tuning"),

@@ -37,7 +37,7 @@ from faq.topics import OUTSIDE, TopicScores
 ROOT = Path(__file__).resolve().parents[2]
 TUNING_SETS = [
     ROOT / "tests" / "eval" / n
-    for n in ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "sample.tsv")
+    for n in ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "dev5.tsv", "sample.tsv")
 ]
 WEIGHTS = [round(0.05 * i, 2) for i in range(21)]
 TOPIC_WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.5]
