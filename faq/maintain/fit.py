@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -147,9 +148,11 @@ def collect(engine: Engine, examples: list[evaluate.Example]) -> list[Point]:
 
 def fit(engine: Engine, points: list[Point]) -> Fitted:
     """Give the fusion weights, model and cut points fitted on these points."""
+    hit_at_1 = _hit_at_1(engine, points)
+    topic_weights = TOPIC_WEIGHTS if any(pt.topics for pt in points) else [0.0]
     fusion = max(
-        (Fusion(w, t) for w in WEIGHTS for t in TOPIC_WEIGHTS),
-        key=lambda f: (_hit_at_1(engine, points, f), -abs(f.lexical - 0.5), -f.topic),
+        (Fusion(w, t) for w in WEIGHTS for t in topic_weights),
+        key=lambda f: (hit_at_1(f), -abs(f.lexical - 0.5), -f.topic),
     )
     x, right, offered = _table(engine, points, fusion)
     model = fit_logistic(x, right.astype(float))
@@ -246,17 +249,21 @@ def _rates(engine: Engine, outcomes: list[tuple[Point, Status]]) -> dict[str, fl
     }
 
 
-def _hit_at_1(engine: Engine, points: list[Point], fusion: Fusion) -> float:
+def _hit_at_1(engine: Engine, points: list[Point]) -> Callable[[Fusion], float]:
+    """Give a function of the fusion weights: how often they rank the right entry first."""
     inside = [pt for pt in points if pt.in_scope]
     ids = engine.ranker.index.ids
-    return float(
-        np.mean(
-            [
-                ids[int(np.argmax(fusion.fuse(pt.lexical, pt.semantic, pt.topics)))] == pt.label
-                for pt in inside
-            ]
-        )
-    )
+    right = np.array([ids.index(pt.label) for pt in inside])
+    lexical = np.array([pt.lexical for pt in inside]).reshape(len(inside), len(ids))
+    semantic = np.array([pt.semantic for pt in inside]).reshape(len(inside), len(ids))
+    none = np.zeros(len(ids))
+    topics = np.array([pt.topics.entries if pt.topics else none for pt in inside])
+
+    def rate(fusion: Fusion) -> float:
+        fused = fusion.lexical * lexical + (1 - fusion.lexical) * semantic + fusion.topic * topics
+        return float(np.mean(fused.argmax(axis=1) == right)) if len(inside) else 0.0
+
+    return rate
 
 
 def _table(
