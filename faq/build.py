@@ -64,7 +64,7 @@ def load_rules(data_dir: Path | None = None) -> Rules:
         thresholds=_read(folder / "thresholds.yaml", Thresholds.from_data),
         decision=_read(folder / "decision.yaml", DecisionModel.from_data),
         topic_head=_read_json(folder / TOPIC_HEAD, TopicHead.from_data),
-        outside=tuple(_column(folder / "oos-bank.tsv")),
+        outside=tuple(first_column(folder / "oos-bank.tsv")),
         folder=folder,
     )
 
@@ -125,7 +125,7 @@ def _triage(folder: Path) -> Triage:
         raise DataError(f"{path}: {exc}") from None
 
 
-def _column(path: Path) -> list[str]:
+def first_column(path: Path) -> list[str]:
     """Give the first column of a TSV file with a header, or raise DataError naming it."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()[1:]

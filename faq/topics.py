@@ -9,6 +9,7 @@ data/topic-head.json; it reads the semantic layer's vector, so it costs no model
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,10 +53,14 @@ class TopicHead:
         """The length of the vectors it reads."""
         return int(self.weights.shape[0]) - 1
 
+    def fits(self, ids: Sequence[str]) -> bool:
+        """Tell whether the head was fitted on exactly these entries (else: refit it)."""
+        return set(self.classes) == {*ids, OUTSIDE}
+
     def scores(self, vector: Vectors, ids: tuple[str, ...]) -> TopicScores | None:
         """Give the probabilities for entries `ids`, or None when the head was fitted on other
         entries (one added or removed since: refit it) or for other vectors."""
-        if set(self.classes) != {*ids, OUTSIDE} or len(vector) != self.dimensions:
+        if not self.fits(ids) or len(vector) != self.dimensions:
             return None
         logits = vector.astype(np.float64) @ self.weights[:-1] + self.weights[-1]
         shifted = np.exp(logits - logits.max())

@@ -21,7 +21,7 @@ from faq.reply import DISCLAIMER, EMPTY_LEAD, OUT_OF_SCOPE_LEAD
 SHIPPED_IDS = [entry.id for entry in load_corpus()]
 # a contributor's new entry leaves the topic head unfitted until the refit (CONTRIBUTING.md)
 FITTED_HEAD = pytest.mark.skipif(
-    list(load_rules().topic_head.classes[:-1]) != SHIPPED_IDS,
+    not load_rules().topic_head.fits(SHIPPED_IDS),
     reason="the topic head was fitted on other entries: python -m faq.maintain.fit --write",
 )
 

@@ -328,7 +328,7 @@ def _unknown_authorities(entries: Sequence[Entry], domains: tuple[str, ...]) -> 
 
 def _topic_head(entries: Sequence[Entry], rules: Rules) -> list[Problem]:
     """Warn when the topic head was fitted on other entries than these."""
-    if list(rules.topic_head.classes[:-1]) == [entry.id for entry in entries]:
+    if rules.topic_head.fits([entry.id for entry in entries]):
         return []
     reason = (
         "fitted on other entries; until `python -m faq.maintain.fit --write` refits it,"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from faq.build import TOPIC_HEAD, default_data_dir, engine_for, load_rules
+from faq.build import TOPIC_HEAD, default_data_dir, engine_for, first_column, load_rules
 from faq.corpus import load_corpus
 from faq.decision import BASE_FEATURES, FEATURES, decide, features
 from faq.engine import Engine
@@ -92,7 +92,7 @@ def topic_rows(engine: Engine, folder: Path) -> list[tuple[str, str]]:
             for x in evaluate.read_examples(path)
             if x.label != evaluate.RED_FLAG
         ]
-    return rows + [(text, OUTSIDE) for text in _column(folder / "oos-bank.tsv")]
+    return rows + [(text, OUTSIDE) for text in first_column(folder / "oos-bank.tsv")]
 
 
 @dataclass(frozen=True)
@@ -256,11 +256,11 @@ def _hit_at_1(engine: Engine, points: list[Point]) -> Callable[[Fusion], float]:
     right = np.array([ids.index(pt.label) for pt in inside])
     lexical = np.array([pt.lexical for pt in inside]).reshape(len(inside), len(ids))
     semantic = np.array([pt.semantic for pt in inside]).reshape(len(inside), len(ids))
-    none = np.zeros(len(ids))
-    topics = np.array([pt.topics.entries if pt.topics else none for pt in inside])
+    none = np.zeros(len(ids))  # a point without topics adds nothing, as fuse() adds nothing
+    topics = TopicScores(np.array([pt.topics.entries if pt.topics else none for pt in inside]), 0)
 
     def rate(fusion: Fusion) -> float:
-        fused = fusion.lexical * lexical + (1 - fusion.lexical) * semantic + fusion.topic * topics
+        fused = fusion.fuse(lexical, semantic, topics)  # a row per point
         return float(np.mean(fused.argmax(axis=1) == right)) if len(inside) else 0.0
 
     return rate
@@ -270,10 +270,11 @@ def _table(
     engine: Engine, points: list[Point], fusion: Fusion
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, right, offered = [], [], []
+    width = len(FEATURES) if any(pt.topics for pt in points) else len(BASE_FEATURES)
     for pt in points:
         ranking = engine.ranker.ranking(pt.query, pt.lexical, pt.semantic, pt.topics, 5, fusion)
         ids = [hit.entry_id for hit in ranking.hits]
-        rows.append(features(ranking)[: len(FEATURES) if pt.topics else len(BASE_FEATURES)])
+        rows.append(features(ranking)[:width])
         right.append(pt.in_scope and ids[0] == pt.label)
         offered.append(pt.in_scope and pt.label in ids[:3])
     table = np.array(rows, dtype=float)
@@ -303,11 +304,6 @@ def _cuts(
             if best is None or total > best[0]:
                 best = (float(total), answer_at, unsure_at)
     return (best[1], best[2]) if best else (CUTS[-1], CUTS[-1])
-
-
-def _column(path: Path) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()[1:]
-    return [line.split("\t")[0] for line in lines if line.strip()]
 
 
 def _numbers(values: np.ndarray) -> str:
