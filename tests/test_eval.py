@@ -86,6 +86,12 @@ LOCKED = {
     EVAL / "heldout11.tsv": "cbb95390e4cd572937238eabe30f1aa0d0f99a54a87f3460aecc1cf765e07fbb",
     EVAL
     / "triage-heldout11.tsv": "7650d7a517e0f69b11ba138cdb5843da530be0934054830cdbdb9b5b85786aeb",
+    # written in session 22 by a new author from the entry titles only, and by two new
+    # authors from triage.md only; locked before the bank rows, dev6 and the refits of that
+    # session were measured
+    EVAL / "heldout12.tsv": "4191ba0c91ff0741c0bf558e91348f2318e6e2336625e6207cad37a2e2c75a4f",
+    EVAL
+    / "triage-heldout12.tsv": "3e564a5398b0b6729578395dd6871ae2cd960f94bf082dd048eab0082dcd97c6",
 }
 TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -225,6 +231,8 @@ ALSO_FITTED = {
     "triage-heldout10.tsv": 0,
     "heldout11.tsv": 0,
     "triage-heldout11.tsv": 0,
+    "heldout12.tsv": 0,
+    "triage-heldout12.tsv": 0,
 }
 
 
