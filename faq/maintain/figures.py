@@ -25,6 +25,7 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
+    ("heldout12.tsv", "locked held-out 12"),
     ("heldout11.tsv", "locked held-out 11"),
     ("heldout10.tsv", "locked held-out 10"),
     ("heldout9.tsv", "locked held-out 9"),
@@ -36,6 +37,7 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
     ("triage-heldout9.tsv", "locked triage held-out 9, false alarms read"),
@@ -47,6 +49,8 @@ SETS = (
     ("triage-heldout3.tsv", "locked triage held-out 3, false alarms read"),
     ("triage-heldout2.tsv", "locked triage held-out 2, false alarms read"),
     ("triage-heldout.tsv", "locked triage held-out 1, false alarms read"),
+    ("dev7.tsv", "tuning (near the scope's edges, more voices)"),
+    ("dev6.tsv", "tuning (near the scope's edges, more voices)"),
     ("dev5.tsv", "tuning (near the scope's edges)"),
     ("dev4.tsv", "tuning (more voices)"),
     ("dev3.tsv", "tuning (new voices)"),
