@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from faq.semantic import Encoder, Vectors
@@ -60,24 +60,37 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
         return query
     # the models read the words as corrected, so a typo costs the meaning nothing; a window
     # that is a pasted list is left out, one in language is read even inside a list
-    readings = (analyzer.analyze(window) for window in sentence_windows(sentences))
-    windows = tuple(w.text for w in readings if not analyzer.is_word_list(w.words))
-    return replace(query, vector=encoder.encode([query.normalised])[0], windows=windows)
+    packed = sentence_windows(sentences)
+    readings = [analyzer.analyze(window) for window in packed]
+    language = [w.text for w in readings if not analyzer.is_word_list(w.words)]
+    if word_list or len(language) < len(packed):
+        # a list dilutes the sentence packed beside it: read the language without the list too
+        def in_language(sentence: str) -> bool:
+            return not analyzer.is_word_list(analyzer.analyze(sentence).words)
+
+        unlisted = (analyzer.analyze(w).text for w in sentence_windows(sentences, in_language))
+        language = list(dict.fromkeys([*language, *unlisted]))
+    vector = encoder.encode([query.normalised])[0]
+    return replace(query, vector=vector, windows=tuple(language))
 
 
-def sentence_windows(sentences: tuple[str, ...]) -> list[str]:
+def sentence_windows(
+    sentences: tuple[str, ...], keep: Callable[[str], bool] | None = None
+) -> list[str]:
     """Give the message in at most MAX_WINDOWS windows of whole sentences, covering all of it.
 
     A sentence longer than a window is cut at word boundaries; when there are too many
     windows, neighbours are merged, so the end of a long message is always read. (Reading
     each sentence alone raised false alarms on long ordinary questions: 4.5% of held-out 1.)
+    With `keep`, only the sentences it keeps are packed (one window is then worth reading).
     """
     size = max(WINDOW_CHARS, sum(len(s) + 1 for s in sentences) // MAX_WINDOWS + 1)
-    pieces = (piece for sentence in sentences for piece in _pack(sentence.split(), size))
+    kept = [sentence for sentence in sentences if keep is None or keep(sentence)]
+    pieces = (piece for sentence in kept for piece in _pack(sentence.split(), size))
     windows = _pack(pieces, size)
     while len(windows) > MAX_WINDOWS:
         windows = [" ".join(windows[i : i + 2]) for i in range(0, len(windows), 2)]
-    return windows if len(windows) > 1 else []
+    return windows if len(windows) > 1 or len(kept) < len(sentences) else []
 
 
 def _pack(parts: Iterable[str], size: int) -> list[str]:

@@ -104,18 +104,19 @@ NEW_ENTRY_BARS = {"hit1": 0.8, "wrong": 0.03}
 # declined 0.95; triage: recall 0.97) it is the bar; where it is not, the bar is a regression
 # guard a little below what the shipped models measured (README: "Targets not met yet") and
 # the target is kept below as a strict expected failure.
-HYBRID = {  # first and later looks with the topic head of session 21 in the comments
-    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.883
-    "heldout2.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
+HYBRID = {  # later looks with the fit of session 22 in the comments
+    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.877
+    "heldout2.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.906
     "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.910
+    "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.915
     "heldout5.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout6.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout7.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout8.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout9.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.88},  # later: 0.894
-    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.921, 0.912
+    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.915
+    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.921, 0.934
+    "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # first look: 0.919
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -129,6 +130,7 @@ LEXICAL = {
     "heldout9.tsv": {"hit1": 0.85, "wrong": 0.05, "declined": 0.59},  # first look: 0.872
     "heldout10.tsv": {"hit1": 0.86, "wrong": 0.03, "declined": 0.75},  # first look: 0.881
     "heldout11.tsv": {"hit1": 0.84, "wrong": 0.03, "declined": 0.69},  # first look: 0.860
+    "heldout12.tsv": {"hit1": 0.84, "wrong": 0.03, "declined": 0.69},  # first look: 0.856
 }
 TRIAGE = {  # false alarms: regression guards above the figures of session 20's refit 2
     "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.017
@@ -138,10 +140,11 @@ TRIAGE = {  # false alarms: regression guards above the figures of session 20's 
     "triage-heldout5.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.013
     "triage-heldout6.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later look: 0.033
     "triage-heldout7.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later look: 0.046
-    "triage-heldout8.tsv": {"recall": 0.94, "false_alarms": 0.08},  # later: 0.958, 0.023
+    "triage-heldout8.tsv": {"recall": 0.97, "false_alarms": 0.08},  # later: 0.989, 0.034
     "triage-heldout9.tsv": {"recall": 0.97, "false_alarms": 0.09},  # later: 0.973, 0.036
     "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.972, 0.064
-    "triage-heldout11.tsv": {"recall": 0.94, "false_alarms": 0.03},  # first: 0.949, 0.028
+    "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.988, 0.021
+    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.07},  # first: 0.988, 0.062
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -187,17 +190,6 @@ def test_each_entry_of_the_per_entry_set_ranks_first_for_most_of_its_questions(
     assert report.answered_wrong <= NEW_ENTRY_BARS["wrong"], evaluate.format_report(report)
 
 
-# the shipped set, below its bar since the topic head; a set with more questions (a new
-# entry's, as CONTRIBUTING.md asks) is checked as before
-SHIPPED_NEW_ENTRIES = "4ed301b8ae69ebefae09acaa9b99ada07f3adca12eb8f925a4387ae6ed69ee33"
-
-
-@pytest.mark.xfail(
-    hashlib.sha256(NEW_ENTRIES.read_bytes()).hexdigest() == SHIPPED_NEW_ENTRIES,
-    strict=True,
-    reason="0.792 (19 of 24) since the topic head: it declines questions of the entries beside"
-    " the out-of-scope bank (other supplements, choosing a product); README, session 21",
-)
 def test_the_per_entry_set_meets_its_hit_at_1_bar(engine: Engine) -> None:
     report = _report(engine, NEW_ENTRIES)
 
@@ -282,7 +274,7 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 
 # FAQ sets whose ordinary questions triage flags more often than the target (first looks)
-FALSE_ALARMS_ABOVE = {"heldout10.tsv": "3.3% (first look)", "heldout11.tsv": "5.4% (first look)"}
+FALSE_ALARMS_ABOVE = {"heldout10.tsv": "3.3% (first look)", "heldout11.tsv": "4.4% (later look)"}
 ABOVE = {
     name: pytest.mark.xfail(strict=True, reason=why) for name, why in FALSE_ALARMS_ABOVE.items()
 }
@@ -298,7 +290,7 @@ ABOVE = {
         else path
         for path in (
             HELD_OUT,
-            *(EVAL / f"heldout{n}.tsv" for n in range(2, 12)),
+            *(EVAL / f"heldout{n}.tsv" for n in range(2, 13)),
             *TUNING,
             *FORMER_HELD_OUT,
         )
@@ -313,10 +305,12 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
 
 # the FAQ sets below a target of the issue (README: "Not met yet"), with the figure
 HYBRID_BELOW_TARGET = {
-    ("hit1", "heldout.tsv"): "0.883",
-    ("hit1", "heldout4.tsv"): "0.910",
-    ("declined", "heldout10.tsv"): "0.894",
-    ("declined", "heldout11.tsv"): "0.912",
+    ("hit1", "heldout.tsv"): "0.877",
+    ("hit1", "heldout2.tsv"): "0.906",
+    ("hit1", "heldout4.tsv"): "0.915",
+    ("declined", "heldout10.tsv"): "0.915",
+    ("declined", "heldout11.tsv"): "0.934",
+    ("declined", "heldout12.tsv"): "0.919 (first look)",
 }
 
 
@@ -342,15 +336,14 @@ def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> 
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout.tsv": "self-harm 10 of 14",
-    "triage-heldout2.tsv": "magnesium-toxicity and compartment 5 of 6, false alarms 3.7%",
-    "triage-heldout6.tsv": "swallowed-too-much 12 of 14, false alarms 3.3%",
-    "triage-heldout7.tsv": "self-harm 11 of 13, false alarms 4.6%",
-    "triage-heldout8.tsv": "recall 0.958, three categories below 0.9",
-    "triage-heldout9.tsv": "dehydration and swallowed-too-much 11 of 13, false alarms 3.6%",
-    "triage-heldout10.tsv": "dvt 8 of 9, false alarms 6.4%",
-    "triage-heldout11.tsv": "recall 0.949; rising-weakness, quinine-harm, cannot-walk and"
-    " child-leg-pain 7-8 of 9-10",
+    "triage-heldout2.tsv": "false alarms 3.7%",
+    "triage-heldout6.tsv": "false alarms 3.8%",
+    "triage-heldout7.tsv": "false alarms 4.0%",
+    "triage-heldout8.tsv": "cannot-walk 11 of 13, false alarms 3.4%",
+    "triage-heldout9.tsv": "swallowed-too-much 11 of 13, false alarms 3.6%",
+    "triage-heldout10.tsv": "false alarms 7.1%",
+    "triage-heldout11.tsv": "quinine-harm 8 of 9",
+    "triage-heldout12.tsv": "cannot-walk 8 of 10, self-harm 8 of 9, false alarms 6.2% (first look)",
 }
 
 

@@ -126,6 +126,16 @@ def test_the_end_of_a_long_message_is_always_in_a_window() -> None:
         assert windows[-1].endswith("chest hurts badly" + ("." if text is story else ""))
 
 
+def test_sentences_left_out_of_the_windows_leave_the_rest_in_one_window() -> None:
+    pasted = "metformin amlodipine atorvastatin omeprazole ramipril " * 10
+    sentences = (pasted.strip() + ".", "my calf is red and hot")
+
+    windows = sentence_windows(sentences, keep=lambda sentence: "metformin" not in sentence)
+
+    assert windows == ["my calf is red and hot"]
+    assert sentence_windows(("my calf is red and hot",), keep=lambda _: True) == []
+
+
 def test_a_button_drawn_before_the_cautions_changed_carries_every_caution(data_dir: Path) -> None:
     before = build_engine(data_dir=data_dir, semantic=False)
     token = before.answer("I'm on dialysis, which magnesium is best?").carry

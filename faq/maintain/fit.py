@@ -38,7 +38,10 @@ from faq.topics import OUTSIDE, TopicScores
 ROOT = Path(__file__).resolve().parents[2]
 TUNING_SETS = [
     ROOT / "tests" / "eval" / n
-    for n in ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "dev5.tsv", "dev6.tsv", "dev7.tsv", "sample.tsv")
+    for n in (
+        *(f"dev{k}.tsv" for k in ("", "2", "3", "4", "5", "6", "7")),
+        "sample.tsv",
+    )
 ]
 WEIGHTS = [round(0.05 * i, 2) for i in range(21)]
 TOPIC_WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.5]
