@@ -60,32 +60,34 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
         return query
     # the models read the words as corrected, so a typo costs the meaning nothing; a window
     # that is a pasted list is left out, one in language is read even inside a list
-    packed = sentence_windows(sentences)
-    readings = [analyzer.analyze(window) for window in packed]
-    language = [w.text for w in readings if not analyzer.is_word_list(w.words)]
-    if word_list or len(language) < len(packed):
-        # a list dilutes the sentence packed beside it: read the language without the list too
-        def in_language(sentence: str) -> bool:
-            return not analyzer.is_word_list(analyzer.analyze(sentence).words)
-
-        unlisted = (analyzer.analyze(w).text for w in sentence_windows(sentences, in_language))
-        language = list(dict.fromkeys([*language, *unlisted]))
+    windows = _in_language(sentence_windows(sentences), analyzer)
+    listed = {s for s in sentences if analyzer.is_word_list(analyzer.analyze(s).words)}
+    if listed:  # a list dilutes a sentence packed beside it: read the rest without it too
+        unlisted = sentence_windows(sentences, keep=lambda sentence: sentence not in listed)
+        windows = list(dict.fromkeys([*windows, *_in_language(unlisted, analyzer)]))
     vector = encoder.encode([query.normalised])[0]
-    return replace(query, vector=vector, windows=tuple(language))
+    return replace(query, vector=vector, windows=tuple(windows))
+
+
+def _in_language(windows: Iterable[str], analyzer: Analyzer) -> list[str]:
+    """Give the windows as the models read them (normalised), leaving out pasted lists."""
+    readings = (analyzer.analyze(window) for window in windows)
+    return [r.text for r in readings if not analyzer.is_word_list(r.words)]
 
 
 def sentence_windows(
     sentences: tuple[str, ...], keep: Callable[[str], bool] | None = None
 ) -> list[str]:
-    """Give the message in at most MAX_WINDOWS windows of whole sentences, covering all of it.
+    """Give the message (the sentences `keep` keeps) in at most MAX_WINDOWS windows.
 
-    A sentence longer than a window is cut at word boundaries; when there are too many
-    windows, neighbours are merged, so the end of a long message is always read. (Reading
-    each sentence alone raised false alarms on long ordinary questions: 4.5% of held-out 1.)
-    With `keep`, only the sentences it keeps are packed (one window is then worth reading).
+    Windows hold whole sentences and cover everything kept; a sentence longer than a window
+    is cut at word boundaries; when there are too many windows, neighbours are merged, so the
+    end of a long message is always read. (Reading each sentence alone raised false alarms on
+    long ordinary questions: 4.5% of held-out 1.) One window is the whole message, so none is
+    given, unless `keep` left sentences out.
     """
-    size = max(WINDOW_CHARS, sum(len(s) + 1 for s in sentences) // MAX_WINDOWS + 1)
     kept = [sentence for sentence in sentences if keep is None or keep(sentence)]
+    size = max(WINDOW_CHARS, sum(len(s) + 1 for s in kept) // MAX_WINDOWS + 1)
     pieces = (piece for sentence in kept for piece in _pack(sentence.split(), size))
     windows = _pack(pieces, size)
     while len(windows) > MAX_WINDOWS:

@@ -110,6 +110,21 @@ def test_a_sign_after_a_pasted_list_is_still_read(engine: Engine) -> None:
     assert engine.triage.assess(query).flag is not None
 
 
+def test_a_sign_after_a_comma_list_of_medicines_is_read_without_the_list(engine: Engine) -> None:
+    names = "metformin, amlodipine, atorvastatin, omeprazole, levothyroxine, ramipril, " * 8
+    query = engine.analyse(f"{names.strip(', ')}\n{SIGN}")
+
+    assert engine.triage.assess(query).flag is not None
+
+
+def test_a_list_pasted_one_item_a_line_is_not_read_as_a_list_window(engine: Engine) -> None:
+    lines = ["metformin 500mg", "amlodipine 5mg", "atorvastatin 20mg", "omeprazole 20mg"] * 8
+    query = engine.analyse("\n".join(lines))
+
+    assert not any(engine.analyzer.is_word_list(w.split()) for w in query.windows)
+    assert engine.triage.assess(query).flag is None
+
+
 class _BrokenSession:
     """Stands in for an onnxruntime session whose model fails at run time."""
 

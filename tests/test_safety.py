@@ -290,6 +290,14 @@ def test_a_question_that_mentions_a_risk_group_gets_the_matching_caution(
     assert cautions_by_id()[caution] in to_text(answer.reply)
 
 
+def test_a_question_split_between_two_entries_carries_its_caution_whatever_is_decided(
+    engine: Engine,
+) -> None:
+    answer = engine.answer("expecting twins, does magnesium oil work for cramps")
+
+    assert cautions_by_id()["pregnancy"] in to_text(answer.reply)
+
+
 def test_a_question_that_mentions_two_risk_groups_gets_both_cautions(engine: Engine) -> None:
     text = to_text(engine.answer("I'm pregnant and on dialysis, can I take magnesium").reply)
 

@@ -174,7 +174,7 @@ def _simplest_fusion(engine: Engine, points: list[Point]) -> Fusion:
     best = max(grid.values())
     error = np.sqrt(best * (1 - best) / max(1, sum(pt.in_scope for pt in points)))
     near = [f for f, hit in grid.items() if hit >= best - error]
-    return min(near, key=lambda f: (abs(f.lexical - 0.5), f.topic, -grid[f]))
+    return min(near, key=lambda f: (round(abs(f.lexical - 0.5), 2), f.topic, -grid[f]))
 
 
 def score(engine: Engine, fitted: Fitted, points: list[Point]) -> dict[str, float]:
