@@ -141,16 +141,15 @@ def _read_json(path: Path, make: Callable[[dict[str, Any]], T]) -> T:
         raise DataError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict):
         raise DataError(f"{path}: malformed: not a mapping")
-    try:
-        return make(data)
-    except KeyError as exc:
-        raise DataError(f"{path}: missing key {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{path}: malformed: {exc}") from None
+    return _make(path, data, make)
 
 
 def _read(path: Path, make: Callable[[dict[str, Any]], T]) -> T:
-    data = read_yaml(path)
+    return _make(path, read_yaml(path), make)
+
+
+def _make(path: Path, data: dict[str, Any], make: Callable[[dict[str, Any]], T]) -> T:
+    """Give make(data), turning its faults into one DataError naming the file."""
     try:
         return make(data)
     except RuleFileError as exc:  # one line per fault, each naming the file

@@ -29,10 +29,10 @@ from faq.corpus import load_corpus
 from faq.decision import BASE_FEATURES, FEATURES, decide, features
 from faq.engine import Engine
 from faq.maintain import evaluate, tune
-from faq.maintain.learn import fit_logistic, fit_softmax, folds, softmax_probabilities
+from faq.maintain.learn import Linear, fit_logistic, fit_softmax, folds, softmax_probabilities
 from faq.model import Status
 from faq.query import Query, analyse
-from faq.ranking import LEXICAL_ONLY, Fusion
+from faq.ranking import LEXICAL_ONLY, Fusion, Ranking
 from faq.topics import OUTSIDE, TopicScores
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,7 +180,8 @@ def _simplest_fusion(engine: Engine, points: list[Point]) -> Fusion:
 def score(engine: Engine, fitted: Fitted, points: list[Point]) -> dict[str, float]:
     """Give hit@1, answered right, answered wrong and out-of-scope declined on these points."""
     x, right, offered = _table(engine, points, fitted.fusion)
-    p = 1 / (1 + np.exp(-(((x - fitted.mean) / fitted.scale) @ fitted.weights + fitted.bias)))
+    model = Linear(fitted.weights, fitted.bias, fitted.mean, fitted.scale)
+    p = 1 / (1 + np.exp(-model.logits(x)))
     inside = np.array([pt.in_scope for pt in points])
     answered = p >= fitted.answer_at
     unsure = (p >= fitted.unsure_at) & ~answered
@@ -213,12 +214,7 @@ def lexical_baseline(engine: Engine, points: list[Point], k: int = 5) -> dict[st
         outcomes = [
             (
                 points[i],
-                decide(
-                    engine.ranker.ranking(
-                        points[i].query, points[i].lexical, points[i].lexical, None, 5, LEXICAL_ONLY
-                    ),
-                    fitted,
-                ),
+                decide(_lexical_ranking(engine, points[i]), fitted),
             )
             for i in test
         ]
@@ -226,10 +222,13 @@ def lexical_baseline(engine: Engine, points: list[Point], k: int = 5) -> dict[st
     return {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}
 
 
+def _lexical_ranking(engine: Engine, point: Point) -> Ranking:
+    """Give the point's ranking by BM25 alone, as the lexical engine ranks."""
+    return engine.ranker.ranking(point.query, point.lexical, point.lexical, None, 5, LEXICAL_ONLY)
+
+
 def _lexical_point(engine: Engine, point: Point) -> tune.Point:
-    ranking = engine.ranker.ranking(
-        point.query, point.lexical, point.lexical, None, 5, LEXICAL_ONLY
-    )
+    ranking = _lexical_ranking(engine, point)
     ids = [hit.entry_id for hit in ranking.hits]
     return tune.Point(
         point.in_scope,
