@@ -86,7 +86,9 @@ def _report(engine: Engine, questions: Sequence[str], built: float) -> None:
     """Time answer() per question and print the figures."""
     for message in WARM_UP:  # first-call costs (lazy loads) belong to start-up
         engine.answer(message)
-    times, short, long = [], [], []
+    times: list[float] = []
+    short: list[float] = []
+    long: list[float] = []
     for question in questions:
         start = time.perf_counter_ns()
         engine.answer(question)

@@ -9,118 +9,52 @@ through ``faq.usage.writer``, which never makes an answer wait.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import logging
-import os
 import re
-import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from faq.model import Status
+from faq.usage.database import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    connect,
+    iso,
+    migrate,
+    salt_kept_apart,
+    snapshot,
+    transaction,
+    utc,
+)
+from faq.usage.rows import (
+    FeedbackRow,
+    QueryRow,
+    RedFlagDay,
+    StoreError,
+    StoreSnapshot,
+    StoreUnavailable,
+)
 from faq.usage.salt import SaltError, load_or_create, salt_path
+
+__all__ = [
+    "MIGRATIONS", "SCHEMA_VERSION", "TEXT_KEPT_FOR", "FeedbackRow", "FeedbackSink", "QueryRow",
+    "RedFlagDay", "SqliteStore", "Store", "StoreError", "StoreSnapshot", "StoreUnavailable",
+    "open_store", "read_snapshot",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
 #: Statuses whose question text is kept, so maintainers can write the missing entries.
 TEXT_KEPT_FOR = frozenset({Status.UNSURE, Status.OUT_OF_SCOPE})
 
-#: Each step is a tuple of statements run in one transaction; never edit a released step.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (  # 1: initial schema. Red flags are a per-day counter: no user, no text, no row per message.
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE queries ("
-        " id INTEGER PRIMARY KEY, at TEXT NOT NULL, user_hash TEXT,"
-        " status TEXT NOT NULL"
-        " CHECK (status IN ('answered', 'unsure', 'out_of_scope', 'chitchat')),"
-        " entry_id TEXT, score REAL NOT NULL, question TEXT,"
-        " CHECK (question IS NULL OR status IN ('unsure', 'out_of_scope')))",
-        "CREATE TABLE feedback ("
-        " id INTEGER PRIMARY KEY, at TEXT NOT NULL, user_hash TEXT,"
-        " entry_id TEXT NOT NULL, helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)))",
-        "CREATE TABLE red_flags (day TEXT PRIMARY KEY, count INTEGER NOT NULL)",
-    ),
-    (  # 2: link feedback to the query it rates; indexes for forget, prune and stats.
-        "ALTER TABLE feedback ADD COLUMN query_id INTEGER"
-        " REFERENCES queries (id) ON DELETE SET NULL",
-        "CREATE INDEX queries_user_hash ON queries (user_hash)",
-        "CREATE INDEX queries_at ON queries (at)",
-        "CREATE INDEX feedback_user_hash ON feedback (user_hash)",
-        "CREATE INDEX feedback_at ON feedback (at)",
-    ),
-    (  # 3: one vote per person per answer, and only on an answer that person received.
-        # Votes on another person's answer go; of repeated votes the latest stays (votes
-        # older than query links: the latest per person and entry).
-        "DELETE FROM feedback WHERE query_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
-        " queries WHERE queries.id = feedback.query_id AND queries.user_hash = feedback.user_hash)",
-        "DELETE FROM feedback WHERE query_id IS NOT NULL AND id NOT IN"
-        " (SELECT max(id) FROM feedback WHERE query_id IS NOT NULL GROUP BY query_id, entry_id)",
-        "DELETE FROM feedback WHERE query_id IS NULL AND user_hash IS NOT NULL AND id NOT IN"
-        " (SELECT max(id) FROM feedback WHERE query_id IS NULL AND user_hash IS NOT NULL"
-        " GROUP BY user_hash, entry_id)",
-        "CREATE UNIQUE INDEX feedback_one_vote ON feedback (query_id, entry_id)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_SALT_KEY = "user_salt"
-
-
-class StoreError(Exception):
-    """The store cannot be opened, or a read or write failed."""
-
-
-class StoreUnavailable(StoreError):
-    """The database cannot be used right now (locked, full, read-only, unreadable): try again."""
-
-
-@dataclass(frozen=True)
-class QueryRow:
-    """One stored query outcome; ``question`` is only ever set for unsure and out-of-scope."""
-
-    id: int
-    at: datetime
-    status: Status
-    entry_id: str | None
-    score: float
-    question: str | None
-
-
-@dataclass(frozen=True)
-class FeedbackRow:
-    """One 👍 (helpful) or 👎 on an entry, linked to its query row when known."""
-
-    at: datetime
-    entry_id: str
-    helpful: bool
-    query_id: int | None
-
-
-@dataclass(frozen=True)
-class RedFlagDay:
-    """How many red-flag messages arrived on one UTC day."""
-
-    day: date
-    count: int
-
-
-@dataclass(frozen=True)
-class StoreSnapshot:
-    """The raw rows a report is built from, without any user hashes."""
-
-    since: datetime | None
-    queries: tuple[QueryRow, ...]
-    feedback: tuple[FeedbackRow, ...]
-    red_flags: tuple[RedFlagDay, ...]
 
 
 class FeedbackSink(Protocol):
@@ -196,7 +130,7 @@ def read_snapshot(path: str | Path, *, since: datetime | None = None) -> StoreSn
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if not 1 <= version <= SCHEMA_VERSION or not {"queries", "feedback"} <= tables:
             raise StoreError(f"{target} is not a magbot database (nothing was written to it)")
-        return _snapshot(conn, since)
+        return snapshot(conn, since)
     except sqlite3.Error as exc:
         raise StoreError(f"{target} is not a magbot database: {exc}") from exc
     finally:
@@ -219,13 +153,13 @@ class SqliteStore:
         self._busy_timeout = busy_timeout
         self._salt_kept_apart = salt is None
         try:
-            self._conn = _connect(self.path, busy_timeout)
+            self._conn = connect(self.path, busy_timeout)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         try:
             with self._locked() as conn:
-                _migrate(conn)
-                kept = _salt_kept_apart(conn, self.path, generate=salt is None)
+                migrate(conn)
+                kept = salt_kept_apart(conn, self.path, generate=salt is None)
             self._salt = (salt or kept or "").encode()
         except SaltError as exc:
             self._conn.close()
@@ -247,7 +181,7 @@ class SqliteStore:
     ) -> int | None:
         """Store one query outcome (with this row id if given); return its id (None: red flag)."""
         status = Status(status)
-        when = _utc(at)
+        when = utc(at)
         if status is Status.RED_FLAG:
             with self._locked() as conn:
                 conn.execute(
@@ -263,7 +197,7 @@ class SqliteStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     query_id,
-                    _iso(when),
+                    iso(when),
                     self._hash(user_id),
                     status.value,
                     entry_id,
@@ -287,7 +221,7 @@ class SqliteStore:
         One vote per answer and entry: a later vote replaces the earlier one. A vote without a
         query id, on a query that is gone, or on another person's query is not kept.
         """
-        when, user_hash = _utc(at), self._hash(user_id)
+        when, user_hash = utc(at), self._hash(user_id)
         if user_hash is None or query_id is None:
             return False
         with self._locked() as conn:
@@ -296,7 +230,7 @@ class SqliteStore:
                 " SELECT ?, user_hash, ?, ?, id FROM queries WHERE id = ? AND user_hash = ?"
                 " ON CONFLICT (query_id, entry_id)"
                 " DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
-                (_iso(when), entry_id, int(helpful), query_id, user_hash),
+                (iso(when), entry_id, int(helpful), query_id, user_hash),
             )
         return cursor.rowcount > 0
 
@@ -304,7 +238,7 @@ class SqliteStore:
         """Delete every query and feedback row of this user and return how many were deleted."""
         user_hash = self._hash(user_id)
         with self._locked() as conn:
-            with _transaction(conn):
+            with transaction(conn):
                 deleted = conn.execute("DELETE FROM feedback WHERE user_hash = ?", (user_hash,))
                 count = deleted.rowcount
                 deleted = conn.execute("DELETE FROM queries WHERE user_hash = ?", (user_hash,))
@@ -317,10 +251,10 @@ class SqliteStore:
         """Delete queries, feedback and red-flag days older than the retention; return the count."""
         if older_than_days < 0:
             raise ValueError("older_than_days must not be negative")
-        cutoff = _utc(now) - timedelta(days=older_than_days)
-        with self._locked() as conn, _transaction(conn):
-            count = conn.execute("DELETE FROM feedback WHERE at < ?", (_iso(cutoff),)).rowcount
-            count += conn.execute("DELETE FROM queries WHERE at < ?", (_iso(cutoff),)).rowcount
+        cutoff = utc(now) - timedelta(days=older_than_days)
+        with self._locked() as conn, transaction(conn):
+            count = conn.execute("DELETE FROM feedback WHERE at < ?", (iso(cutoff),)).rowcount
+            count += conn.execute("DELETE FROM queries WHERE at < ?", (iso(cutoff),)).rowcount
             day = cutoff.date().isoformat()
             count += conn.execute("DELETE FROM red_flags WHERE day < ?", (day,)).rowcount
             return count
@@ -328,7 +262,7 @@ class SqliteStore:
     def stats(self, *, since: datetime | None = None) -> StoreSnapshot:
         """Return a consistent snapshot of the rows since a time (red flags: from its UTC day)."""
         with self._locked() as conn:
-            return _snapshot(conn, since)
+            return snapshot(conn, since)
 
     def close(self) -> None:
         """Release the connection; the store cannot be used afterwards."""
@@ -349,13 +283,13 @@ class SqliteStore:
         if self.path == ":memory:" or Path(self.path).expanduser().exists():
             return
         try:
-            conn = _connect(self.path, self._busy_timeout)
+            conn = connect(self.path, self._busy_timeout)
         except OSError as exc:
             raise StoreUnavailable(
                 f"{self.path}: deleted, and cannot be made again: {exc}"
             ) from exc
         try:
-            _migrate(conn)
+            migrate(conn)
             if self._salt_kept_apart:
                 load_or_create(salt_path(Path(self.path).expanduser()), self._salt.decode())
         except (sqlite3.Error, SaltError) as exc:
@@ -383,128 +317,3 @@ class SqliteStore:
                 raise error(f"{self.path}: {exc}") from exc
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
-
-
-def _snapshot(conn: sqlite3.Connection, since: datetime | None) -> StoreSnapshot:
-    """Read the rows since a time in one transaction, so all tables are from one moment."""
-    start = _iso(_utc(since)) if since is not None else ""
-    day = _utc(since).date().isoformat() if since is not None else ""
-    conn.execute("BEGIN")
-    try:
-        queries = conn.execute(
-            "SELECT id, at, status, entry_id, score, question FROM queries"
-            " WHERE at >= ? ORDER BY at, id",
-            (start,),
-        ).fetchall()
-        feedback = conn.execute(
-            "SELECT at, entry_id, helpful, query_id FROM feedback WHERE at >= ? ORDER BY at, id",
-            (start,),
-        ).fetchall()
-        flags = conn.execute(
-            "SELECT day, count FROM red_flags WHERE day >= ? ORDER BY day", (day,)
-        ).fetchall()
-    finally:
-        conn.execute("COMMIT")
-    return StoreSnapshot(
-        since=since,
-        queries=tuple(_query_row(row) for row in queries),
-        feedback=tuple(
-            FeedbackRow(datetime.fromisoformat(at), entry, bool(helpful), query_id)
-            for at, entry, helpful, query_id in feedback
-        ),
-        red_flags=tuple(RedFlagDay(date.fromisoformat(d), n) for d, n in flags),
-    )
-
-
-def _private(path: Path) -> None:
-    """Create the database file readable by its owner only (0600), before SQLite opens it.
-
-    The -wal and -shm files SQLite adds take the same permissions as the database.
-    """
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-
-
-def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
-    target = path if path == ":memory:" else Path(path).expanduser()
-    if isinstance(target, Path):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _private(target)
-    conn = sqlite3.connect(
-        target,
-        timeout=busy_timeout,
-        isolation_level=None,  # autocommit; multi-statement writes use _transaction
-        check_same_thread=False,
-    )
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writing bot
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA secure_delete = ON")  # forget() overwrites the text, not just unlinks
-    except sqlite3.Error:
-        conn.close()
-        raise
-    return conn
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    # IMMEDIATE takes the write lock up front, so the busy timeout applies instead of
-    # failing at once with "database is locked" when a read would have to upgrade.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    with _transaction(conn):
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"database schema is version {version}, newer than this code ({SCHEMA_VERSION})"
-            )
-        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-
-
-def _salt_kept_apart(conn: sqlite3.Connection, path: str, *, generate: bool) -> str | None:
-    """Give the generated salt, kept in its own file (made when `generate`); move a salt the
-    database still holds (older versions kept it there) into that file."""
-    with _transaction(conn):  # the write lock: processes opening the file at once take turns
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_SALT_KEY,)).fetchone()
-        legacy = str(row[0]) if row is not None else None
-        if path == ":memory:":
-            return legacy or secrets.token_hex(32)
-        if legacy is None and not generate:
-            return None
-        salt = load_or_create(salt_path(Path(path).expanduser()), legacy)
-        if legacy is None:
-            return salt
-        conn.execute("DELETE FROM meta WHERE key = ?", (_SALT_KEY,))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no copy of the old page left in the log
-    return salt
-
-
-def _utc(at: datetime | None) -> datetime:
-    if at is None:
-        return datetime.now(UTC)
-    if at.utcoffset() is None:
-        raise ValueError(f"naive datetime {at!r}: pass a timezone-aware (UTC) datetime")
-    return at.astimezone(UTC)
-
-
-def _iso(at: datetime) -> str:
-    # One fixed width and offset, so text comparison in SQL is time comparison.
-    return at.isoformat(timespec="microseconds")
-
-
-def _query_row(row: tuple[int, str, str, str | None, float, str | None]) -> QueryRow:
-    id_, at, status, entry_id, score, question = row
-    return QueryRow(id_, datetime.fromisoformat(at), Status(status), entry_id, score, question)
