@@ -92,6 +92,11 @@ LOCKED = {
     EVAL / "heldout12.tsv": "4191ba0c91ff0741c0bf558e91348f2318e6e2336625e6207cad37a2e2c75a4f",
     EVAL
     / "triage-heldout12.tsv": "3e564a5398b0b6729578395dd6871ae2cd960f94bf082dd048eab0082dcd97c6",
+    # written in session 23 by a new author from the entry titles only, and by two new
+    # authors from triage.md only; locked before anything of that session was changed
+    EVAL / "heldout13.tsv": "af110ca1c6ed0235af2f692a5832d902f6717c472b16a194f5274b379413a860",
+    EVAL
+    / "triage-heldout13.tsv": "c9eee2a0c1c390498e130aeb4f3e390421c7274623d8c2fef3c84f9e35139b99",
 }
 TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -117,6 +122,7 @@ HYBRID = {  # later looks with the fit of session 22 in the comments
     "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.915
     "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.921, 0.934
     "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # first look: 0.919
+    "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # first look: 0.924
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -131,6 +137,7 @@ LEXICAL = {
     "heldout10.tsv": {"hit1": 0.86, "wrong": 0.03, "declined": 0.75},  # first look: 0.881
     "heldout11.tsv": {"hit1": 0.84, "wrong": 0.03, "declined": 0.69},  # first look: 0.860
     "heldout12.tsv": {"hit1": 0.84, "wrong": 0.03, "declined": 0.69},  # first look: 0.856
+    "heldout13.tsv": {"hit1": 0.73, "wrong": 0.06, "declined": 0.72},  # first: 0.750, 0.050
 }
 TRIAGE = {  # false alarms: regression guards above the figures of session 20's refit 2
     "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.017
@@ -145,6 +152,7 @@ TRIAGE = {  # false alarms: regression guards above the figures of session 20's 
     "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.972, 0.064
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.988, 0.021
     "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.07},  # first: 0.988, 0.062
+    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.08},  # first: 1.000, 0.074
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -225,6 +233,8 @@ ALSO_FITTED = {
     "triage-heldout11.tsv": 0,
     "heldout12.tsv": 0,
     "triage-heldout12.tsv": 0,
+    "heldout13.tsv": 0,
+    "triage-heldout13.tsv": 0,
 }
 
 
@@ -290,7 +300,7 @@ ABOVE = {
         else path
         for path in (
             HELD_OUT,
-            *(EVAL / f"heldout{n}.tsv" for n in range(2, 13)),
+            *(EVAL / f"heldout{n}.tsv" for n in range(2, 14)),
             *TUNING,
             *FORMER_HELD_OUT,
         )
@@ -311,6 +321,7 @@ HYBRID_BELOW_TARGET = {
     ("declined", "heldout10.tsv"): "0.915",
     ("declined", "heldout11.tsv"): "0.934",
     ("declined", "heldout12.tsv"): "0.919 (first look)",
+    ("declined", "heldout13.tsv"): "0.924 (first look)",
 }
 
 
@@ -344,6 +355,7 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout10.tsv": "false alarms 7.1%",
     "triage-heldout11.tsv": "quinine-harm 8 of 9",
     "triage-heldout12.tsv": "cannot-walk 8 of 10, self-harm 8 of 9, false alarms 6.2% (first look)",
+    "triage-heldout13.tsv": "false alarms 7.4% (first look)",
 }
 
 
