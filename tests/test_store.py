@@ -465,7 +465,7 @@ def test_an_in_memory_store_works_for_quick_experiments() -> None:
 
 def python(code: str, *args: str) -> subprocess.Popen[str]:
     """Start a separate Python process that can import this checkout's faq package."""
-    env = {**os.environ, "PYTHONPATH": str(Path(faq.usage.store.__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(faq.usage.store.__file__).resolve().parents[2])}
     command = [sys.executable, "-c", code, *args]
     return subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
 

@@ -82,10 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         "eval",
         parents=[common],
         help="score the engine on a labelled question set",
-        description="Score the engine on FILE: "
-        + maintaining.eval_format()
-        + ". Exits 1 when a bar "
-        "given by an option is not met.",
+        description=f"Score the engine on FILE: {maintaining.eval_format()}. Exits 1 when a "
+        "bar given by an option is not met.",
     )
     evaluate.add_argument(
         "file", nargs="?", type=Path, default=None,
@@ -108,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         "report", parents=[common], help="what people asked that the bot could not answer"
     )
     report.add_argument(
-        "--since", type=maintaining.date, default=None, help="only from this date (YYYY-MM-DD)"
+        "--since", type=maintaining.day_start, default=None, help="only from this date (YYYY-MM-DD)"
     )
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument(

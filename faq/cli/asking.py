@@ -10,10 +10,12 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from faq.cli.common import EXIT_OK, EXIT_USAGE, MAX_ARG_CHARS, load_engine, printable
+from faq.cli.common import EXIT_OK, EXIT_USAGE, load_engine
 from faq.cli.output import answer_json, entry_json, format_explanation, json_line
 from faq.engine import Engine
 from faq.render import to_text
+
+MAX_ARG_CHARS = 10_000
 
 
 def ask(args: argparse.Namespace) -> int:
@@ -22,9 +24,9 @@ def ask(args: argparse.Namespace) -> int:
         stdin = sys.stdin  # None when the shell closed it (`<&-`): nothing to read
         source = getattr(stdin, "buffer", None)  # bytes: a bad line must not stop the rest
         lines = source if source is not None else (line.encode() for line in stdin or ())
-        return ask_lines(load_engine(args), lines, sys.stdout, args)
+        return _ask_lines(load_engine(args), lines, sys.stdout, args)
     # bytes that are not UTF-8 reach argv as surrogates: make them printable first
-    question = printable(args.question[:MAX_ARG_CHARS])
+    question = _printable(args.question[:MAX_ARG_CHARS])
     if not question.strip():
         print(
             'magbot: the question is empty; try: magbot ask "does magnesium help cramps?"',
@@ -36,7 +38,9 @@ def ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def ask_lines(engine: Engine, lines: Iterable[bytes], out: TextIO, args: argparse.Namespace) -> int:
+def _ask_lines(
+    engine: Engine, lines: Iterable[bytes], out: TextIO, args: argparse.Namespace
+) -> int:
     """Answer one question per line; a line that is not UTF-8 gets an error, the rest go on."""
     for number, raw in enumerate(lines, 1):
         try:
@@ -80,7 +84,7 @@ def chat(args: argparse.Namespace) -> int:
             return EXIT_OK
         if not question.strip():
             continue
-        if printable(question) != question:
+        if _printable(question) != question:
             print("magbot: that line is not valid UTF-8; type it again\n")
             continue
         answer = engine.answer(question[:MAX_ARG_CHARS])
@@ -99,3 +103,8 @@ def entries(args: argparse.Namespace) -> int:
             f"reviewed {entry.reviewed})"
         )
     return EXIT_OK
+
+
+def _printable(text: str) -> str:
+    """Give text with bytes that were not UTF-8 (surrogates from argv) made printable."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

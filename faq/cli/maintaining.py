@@ -24,7 +24,7 @@ BARS = {
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    """Score the engine on a labelled file, print the report, and fail on a missed bar."""
+    """Score the engine on a labelled file, print the scores, and fail on a missed bar."""
     from faq.maintain import evaluate as scoring
 
     path = args.file or _default_eval()
@@ -41,13 +41,13 @@ def evaluate(args: argparse.Namespace) -> int:
     except scoring.EvalFileError as exc:
         print(f"magbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = scoring.score(scoring.run(engine, examples), tiers)
-    print(scoring.format_report(report))
+    scores = scoring.score(scoring.run(engine, examples), tiers)
+    print(scoring.format_report(scores))
     if args.misses:
-        for miss in report.misses:
+        for miss in scores.misses:
             got = miss.top if miss.offered else miss.answer.status.value
             print(f"  [{miss.example.label} → {got}] {miss.example.question}")
-    failed = _failed_bars(args, report)
+    failed = _failed_bars(args, scores)
     for line in failed:
         print(f"magbot: bar not met: {line}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
@@ -143,15 +143,15 @@ def report(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"magbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    report = build_report(snapshot, key_terms=lambda text: list(analyzer.terms(text)))
+    usage = build_report(snapshot, key_terms=lambda text: list(analyzer.terms(text)))
     if args.json:
-        print(json.dumps(usage_report_to_json(report), ensure_ascii=False, indent=2))
+        print(json.dumps(usage_report_to_json(usage), ensure_ascii=False, indent=2))
     else:
-        print(format_usage_report(report))
+        print(format_usage_report(usage))
     return EXIT_OK
 
 
-def date(text: str) -> dt.datetime:
+def day_start(text: str) -> dt.datetime:
     """Give the start of a YYYY-MM-DD day in UTC, or an argparse error."""
     try:
         return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)

@@ -1,4 +1,4 @@
-"""What `magbot ask` prints: one-line JSON objects and the --explain trace."""
+"""What `magbot ask` and `magbot entries` print: JSON objects and the --explain trace."""
 
 from __future__ import annotations
 

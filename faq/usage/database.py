@@ -56,10 +56,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _SALT_KEY = "user_salt"
 
 
-def snapshot(conn: sqlite3.Connection, since: datetime | None) -> StoreSnapshot:
+def read_rows(conn: sqlite3.Connection, since: datetime | None) -> StoreSnapshot:
     """Read the rows since a time in one transaction, so all tables are from one moment."""
-    start = iso(utc(since)) if since is not None else ""
-    day = utc(since).date().isoformat() if since is not None else ""
+    start = sql_time(utc_or_now(since)) if since is not None else ""
+    day = utc_or_now(since).date().isoformat() if since is not None else ""
     conn.execute("BEGIN")
     try:
         queries = conn.execute(
@@ -97,6 +97,7 @@ def _private(path: Path) -> None:
 
 
 def connect(path: str, busy_timeout: float) -> sqlite3.Connection:
+    """Open (creating it 0600) the database with WAL, foreign keys and secure delete."""
     target = path if path == ":memory:" else Path(path).expanduser()
     if isinstance(target, Path):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +105,7 @@ def connect(path: str, busy_timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(
         target,
         timeout=busy_timeout,
-        isolation_level=None,  # autocommit; multi-statement writes use _transaction
+        isolation_level=None,  # autocommit; multi-statement writes use transaction
         check_same_thread=False,
     )
     try:
@@ -120,6 +121,7 @@ def connect(path: str, busy_timeout: float) -> sqlite3.Connection:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block under the write lock (BEGIN IMMEDIATE); roll back on any error."""
     # IMMEDIATE takes the write lock up front, so the busy timeout applies instead of
     # failing at once with "database is locked" when a read would have to upgrade.
     conn.execute("BEGIN IMMEDIATE")
@@ -133,6 +135,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to SCHEMA_VERSION; refuse a database newer than this code."""
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
@@ -145,7 +148,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {number}")
 
 
-def salt_kept_apart(conn: sqlite3.Connection, path: str, *, generate: bool) -> str | None:
+def load_salt(conn: sqlite3.Connection, path: str, *, generate: bool) -> str | None:
     """Give the generated salt, kept in its own file (made when `generate`); move a salt the
     database still holds (older versions kept it there) into that file."""
     with transaction(conn):  # the write lock: processes opening the file at once take turns
@@ -163,7 +166,8 @@ def salt_kept_apart(conn: sqlite3.Connection, path: str, *, generate: bool) -> s
     return salt
 
 
-def utc(at: datetime | None) -> datetime:
+def utc_or_now(at: datetime | None) -> datetime:
+    """Give the time in UTC (now when None); refuse a naive datetime."""
     if at is None:
         return datetime.now(UTC)
     if at.utcoffset() is None:
@@ -171,7 +175,8 @@ def utc(at: datetime | None) -> datetime:
     return at.astimezone(UTC)
 
 
-def iso(at: datetime) -> str:
+def sql_time(at: datetime) -> str:
+    """Give the fixed-width text that SQL compares as time."""
     # One fixed width and offset, so text comparison in SQL is time comparison.
     return at.isoformat(timespec="microseconds")
 

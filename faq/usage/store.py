@@ -1,10 +1,11 @@
 """What the bot remembers: query outcomes, feedback and red-flag counts, with little personal data.
 
-SQLite by default (WAL, busy timeout, migrations in ``PRAGMA user_version``) behind the small
-``Store`` protocol, so that a PostgreSQL store can serve several replicas later. User ids are
-kept only as HMAC-SHA256 hashes; the salt is given (MAGBOT_HASH_SALT) or generated and kept in
-a file of its own beside the database (``faq.usage.salt``), never inside it. The bot writes
-through ``faq.usage.writer``, which never makes an answer wait.
+SQLite by default (``faq.usage.database``: WAL, busy timeout, migrations in ``PRAGMA
+user_version``) behind the small ``Store`` protocol, so that a PostgreSQL store can serve
+several replicas later. User ids are kept only as HMAC-SHA256 hashes; the salt is given
+(MAGBOT_HASH_SALT) or generated and kept in a file of its own beside the database
+(``faq.usage.salt``), never inside it. The bot writes through ``faq.usage.writer``, which
+never makes an answer wait.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from faq.usage.database import (
     MIGRATIONS,
     SCHEMA_VERSION,
     connect,
-    iso,
+    load_salt,
     migrate,
-    salt_kept_apart,
-    snapshot,
+    read_rows,
+    sql_time,
     transaction,
-    utc,
+    utc_or_now,
 )
 from faq.usage.rows import (
     FeedbackRow,
@@ -130,7 +131,7 @@ def read_snapshot(path: str | Path, *, since: datetime | None = None) -> StoreSn
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if not 1 <= version <= SCHEMA_VERSION or not {"queries", "feedback"} <= tables:
             raise StoreError(f"{target} is not a magbot database (nothing was written to it)")
-        return snapshot(conn, since)
+        return read_rows(conn, since)
     except sqlite3.Error as exc:
         raise StoreError(f"{target} is not a magbot database: {exc}") from exc
     finally:
@@ -159,7 +160,7 @@ class SqliteStore:
         try:
             with self._locked() as conn:
                 migrate(conn)
-                kept = salt_kept_apart(conn, self.path, generate=salt is None)
+                kept = load_salt(conn, self.path, generate=salt is None)
             self._salt = (salt or kept or "").encode()
         except SaltError as exc:
             self._conn.close()
@@ -181,7 +182,7 @@ class SqliteStore:
     ) -> int | None:
         """Store one query outcome (with this row id if given); return its id (None: red flag)."""
         status = Status(status)
-        when = utc(at)
+        when = utc_or_now(at)
         if status is Status.RED_FLAG:
             with self._locked() as conn:
                 conn.execute(
@@ -197,7 +198,7 @@ class SqliteStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     query_id,
-                    iso(when),
+                    sql_time(when),
                     self._hash(user_id),
                     status.value,
                     entry_id,
@@ -221,7 +222,7 @@ class SqliteStore:
         One vote per answer and entry: a later vote replaces the earlier one. A vote without a
         query id, on a query that is gone, or on another person's query is not kept.
         """
-        when, user_hash = utc(at), self._hash(user_id)
+        when, user_hash = utc_or_now(at), self._hash(user_id)
         if user_hash is None or query_id is None:
             return False
         with self._locked() as conn:
@@ -230,7 +231,7 @@ class SqliteStore:
                 " SELECT ?, user_hash, ?, ?, id FROM queries WHERE id = ? AND user_hash = ?"
                 " ON CONFLICT (query_id, entry_id)"
                 " DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
-                (iso(when), entry_id, int(helpful), query_id, user_hash),
+                (sql_time(when), entry_id, int(helpful), query_id, user_hash),
             )
         return cursor.rowcount > 0
 
@@ -251,10 +252,10 @@ class SqliteStore:
         """Delete queries, feedback and red-flag days older than the retention; return the count."""
         if older_than_days < 0:
             raise ValueError("older_than_days must not be negative")
-        cutoff = utc(now) - timedelta(days=older_than_days)
+        cutoff = utc_or_now(now) - timedelta(days=older_than_days)
         with self._locked() as conn, transaction(conn):
-            count = conn.execute("DELETE FROM feedback WHERE at < ?", (iso(cutoff),)).rowcount
-            count += conn.execute("DELETE FROM queries WHERE at < ?", (iso(cutoff),)).rowcount
+            count = conn.execute("DELETE FROM feedback WHERE at < ?", (sql_time(cutoff),)).rowcount
+            count += conn.execute("DELETE FROM queries WHERE at < ?", (sql_time(cutoff),)).rowcount
             day = cutoff.date().isoformat()
             count += conn.execute("DELETE FROM red_flags WHERE day < ?", (day,)).rowcount
             return count
@@ -262,7 +263,7 @@ class SqliteStore:
     def stats(self, *, since: datetime | None = None) -> StoreSnapshot:
         """Return a consistent snapshot of the rows since a time (red flags: from its UTC day)."""
         with self._locked() as conn:
-            return snapshot(conn, since)
+            return read_rows(conn, since)
 
     def close(self) -> None:
         """Release the connection; the store cannot be used afterwards."""
