@@ -97,6 +97,11 @@ LOCKED = {
     EVAL / "heldout13.tsv": "af110ca1c6ed0235af2f692a5832d902f6717c472b16a194f5274b379413a860",
     EVAL
     / "triage-heldout13.tsv": "c9eee2a0c1c390498e130aeb4f3e390421c7274623d8c2fef3c84f9e35139b99",
+    # written in session 24 by a new author from the entry titles only, and by two new
+    # authors from triage.md only, in new voices; locked before anything of that session
+    EVAL / "heldout14.tsv": "742af24e2a9716510dc68b9253b7c0ee6be86d888e9298959736b53edf99d802",
+    EVAL
+    / "triage-heldout14.tsv": "fe8f48f196ea40948f6bcd74948d87c6f3c2a4fc93e910133ca9d127e9bc775c",
 }
 TUNING = TUNING_SETS  # what the models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -123,6 +128,7 @@ HYBRID = {  # later looks with the fit of session 22 in the comments
     "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.921, 0.934
     "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # first look: 0.919
     "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # first look: 0.924
+    "heldout14.tsv": {"hit1": 0.91, "wrong": 0.015, "declined": 0.95},  # first look: 0.919
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -138,6 +144,7 @@ LEXICAL = {
     "heldout11.tsv": {"hit1": 0.84, "wrong": 0.03, "declined": 0.69},  # first look: 0.860
     "heldout12.tsv": {"hit1": 0.84, "wrong": 0.03, "declined": 0.69},  # first look: 0.856
     "heldout13.tsv": {"hit1": 0.73, "wrong": 0.06, "declined": 0.72},  # first: 0.750, 0.050
+    "heldout14.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.80},  # first: 0.813, 0.814
 }
 TRIAGE = {  # false alarms: regression guards above the figures of session 20's refit 2
     "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.017
@@ -153,6 +160,7 @@ TRIAGE = {  # false alarms: regression guards above the figures of session 20's 
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.988, 0.021
     "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.07},  # first: 0.988, 0.062
     "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.08},  # first: 1.000, 0.074
+    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.10},  # first: 0.984, 0.091
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -235,6 +243,8 @@ ALSO_FITTED = {
     "triage-heldout12.tsv": 0,
     "heldout13.tsv": 0,
     "triage-heldout13.tsv": 0,
+    "heldout14.tsv": 0,
+    "triage-heldout14.tsv": 0,
 }
 
 
@@ -300,7 +310,7 @@ ABOVE = {
         else path
         for path in (
             HELD_OUT,
-            *(EVAL / f"heldout{n}.tsv" for n in range(2, 14)),
+            *(EVAL / f"heldout{n}.tsv" for n in range(2, 15)),
             *TUNING,
             *FORMER_HELD_OUT,
         )
@@ -322,6 +332,7 @@ HYBRID_BELOW_TARGET = {
     ("declined", "heldout11.tsv"): "0.934",
     ("declined", "heldout12.tsv"): "0.919 (first look)",
     ("declined", "heldout13.tsv"): "0.924 (first look)",
+    ("hit1", "heldout14.tsv"): "0.919 (first look)",
 }
 
 
@@ -356,6 +367,7 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout11.tsv": "quinine-harm 8 of 9",
     "triage-heldout12.tsv": "cannot-walk 8 of 10, self-harm 8 of 9, false alarms 6.2% (first look)",
     "triage-heldout13.tsv": "false alarms 7.4% (first look)",
+    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 9.1% (first look)",
 }
 
 

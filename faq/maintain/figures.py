@@ -25,6 +25,7 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
+    ("heldout14.tsv", "locked held-out 14"),
     ("heldout13.tsv", "locked held-out 13"),
     ("heldout12.tsv", "locked held-out 12"),
     ("heldout11.tsv", "locked held-out 11"),
@@ -38,6 +39,7 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout14.tsv", "locked triage held-out 14"),
     ("triage-heldout13.tsv", "locked triage held-out 13"),
     ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
