@@ -6,8 +6,8 @@ tuning sets or the red-flag rules change, in the torch environment of scripts/ex
 
     HF_HUB_OFFLINE=1 PYTHONPATH=. /tmp/venv-torch/bin/python scripts/fit_detector.py --write
 
-What it does, on the rows of faq.maintain.fit_triage (the bank, its hard negatives, every corpus
-phrasing, the tuning questions and the out-of-scope bank; never the locked held-out sets):
+What it does, on the rows of faq.maintain.fit_triage (the bank, the triage tuning sets, every
+corpus phrasing, the tuning questions and the out-of-scope bank; never the locked held-out sets):
 1. 5-fold cross-validation: for each fold, fine-tune MiniLM (mean pooling and one linear layer,
    AdamW, warm-up then linear decay) on four fifths, export it to ONNX, quantise it to int8 as
    scripts/export_model.py does, and score the fifth it never saw through faq.triage.detector,
@@ -103,7 +103,7 @@ def main() -> None:
         chance, guess = cross_validate(source, encoder, rows, args.epochs)
         if args.scores:
             np.savez(args.scores, chance=chance, guess=guess)
-    flag_at, net_at = fit_triage.thresholds(chance, rows)
+    flag_at, net_at = fit_triage.thresholds(chance, guess, rows)
     figures = fit_triage.report(chance, guess, rows, flag_at, net_at)
     print(figures, flush=True)
     if args.write:
@@ -238,6 +238,7 @@ def describe(
             "rows": len(rows.queries),
             "bank_sha256": file_sha256(default_data_dir() / "triage" / "bank.tsv"),
             "tuning_sets": [p.name for p in TUNING_SETS],
+            "triage_tuning_sets": [p.name for p in fit_triage.TRIAGE_TUNING_SETS],
             "epochs": epochs,
             "batch": BATCH,
             "learning_rate": RATE,

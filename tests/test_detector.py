@@ -13,6 +13,7 @@ import pytest
 from faq.build import build_engine, default_data_dir, load_rules
 from faq.engine import Engine
 from faq.semantic import Encoder, ModelError, default_model_dir, file_sha256
+from faq.triage.assess import flag_at
 from faq.triage.detector import MANIFEST, NONE, Detector
 
 SHIPPED = default_data_dir() / "triage" / "detector"
@@ -72,6 +73,22 @@ ORDINARY = (
     "I have been taking magnesium glycinate at night for a few weeks for my calf cramps and "
     "it mostly helps, though I still wake up once or twice a week with a tight calf."
 )
+
+
+def test_a_likely_crisis_is_flagged_where_the_safety_net_begins(engine: Engine) -> None:
+    detector = engine.triage.detector
+    assert detector is not None
+    assert flag_at(detector, "crisis") == detector.net_at < detector.flag_at
+    assert flag_at(detector, "emergency") == flag_at(detector, "poison") == detector.flag_at
+
+    strict = engine.triage.with_detector(dataclasses.replace(detector, flag_at=0.99999))
+
+    crisis = strict.assess(engine.analyse("i dont really see a future for myself"))
+    numb = strict.assess(engine.analyse(SIGN))
+
+    assert crisis.flag is not None and crisis.flag.tier == "crisis"
+    assert crisis.flag.layer == "detector" and crisis.flag.score < 0.99999
+    assert numb.flag is None and numb.symptoms_now  # under flag_at: the net, not the flag
 
 
 # Long messages are read in windows of several sentences, so an ordinary sentence beside the

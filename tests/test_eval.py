@@ -1,10 +1,12 @@
 """The quality bars, on locked held-out sets written by people who never saw the entries.
 
-heldout.tsv (FAQ questions) and triage-heldout.tsv (emergencies in 26 categories and ordinary
-messages) were written before anything was fitted and are never edited: their checksums are
-recorded here and in the README. The tuning sets (dev, dev2, dev3, sample) are what the
-models were fitted on; questions.tsv and blind.tsv are the first version's held-out sets,
-read during its development, and are reported only as tuning-grade figures.
+Every locked set (heldout*.tsv: FAQ questions; triage-heldout*.tsv: emergencies in 26
+categories and ordinary messages) was written before what it measures was fitted and is
+never edited: their checksums are recorded here and in the README. The tuning sets (dev*,
+sample) are what the FAQ models were fitted on; triage held-out sets 1-9, whose false alarms
+had been read, are what the triage detector is fitted on since session 23 (with its bank);
+questions.tsv and blind.tsv are the first version's held-out sets, read during its
+development. Tuning sets are reported only as tuning-grade figures.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ LOCKED = {
     EVAL
     / "triage-heldout14.tsv": "fe8f48f196ea40948f6bcd74948d87c6f3c2a4fc93e910133ca9d127e9bc775c",
 }
-TUNING = TUNING_SETS  # what the models were fitted on
+TUNING = TUNING_SETS  # what the FAQ models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
 # entry: tuning-grade, so its bars check that a new entry is found, not how well the bot does.
@@ -114,21 +116,21 @@ NEW_ENTRY_BARS = {"hit1": 0.8, "wrong": 0.03}
 # declined 0.95; triage: recall 0.97) it is the bar; where it is not, the bar is a regression
 # guard a little below what the shipped models measured (README: "Targets not met yet") and
 # the target is kept below as a strict expected failure.
-HYBRID = {  # later looks with the fit of session 22 in the comments
-    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.877
-    "heldout2.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.906
+HYBRID = {  # later looks with the detector of session 24 in the comments
+    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.885
+    "heldout2.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.905
     "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.915
+    "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.914
     "heldout5.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout6.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout7.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout8.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout9.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.915
-    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.921, 0.934
-    "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # first look: 0.919
-    "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # first look: 0.924
-    "heldout14.tsv": {"hit1": 0.91, "wrong": 0.015, "declined": 0.95},  # first look: 0.919
+    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.926
+    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.947, 0.945
+    "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.929
+    "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.946
+    "heldout14.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.919, 0.965
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -146,21 +148,13 @@ LEXICAL = {
     "heldout13.tsv": {"hit1": 0.73, "wrong": 0.06, "declined": 0.72},  # first: 0.750, 0.050
     "heldout14.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.80},  # first: 0.813, 0.814
 }
-TRIAGE = {  # false alarms: regression guards above the figures of session 20's refit 2
-    "triage-heldout.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.017
-    "triage-heldout2.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later look: 0.037
-    "triage-heldout3.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.014
-    "triage-heldout4.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.014
-    "triage-heldout5.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later look: 0.013
-    "triage-heldout6.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later look: 0.033
-    "triage-heldout7.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later look: 0.046
-    "triage-heldout8.tsv": {"recall": 0.97, "false_alarms": 0.08},  # later: 0.989, 0.034
-    "triage-heldout9.tsv": {"recall": 0.97, "false_alarms": 0.09},  # later: 0.973, 0.036
-    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.09},  # first: 0.972, 0.064
-    "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.988, 0.021
-    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.07},  # first: 0.988, 0.062
-    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.08},  # first: 1.000, 0.074
-    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.10},  # first: 0.984, 0.091
+# triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
+TRIAGE = {  # false alarms: regression guards above the first looks
+    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later: 0.988, 0.057
+    "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.007
+    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.041
+    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.041
+    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later: 0.988, 0.056
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -172,7 +166,7 @@ def lexical() -> Engine:
 
 @functools.cache
 def _fitted(engine: Engine) -> frozenset[str]:
-    return evaluate.fitted_texts(engine, default_data_dir(), TUNING_SETS)
+    return evaluate.fitted_texts(engine, default_data_dir(), figures.FITTED_SETS)
 
 
 @functools.cache  # the bars and the targets read the same reports
@@ -215,27 +209,20 @@ def test_the_per_entry_set_meets_its_hit_at_1_bar(engine: Engine) -> None:
 # Messages of a locked set that are also in the fitting data (short, common phrasings two
 # authors wrote independently, such as "are you a bot?"), counted when each set was locked:
 # they are left out of its scores (_report). A tuning question, phrasing or bank row that
-# copies another locked message changes the count and fails the test.
+# copies another locked message changes the count and fails the test. The FAQ sets' counts
+# grew in session 23, when triage held-out sets 1-9 (which hold a few short ordinary
+# questions also in FAQ sets 1-6) became the detector's fitting data.
 ALSO_FITTED = {
-    "heldout.tsv": 5,
-    "triage-heldout.tsv": 0,
-    "heldout2.tsv": 6,
-    "triage-heldout2.tsv": 0,
-    "heldout3.tsv": 24,
-    "triage-heldout3.tsv": 8,
-    "heldout4.tsv": 16,
-    "heldout5.tsv": 20,
-    "triage-heldout4.tsv": 3,
-    "heldout6.tsv": 0,
-    "triage-heldout5.tsv": 0,
-    "triage-heldout6.tsv": 0,
+    "heldout.tsv": 6,
+    "heldout2.tsv": 7,
+    "heldout3.tsv": 27,
+    "heldout4.tsv": 18,
+    "heldout5.tsv": 21,
+    "heldout6.tsv": 1,
     "heldout7.tsv": 0,
     "heldout8.tsv": 0,
     "heldout9.tsv": 0,
-    "triage-heldout7.tsv": 0,
-    "triage-heldout8.tsv": 0,
     "heldout10.tsv": 0,
-    "triage-heldout9.tsv": 0,
     "triage-heldout10.tsv": 0,
     "heldout11.tsv": 0,
     "triage-heldout11.tsv": 0,
@@ -248,7 +235,9 @@ ALSO_FITTED = {
 }
 
 
-@pytest.mark.parametrize("path", list(LOCKED), ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "path", [path for path in LOCKED if path.name in figures.LOCKED], ids=lambda path: path.name
+)
 def test_no_more_locked_messages_are_in_the_fitting_data(engine: Engine, path: Path) -> None:
     locked = [e.question.casefold() for e in evaluate.read_examples(path)]
 
@@ -294,7 +283,7 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 
 # FAQ sets whose ordinary questions triage flags more often than the target (first looks)
-FALSE_ALARMS_ABOVE = {"heldout10.tsv": "3.3% (first look)", "heldout11.tsv": "4.4% (later look)"}
+FALSE_ALARMS_ABOVE: dict[str, str] = {}  # none since session 24 (held-out 10, 11: 2.4%)
 ABOVE = {
     name: pytest.mark.xfail(strict=True, reason=why) for name, why in FALSE_ALARMS_ABOVE.items()
 }
@@ -325,14 +314,13 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
 
 # the FAQ sets below a target of the issue (README: "Not met yet"), with the figure
 HYBRID_BELOW_TARGET = {
-    ("hit1", "heldout.tsv"): "0.877",
-    ("hit1", "heldout2.tsv"): "0.906",
-    ("hit1", "heldout4.tsv"): "0.915",
-    ("declined", "heldout10.tsv"): "0.915",
-    ("declined", "heldout11.tsv"): "0.934",
-    ("declined", "heldout12.tsv"): "0.919 (first look)",
-    ("declined", "heldout13.tsv"): "0.924 (first look)",
-    ("hit1", "heldout14.tsv"): "0.919 (first look)",
+    ("hit1", "heldout.tsv"): "0.885",
+    ("hit1", "heldout2.tsv"): "0.905",
+    ("hit1", "heldout4.tsv"): "0.914",
+    ("declined", "heldout10.tsv"): "0.926",
+    ("declined", "heldout11.tsv"): "0.945",
+    ("declined", "heldout12.tsv"): "0.929",
+    ("declined", "heldout13.tsv"): "0.946 (later look; first 0.924)",
 }
 
 
@@ -358,16 +346,10 @@ def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> 
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout2.tsv": "false alarms 3.7%",
-    "triage-heldout6.tsv": "false alarms 3.8%",
-    "triage-heldout7.tsv": "false alarms 4.0%",
-    "triage-heldout8.tsv": "cannot-walk 11 of 13, false alarms 3.4%",
-    "triage-heldout9.tsv": "swallowed-too-much 11 of 13, false alarms 3.6%",
-    "triage-heldout10.tsv": "false alarms 7.1%",
-    "triage-heldout11.tsv": "quinine-harm 8 of 9",
-    "triage-heldout12.tsv": "cannot-walk 8 of 10, self-harm 8 of 9, false alarms 6.2% (first look)",
-    "triage-heldout13.tsv": "false alarms 7.4% (first look)",
-    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 9.1% (first look)",
+    "triage-heldout10.tsv": "false alarms 5.7%",
+    "triage-heldout12.tsv": "swallowed-too-much 8 of 9, false alarms 4.1%",
+    "triage-heldout13.tsv": "false alarms 4.1% (later look; first 7.4%)",
+    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 5.6% (later look)",
 }
 
 

@@ -1,4 +1,4 @@
-"""The triage detector's threshold policy: recall with the rules, the net never above the flag."""
+"""The triage detector's threshold policy: recall with the rules and the crisis tier, the net."""
 
 from __future__ import annotations
 
@@ -6,25 +6,30 @@ import numpy as np
 import pytest
 
 from faq.maintain import fit_triage
-from faq.maintain.fit_triage import Rows, thresholds
+from faq.maintain.fit_triage import Rows, detected, thresholds
 
-CLASSES = ("dvt", "none")
+CLASSES = ("dvt", "self-harm", "none")
 
 
 def _rows(labels: list[str], ruled: list[bool]) -> Rows:
     y = np.array([CLASSES.index(label) for label in labels])
-    return Rows([], y, CLASSES, np.zeros(len(y), dtype=bool), np.array(ruled))
+    return Rows([], y, CLASSES, np.zeros(len(y), dtype=bool), np.array(ruled), (1,))
+
+
+def _dvt(n: int) -> np.ndarray:
+    """Give guesses of dvt for n messages (a tier flagged at flag_at)."""
+    return np.zeros(n, dtype=int)
 
 
 def test_the_flag_threshold_counts_what_the_rules_already_catch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.8)
+    monkeypatch.setattr(fit_triage, "FIT_RECALL", 0.8)
     monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.0)
     rows = _rows(["dvt"] * 5 + ["none"] * 2, [True, True, False, False, False, False, False])
     chance = np.array([0.0, 0.0, 0.9, 0.6, 0.2, 0.5, 0.1])
 
-    flag_at, net_at = thresholds(chance, rows)
+    flag_at, net_at = thresholds(chance, _dvt(7), rows)
 
     flagged = (chance >= flag_at) | rows.ruled
     assert flagged[rows.positive].mean() >= 0.8  # 2 by the rules, 2 by the detector
@@ -35,11 +40,11 @@ def test_the_flag_threshold_counts_what_the_rules_already_catch(
 def test_when_the_rules_alone_reach_the_target_the_detector_adds_next_to_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.5)
+    monkeypatch.setattr(fit_triage, "FIT_RECALL", 0.5)
     monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.0)
     rows = _rows(["dvt"] * 4 + ["none"], [True, True, True, False, False])
 
-    flag_at, net_at = thresholds(np.array([0.1, 0.1, 0.1, 0.3, 0.9]), rows)
+    flag_at, net_at = thresholds(np.array([0.1, 0.1, 0.1, 0.3, 0.9]), _dvt(5), rows)
 
     assert flag_at > 0.999 and 0 < net_at <= flag_at
 
@@ -47,12 +52,12 @@ def test_when_the_rules_alone_reach_the_target_the_detector_adds_next_to_nothing
 def test_the_detector_keeps_its_own_recall_when_the_rules_catch_most(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fit_triage, "RECALL_TARGET", 0.5)
+    monkeypatch.setattr(fit_triage, "FIT_RECALL", 0.5)
     monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.75)
     rows = _rows(["dvt"] * 4 + ["none"], [True, True, True, False, False])
     chance = np.array([0.8, 0.7, 0.2, 0.9, 0.1])
 
-    flag_at, _ = thresholds(chance, rows)
+    flag_at, _ = thresholds(chance, _dvt(5), rows)
 
     assert (chance >= flag_at)[rows.positive].mean() >= 0.75  # the rules are not counted
     assert 0.2 < flag_at <= 0.7
@@ -63,4 +68,21 @@ def test_an_unreachable_target_is_refused_rather_than_written(chance: list[float
     rows = _rows(["dvt"] * 3 + ["none"], [False] * 4)
 
     with pytest.raises(ValueError, match="cannot be reached"):
-        thresholds(np.array(chance), rows)
+        thresholds(np.array(chance), _dvt(4), rows)
+
+
+def test_a_likely_crisis_is_flagged_from_the_net_and_counted_in_the_recall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fit_triage, "FIT_RECALL", 0.75)
+    monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.0)
+    monkeypatch.setattr(fit_triage, "NET_TARGET", 0.75)
+    rows = _rows(["self-harm", "dvt", "dvt", "dvt", "none"], [False] * 5)
+    chance = np.array([0.4, 0.95, 0.9, 0.3, 0.1])
+    guess = np.array([1, 0, 0, 0, 0])
+
+    flag_at, net_at = thresholds(chance, guess, rows)
+    flagged = detected(chance, guess, rows, flag_at, net_at)
+
+    assert 0.3 < net_at <= 0.4 and 0.4 < flag_at <= 0.9  # the crisis counts at the net
+    assert flagged.tolist() == [True, True, True, False, False]

@@ -374,17 +374,6 @@ MORE_EMERGENCIES = [
     "im severely dehydrated and confused",
     "i cant feel my legs and cant walk",
 ]
-# the detector of session 22 reads this as compartment syndrome (0.89 against its 0.788):
-# a false alarm, tied to that model, so any refit checks it as before
-SHIPPED_DETECTOR = "f4c59a17b816fa3bea3db2a1206f9f08ddb217bb99ef4a216de41d8243e39b52"
-WEAK_AFTER_CRAMP = pytest.mark.xfail(
-    hashlib.sha256(
-        (default_data_dir() / "triage" / "detector" / "model.onnx").read_bytes()
-    ).hexdigest()
-    == SHIPPED_DETECTOR,
-    strict=True,
-    reason="a false alarm of the session-22 detector (compartment)",
-)
 NOT_EMERGENCIES = [
     "can magnesium make your heart beat slow",
     "what are the signs of magnesium toxicity",
@@ -397,7 +386,7 @@ NOT_EMERGENCIES = [
     "how long should a leg cramp last",
     "i take magnesium for cramps and sometimes feel a bit sleepy, is that normal",
     "my feet are always cold at night and i get cramps",
-    pytest.param("my leg feels weak after a bad cramp", marks=WEAK_AFTER_CRAMP),
+    "my leg feels weak after a bad cramp",
     "i feel a bit dizzy when i stand up, could it be low magnesium",
     "is it safe to take magnesium after a heart attack years ago",
     "my mum had a stroke last year, can she take magnesium for cramps",

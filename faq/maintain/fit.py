@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TUNING_SETS = [
     ROOT / "tests" / "eval" / n
     for n in (
-        *(f"dev{k}.tsv" for k in ("", "2", "3", "4", "5", "6", "7")),
+        *(f"dev{k}.tsv" for k in ("", "2", "3", "4", "5", "6", "7", "8")),
         "sample.tsv",
     )
 ]

@@ -1,17 +1,19 @@
 """What the triage detector is fitted on, how its thresholds are chosen, and how CV is reported.
 
 The fitting itself needs torch and runs in a separate environment: scripts/fit_detector.py.
-Positives are the exemplar bank's lay phrasings of the 26 categories; negatives are the bank's
-hard negatives, every corpus phrasing, every tuning question not labelled red-flag and the
-out-of-scope bank. 5-fold cross-validation gives every message a probability of "an
-emergency" from a model not trained on it, read as triage reads it (the whole message and its
-sentence windows). The flag threshold is the highest that keeps cross-validated recall, with
-the rules, at RECALL_TARGET and the detector's own recall at DETECTOR_TARGET (many rules were
-written from the bank's rows, so their recall there is not cross-validated: the detector must
-not lean on it); the safety-net threshold the highest at which the detector alone
-gives NET_TARGET of the emergencies the net (a message between the two gets the "if this is
-happening now" line, not the emergency reply). The locked held-out sets
-(tests/eval/*heldout*.tsv) are never read here.
+Positives are the exemplar bank's lay phrasings of the 26 categories and the emergencies of
+the triage tuning sets (held-out sets 1-9 until session 23, whose false alarms had been
+read); negatives are the hard negatives of both, every corpus phrasing, every tuning question
+not labelled red-flag and the out-of-scope bank. 5-fold cross-validation gives every message
+a probability of "an emergency" from a model not trained on it, read as triage reads it (the
+whole message and its sentence windows). The flag threshold is the highest that keeps
+cross-validated recall, with the rules, at FIT_RECALL and the detector's own recall at
+DETECTOR_TARGET (many rules were written from the bank's rows, so their recall there is not
+cross-validated: the detector must not lean on it); the safety-net threshold the highest at
+which the detector alone gives NET_TARGET of the emergencies the net (a message between the
+two gets the "if this is happening now" line, not the emergency reply), and a likely crisis
+is flagged from the net's threshold (faq.triage.assess.flag_at). The locked held-out
+sets (tests/eval/heldout*.tsv, and triage-heldout10.tsv onwards) are never read here.
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ from pathlib import Path
 import numpy as np
 
 from faq.engine import Engine
-from faq.maintain.fit import topic_rows
+from faq.maintain.evaluate import read_examples
+from faq.maintain.fit import ROOT, topic_rows
 from faq.query import Query, analyse
+from faq.triage.assess import FLAGGED_AT_NET
 from faq.triage.detector import NONE
 
-RECALL_TARGET = 0.97
+#: What the flag threshold is fitted to in cross-validation: the held-out target (0.97) and a
+#: margin, since recall fitted to exactly 0.97 on the bank falls below it on new writers.
+FIT_RECALL = 0.985
 DETECTOR_TARGET = 0.92  # the detector alone, whatever the rules catch
 NET_TARGET = 0.99
+#: The triage held-out sets whose false alarms were read (sessions 14-20): fitted on since
+#: session 23, so the held-out figures rest on the sets written after them.
+TRIAGE_TUNING_SETS = [
+    ROOT / "tests" / "eval" / f"triage-heldout{k}.tsv" for k in ("", *map(str, range(2, 10)))
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class Rows:
     classes: tuple[str, ...]
     hard: np.ndarray  # True for the bank's hard negatives
     ruled: np.ndarray  # True where a red-flag rule fires
+    at_net: tuple[int, ...]  # the classes flagged from the net's threshold (the crisis tier)
 
     @property
     def positive(self) -> np.ndarray:
@@ -49,9 +61,11 @@ class Rows:
 
 
 def bank(folder: Path) -> list[tuple[str, str]]:
-    """Give the (text, label) rows of the exemplar bank."""
+    """Give the (text, label) rows of the exemplar bank and of the triage tuning sets."""
     lines = (folder / "triage" / "bank.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    return [(t, label) for t, label in (line.split("\t") for line in lines if line.strip())]
+    rows = [(t, label) for t, label in (line.split("\t") for line in lines if line.strip())]
+    tuning = [(e.question, e.label) for path in TRIAGE_TUNING_SETS for e in read_examples(path)]
+    return rows + tuning
 
 
 def negatives(engine: Engine, folder: Path) -> list[str]:
@@ -69,7 +83,9 @@ def training_rows(engine: Engine, folder: Path) -> Rows:
     hard = (np.arange(len(labelled)) < len(exemplars)) & (labels == classes.index(NONE))
     rules = engine.triage.rules
     ruled = np.array([rules.red_flag(q.normalised, q.sentences) is not None for q in queries])
-    return Rows(queries, labels, classes, hard, ruled)
+    tiers = engine.triage.categories
+    at_net = tuple(i for i, c in enumerate(classes[:-1]) if tiers.get(c).tier.id == FLAGGED_AT_NET)
+    return Rows(queries, labels, classes, hard, ruled, at_net)
 
 
 def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:
@@ -79,33 +95,47 @@ def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:
     return float(scores[allowed]) - 1e-6
 
 
-def thresholds(chance: np.ndarray, rows: Rows) -> tuple[float, float]:
+def thresholds(chance: np.ndarray, guess: np.ndarray, rows: Rows) -> tuple[float, float]:
     """Give (flag_at, net_at), or ValueError when the recall target cannot be reached.
 
-    flag_at is the highest probability at which the detector, with the rules, flags
-    RECALL_TARGET of the emergencies and, alone, DETECTOR_TARGET of them; net_at the highest
-    at which the detector alone gives at least NET_TARGET of them the net, never above flag_at.
+    net_at is the highest probability at which the detector alone gives at least NET_TARGET
+    of the emergencies the net; flag_at the highest at which the detector, with the rules and
+    the crisis tier flagged from net_at, flags FIT_RECALL of them and, alone, DETECTOR_TARGET
+    of them. net_at is never above flag_at.
     """
+    net_at = max(threshold(chance, rows.positive, NET_TARGET), 1e-6)
+    early = rows.ruled | _crisis(chance, guess, rows, net_at)  # flagged at any flag_at
     positives = int(rows.positive.sum())
-    missed = np.sort(chance[rows.positive & ~rows.ruled])[::-1]  # the detector must find these
-    needed = math.ceil(RECALL_TARGET * positives - 1e-9) - (positives - len(missed))
+    missed = np.sort(chance[rows.positive & ~early])[::-1]  # the detector must find these
+    needed = math.ceil(FIT_RECALL * positives - 1e-9) - (positives - len(missed))
     if needed > len(missed) or (needed > 0 and missed[needed - 1] <= 0):
-        raise ValueError(f"recall {RECALL_TARGET} cannot be reached on these scores")
+        raise ValueError(f"recall {FIT_RECALL} cannot be reached on these scores")
     flag_at = float(missed[needed - 1]) - 1e-6 if needed > 0 else 1 - 1e-6
     if DETECTOR_TARGET > 0:
         flag_at = min(flag_at, threshold(chance, rows.positive, DETECTOR_TARGET))
-    net_at = max(threshold(chance, rows.positive, NET_TARGET), 1e-6)
     return flag_at, min(flag_at, net_at)
+
+
+def detected(
+    chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float
+) -> np.ndarray:
+    """Give True where the detector flags a message, as faq.triage.assess.flag_at decides."""
+    return np.asarray((chance >= flag_at) | _crisis(chance, guess, rows, min(flag_at, net_at)))
+
+
+def _crisis(chance: np.ndarray, guess: np.ndarray, rows: Rows, net_at: float) -> np.ndarray:
+    return np.asarray(np.isin(guess, rows.at_net) & (chance >= net_at))
 
 
 def report(chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float) -> str:
     """Give the cross-validated figures: recall, false alarms, per category, with the rules."""
     positive, hard = rows.positive, rows.hard
     rest = ~positive & ~hard
-    alone = chance >= flag_at
+    alone = detected(chance, guess, rows, flag_at, net_at)
     flagged = alone | rows.ruled
     lines = [
-        f"flag at {flag_at:.4f}, safety net at {net_at:.4f}; 5-fold CV, read as triage reads:",
+        f"flag at {flag_at:.4f} (crisis: {min(flag_at, net_at):.4f}), safety net at "
+        f"{net_at:.4f}; 5-fold CV, read as triage reads:",
         f"  detector alone: recall {alone[positive].mean():.3f}, right category "
         f"{(guess == rows.labels)[positive].mean():.3f}, false alarms {alone[hard].mean():.3f} "
         f"of {int(hard.sum())} hard negatives, {alone[rest].mean():.3f} of {int(rest.sum())}",

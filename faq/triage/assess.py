@@ -13,6 +13,7 @@ from faq.triage.detector import NONE, Detection, Detector
 from faq.triage.rules import RuleLayer
 
 log = logging.getLogger(__name__)
+FLAGGED_AT_NET = "crisis"  # the tier the detector flags from the safety net's threshold
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ class Triage:
     def _by_detector(self, detection: Detection | None) -> Flag | None:
         if self.detector is None or detection is None:
             return None
-        if detection.probability < self.detector.flag_at:
+        category = self.categories.get(detection.category)
+        if detection.probability < flag_at(self.detector, category.tier.id):
             return None
         where = "whole message" if detection.window == 0 else f"window {detection.window}"
-        category = self.categories.get(detection.category)
         return Flag(category, "detector", where, detection.probability)
 
     def _detect(self, query: Query) -> tuple[Detection | None, bool]:
@@ -133,6 +134,16 @@ class Triage:
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for, so typos are corrected towards them."""
         return self.rules.vocabulary()
+
+
+def flag_at(detector: Detector, tier: str) -> float:
+    """Give the probability at which the detector's verdict of this tier raises a flag.
+
+    A likely crisis is flagged where the safety net would begin: the net's "if this is
+    happening now and severe" line is the wrong words for someone who may want to die, and
+    the crisis reply (helplines, someone to talk to now) costs little when it is not needed.
+    """
+    return detector.net_at if tier == FLAGGED_AT_NET else detector.flag_at
 
 
 def detection(detector: Detector, query: Query) -> Detection | None:
