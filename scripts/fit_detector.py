@@ -45,7 +45,7 @@ from export_model import OPSET, _packaged_model_dir, quantize, strip_debug_info 
 from faq.build import default_data_dir, engine_for, load_rules  # noqa: E402
 from faq.corpus import load_corpus  # noqa: E402
 from faq.maintain import fit_triage  # noqa: E402
-from faq.maintain.fit import TUNING_SETS  # noqa: E402
+from faq.maintain.fit_topics import TUNING_SETS  # noqa: E402
 from faq.maintain.learn import folds  # noqa: E402
 from faq.semantic import Encoder, file_sha256, load_session  # noqa: E402
 from faq.triage.assess import detection  # noqa: E402

@@ -20,7 +20,7 @@ import pytest
 from faq.build import build_engine, default_data_dir
 from faq.engine import Engine
 from faq.maintain import evaluate, figures
-from faq.maintain.fit import TUNING_SETS
+from faq.maintain.fit_topics import TUNING_SETS
 
 # One worker runs this module (pyproject's --dist loadscope), so each set is scored once for
 # the bars and the README's figures.
@@ -152,8 +152,8 @@ LEXICAL = {
 TRIAGE = {  # false alarms: regression guards above the first looks
     "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later: 0.988, 0.057
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.007
-    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.041
-    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.041
+    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.034
+    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
     "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later: 0.988, 0.056
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
@@ -347,8 +347,8 @@ def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
     "triage-heldout10.tsv": "false alarms 5.7%",
-    "triage-heldout12.tsv": "swallowed-too-much 8 of 9, false alarms 4.1%",
-    "triage-heldout13.tsv": "false alarms 4.1% (later look; first 7.4%)",
+    "triage-heldout12.tsv": "swallowed-too-much 8 of 9, false alarms 3.4%",
+    "triage-heldout13.tsv": "false alarms 3.4% (later look; first 7.4%)",
     "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 5.6% (later look)",
 }
 

@@ -12,12 +12,8 @@ import pytest
 
 from faq.cli import EXIT_FAILED, main
 from faq.model import Status
-from faq.usage.report import (
-    build_report,
-    format_usage_report,
-    group_questions,
-    usage_report_to_json,
-)
+from faq.usage.report import build_report, group_questions
+from faq.usage.report_format import format_usage_report, usage_report_to_json
 from faq.usage.store import FeedbackRow, QueryRow, RedFlagDay, StoreSnapshot, open_store
 
 STOP_WORDS = frozenset(

@@ -126,7 +126,8 @@ def _installed(folder: Path) -> bool:
 def report(args: argparse.Namespace) -> int:
     """Print what people asked that the bot could not answer; give the exit code."""
     from faq.build import load_rules
-    from faq.usage.report import build_report, format_usage_report, usage_report_to_json
+    from faq.usage.report import build_report
+    from faq.usage.report_format import format_usage_report, usage_report_to_json
     from faq.usage.store import StoreError, read_snapshot
 
     location = args.db or os.environ.get("MAGBOT_DB") or DEFAULT_DB

@@ -17,7 +17,7 @@ from pathlib import Path
 from faq.build import build_engine, default_data_dir
 from faq.engine import Engine
 from faq.maintain import evaluate
-from faq.maintain.fit import TUNING_SETS
+from faq.maintain.fit_topics import TUNING_SETS
 from faq.maintain.fit_triage import TRIAGE_TUNING_SETS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,7 +26,7 @@ import numpy as np
 
 from faq.engine import Engine
 from faq.maintain.evaluate import read_examples
-from faq.maintain.fit import ROOT, topic_rows
+from faq.maintain.fit_topics import ROOT, topic_rows
 from faq.query import Query, analyse
 from faq.triage.assess import FLAGGED_AT_NET
 from faq.triage.detector import NONE
