@@ -104,6 +104,11 @@ LOCKED = {
     EVAL / "heldout14.tsv": "742af24e2a9716510dc68b9253b7c0ee6be86d888e9298959736b53edf99d802",
     EVAL
     / "triage-heldout14.tsv": "fe8f48f196ea40948f6bcd74948d87c6f3c2a4fc93e910133ca9d127e9bc775c",
+    # written in session 24 by three more new authors in new voices while the session's
+    # changes were made; locked, and first measured, on the session's final engine
+    EVAL / "heldout15.tsv": "bc508b7abd4a2ad95904daadd7e1794173255b410d2859c5d58e0c9ca8062b44",
+    EVAL
+    / "triage-heldout15.tsv": "4439afab39a75cfef3dde2f73ab37d51fbf8e51157c52def7875a1211a699aad",
 }
 TUNING = TUNING_SETS  # what the FAQ models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -131,6 +136,7 @@ HYBRID = {  # later looks with the detector of session 24 in the comments
     "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.929
     "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.946
     "heldout14.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.919, 0.965
+    "heldout15.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.89},  # first: 0.885, 0.905
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -147,6 +153,7 @@ LEXICAL = {
     "heldout12.tsv": {"hit1": 0.84, "wrong": 0.03, "declined": 0.69},  # first look: 0.856
     "heldout13.tsv": {"hit1": 0.73, "wrong": 0.06, "declined": 0.72},  # first: 0.750, 0.050
     "heldout14.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.80},  # first: 0.813, 0.814
+    "heldout15.tsv": {"hit1": 0.81, "wrong": 0.03, "declined": 0.79},  # first: 0.823, 0.810
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
@@ -155,6 +162,7 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.034
     "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
     "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later: 0.988, 0.056
+    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.11},  # first: 0.992, 0.103
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -232,6 +240,8 @@ ALSO_FITTED = {
     "triage-heldout13.tsv": 0,
     "heldout14.tsv": 0,
     "triage-heldout14.tsv": 0,
+    "heldout15.tsv": 0,
+    "triage-heldout15.tsv": 0,
 }
 
 
@@ -299,7 +309,7 @@ ABOVE = {
         else path
         for path in (
             HELD_OUT,
-            *(EVAL / f"heldout{n}.tsv" for n in range(2, 15)),
+            *(EVAL / f"heldout{n}.tsv" for n in range(2, 16)),
             *TUNING,
             *FORMER_HELD_OUT,
         )
@@ -321,6 +331,8 @@ HYBRID_BELOW_TARGET = {
     ("declined", "heldout11.tsv"): "0.945",
     ("declined", "heldout12.tsv"): "0.929",
     ("declined", "heldout13.tsv"): "0.946 (later look; first 0.924)",
+    ("hit1", "heldout15.tsv"): "0.885 (first look)",
+    ("declined", "heldout15.tsv"): "0.905 (first look)",
 }
 
 
@@ -350,6 +362,7 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout12.tsv": "swallowed-too-much 8 of 9, false alarms 3.4%",
     "triage-heldout13.tsv": "false alarms 3.4% (later look; first 7.4%)",
     "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 5.6% (later look)",
+    "triage-heldout15.tsv": "seizure 8 of 9, false alarms 10.3% (first look)",
 }
 
 

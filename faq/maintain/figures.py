@@ -26,6 +26,7 @@ EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: (file, role) in the order the table shows them.
 SETS = (
+    ("heldout15.tsv", "locked held-out 15"),
     ("heldout14.tsv", "locked held-out 14"),
     ("heldout13.tsv", "locked held-out 13"),
     ("heldout12.tsv", "locked held-out 12"),
@@ -40,6 +41,7 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout15.tsv", "locked triage held-out 15"),
     ("triage-heldout14.tsv", "locked triage held-out 14"),
     ("triage-heldout13.tsv", "locked triage held-out 13"),
     ("triage-heldout12.tsv", "locked triage held-out 12"),

@@ -4,11 +4,12 @@ Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR]
 
 Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
 the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
-out-of-scope bank, the tuning and evaluation sets and every corpus phrasing, and lists each
-message whose verdict changed: by its label, an emergency lost or caught, an ordinary message
-newly flagged (false-alarm) or no longer (fixed), or another rule or category (moved). Exits
-1 on a lost emergency or a new false alarm. The locked held-out sets (tests/eval/*heldout*)
-are never read.
+out-of-scope bank, the tuning sets (the FAQ ones and the triage ones, held-out sets 1-9
+until session 23), the first version's sets, the per-entry set and every corpus phrasing,
+and lists each message whose verdict changed: by its label, an emergency lost or caught, an
+ordinary message newly flagged (false-alarm) or no longer (fixed), or another rule or
+category (moved). Exits 1 on a lost emergency or a new false alarm. The locked held-out
+sets are never read.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from pathlib import Path
 from faq.build import default_data_dir, engine_for, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
+from faq.maintain.fit_topics import TUNING_SETS
+from faq.maintain.fit_triage import TRIAGE_TUNING_SETS
 from faq.model import Entry
 from faq.rules import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = (
-    *("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "sample.tsv"),
-    *("questions.tsv", "blind.tsv", "new-entries.tsv"),
+    *TUNING_SETS,
+    *TRIAGE_TUNING_SETS,
+    *(ROOT / "tests" / "eval" / name for name in ("questions.tsv", "blind.tsv", "new-entries.tsv")),
 )
 
 
@@ -58,9 +62,8 @@ class Change:
 def messages(data: Path, entries: Sequence[Entry]) -> Iterator[tuple[str, str, str]]:
     """Give (source, text, label) for every readable message: banks, sets, corpus phrasings."""
     tables = [data / "triage" / "bank.tsv", data / "oos-bank.tsv"]
-    tables += [ROOT / "tests" / "eval" / name for name in SETS]
-    for path in tables:
-        if "heldout" in path.name or not path.exists():
+    for path in (*tables, *SETS):
+        if not path.exists():
             continue
         lines = path.read_text(encoding="utf-8").splitlines()[1:]
         rows = (line.split("\t") for line in lines if line.strip())
