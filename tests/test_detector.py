@@ -13,7 +13,7 @@ import pytest
 from faq.build import build_engine, default_data_dir, load_rules
 from faq.engine import Engine
 from faq.semantic import Encoder, ModelError, default_model_dir, file_sha256
-from faq.triage.assess import flag_at
+from faq.triage.assess import flag_threshold
 from faq.triage.detector import MANIFEST, NONE, Detector
 
 SHIPPED = default_data_dir() / "triage" / "detector"
@@ -78,8 +78,9 @@ ORDINARY = (
 def test_a_likely_crisis_is_flagged_where_the_safety_net_begins(engine: Engine) -> None:
     detector = engine.triage.detector
     assert detector is not None
-    assert flag_at(detector, "crisis") == detector.net_at < detector.flag_at
-    assert flag_at(detector, "emergency") == flag_at(detector, "poison") == detector.flag_at
+    flag, net = detector.flag_at, detector.net_at
+    assert flag_threshold("crisis", flag, net) == net < flag
+    assert flag_threshold("emergency", flag, net) == flag_threshold("poison", flag, net) == flag
 
     strict = engine.triage.with_detector(dataclasses.replace(detector, flag_at=0.99999))
 

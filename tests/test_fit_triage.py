@@ -13,7 +13,8 @@ CLASSES = ("dvt", "self-harm", "none")
 
 def _rows(labels: list[str], ruled: list[bool]) -> Rows:
     y = np.array([CLASSES.index(label) for label in labels])
-    return Rows([], y, CLASSES, np.zeros(len(y), dtype=bool), np.array(ruled), (1,))
+    tiers = ("urgent", "crisis", "")
+    return Rows([], y, CLASSES, np.zeros(len(y), dtype=bool), np.array(ruled), tiers)
 
 
 def _dvt(n: int) -> np.ndarray:

@@ -12,8 +12,8 @@ DETECTOR_TARGET (many rules were written from the bank's rows, so their recall t
 cross-validated: the detector must not lean on it); the safety-net threshold the highest at
 which the detector alone gives NET_TARGET of the emergencies the net (a message between the
 two gets the "if this is happening now" line, not the emergency reply), and a likely crisis
-is flagged from the net's threshold (faq.triage.assess.flag_at). The locked held-out
-sets (tests/eval/heldout*.tsv, and triage-heldout10.tsv onwards) are never read here.
+is flagged from the net's threshold (faq.triage.assess.flag_threshold). The locked
+held-out sets (tests/eval/heldout*.tsv, and triage-heldout10.tsv onwards) are never read here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from faq.engine import Engine
 from faq.maintain.evaluate import read_examples
 from faq.maintain.fit_topics import ROOT, topic_rows
 from faq.query import Query, analyse
-from faq.triage.assess import FLAGGED_AT_NET
+from faq.triage.assess import flag_threshold
 from faq.triage.detector import NONE
 
 #: What the flag threshold is fitted to in cross-validation: the held-out target (0.97) and a
@@ -52,7 +52,7 @@ class Rows:
     classes: tuple[str, ...]
     hard: np.ndarray  # True for the bank's hard negatives
     ruled: np.ndarray  # True where a red-flag rule fires
-    at_net: tuple[int, ...]  # the classes flagged from the net's threshold (the crisis tier)
+    tiers: tuple[str, ...]  # each class's tier ("" for none), which sets its threshold
 
     @property
     def positive(self) -> np.ndarray:
@@ -83,9 +83,9 @@ def training_rows(engine: Engine, folder: Path) -> Rows:
     hard = (np.arange(len(labelled)) < len(exemplars)) & (labels == classes.index(NONE))
     rules = engine.triage.rules
     ruled = np.array([rules.red_flag(q.normalised, q.sentences) is not None for q in queries])
-    tiers = engine.triage.categories
-    at_net = tuple(i for i, c in enumerate(classes[:-1]) if tiers.get(c).tier.id == FLAGGED_AT_NET)
-    return Rows(queries, labels, classes, hard, ruled, at_net)
+    categories = engine.triage.categories
+    tiers = (*(categories.get(c).tier.id for c in classes[:-1]), "")
+    return Rows(queries, labels, classes, hard, ruled, tiers)
 
 
 def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:
@@ -104,7 +104,7 @@ def thresholds(chance: np.ndarray, guess: np.ndarray, rows: Rows) -> tuple[float
     of them. net_at is never above flag_at.
     """
     net_at = max(threshold(chance, rows.positive, NET_TARGET), 1e-6)
-    early = rows.ruled | _crisis(chance, guess, rows, net_at)  # flagged at any flag_at
+    early = rows.ruled | detected(chance, guess, rows, math.inf, net_at)  # at any flag_at
     positives = int(rows.positive.sum())
     missed = np.sort(chance[rows.positive & ~early])[::-1]  # the detector must find these
     needed = math.ceil(FIT_RECALL * positives - 1e-9) - (positives - len(missed))
@@ -119,12 +119,10 @@ def thresholds(chance: np.ndarray, guess: np.ndarray, rows: Rows) -> tuple[float
 def detected(
     chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float
 ) -> np.ndarray:
-    """Give True where the detector flags a message, as faq.triage.assess.flag_at decides."""
-    return np.asarray((chance >= flag_at) | _crisis(chance, guess, rows, min(flag_at, net_at)))
-
-
-def _crisis(chance: np.ndarray, guess: np.ndarray, rows: Rows, net_at: float) -> np.ndarray:
-    return np.asarray(np.isin(guess, rows.at_net) & (chance >= net_at))
+    """Give True where the detector flags a message, as triage does (flag_threshold)."""
+    net = min(flag_at, net_at)  # as a loaded detector, the net never above the flag
+    by_class = np.array([flag_threshold(tier, flag_at, net) for tier in rows.tiers])
+    return np.asarray(chance >= by_class[guess])
 
 
 def report(chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float) -> str:

@@ -85,10 +85,13 @@ class Triage:
         return Flag(self.categories.get(hit.category), "rule", hit.rule)
 
     def _by_detector(self, detection: Detection | None) -> Flag | None:
-        if self.detector is None or detection is None:
+        detector = self.detector
+        if detector is None or detection is None:
             return None
         category = self.categories.get(detection.category)
-        if detection.probability < flag_at(self.detector, category.tier.id):
+        if detection.probability < flag_threshold(
+            category.tier.id, detector.flag_at, detector.net_at
+        ):
             return None
         where = "whole message" if detection.window == 0 else f"window {detection.window}"
         return Flag(category, "detector", where, detection.probability)
@@ -136,14 +139,16 @@ class Triage:
         return self.rules.vocabulary()
 
 
-def flag_at(detector: Detector, tier: str) -> float:
-    """Give the probability at which the detector's verdict of this tier raises a flag.
+def flag_threshold(tier: str, flag: float, net: float) -> float:
+    """Give the probability at which a detector verdict of this tier raises a flag.
+
+    `flag` and `net` are the detector's thresholds (detector.json: flag_at and net_at).
 
     A likely crisis is flagged where the safety net would begin: the net's "if this is
     happening now and severe" line is the wrong words for someone who may want to die, and
     the crisis reply (helplines, someone to talk to now) costs little when it is not needed.
     """
-    return detector.net_at if tier == FLAGGED_AT_NET else detector.flag_at
+    return net if tier == FLAGGED_AT_NET else flag
 
 
 def detection(detector: Detector, query: Query) -> Detection | None:
