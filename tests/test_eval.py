@@ -109,6 +109,11 @@ LOCKED = {
     EVAL / "heldout15.tsv": "bc508b7abd4a2ad95904daadd7e1794173255b410d2859c5d58e0c9ca8062b44",
     EVAL
     / "triage-heldout15.tsv": "4439afab39a75cfef3dde2f73ab37d51fbf8e51157c52def7875a1211a699aad",
+    # written at the start of session 25 by three new authors, locked before anything of
+    # that session was changed; first measured on the session's final engine
+    EVAL / "heldout16.tsv": "afd94d86df20713314ccb7c1d13c676b00ed7d3fda22dfbb50b66cc15d379c8c",
+    EVAL
+    / "triage-heldout16.tsv": "af2882f7c11e01d7359f69981d8c5156a6fe972817a6e9c7b4ee0bf76df0a6a8",
 }
 TUNING = TUNING_SETS  # what the FAQ models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
