@@ -279,6 +279,8 @@ def _triage_step(assessment: Assessment) -> Step:
     )
     cautions = ", ".join(assessment.caution_ids) or "none"
     net = "; safety net: symptoms now" if assessment.symptoms_now else ""
+    if assessment.net_rule:
+        net += f" (rule {assessment.net_rule}, not confirmed by the detector)"
     return Step("triage", f"{found}; cautions: {cautions}{net}")
 
 

@@ -99,8 +99,9 @@ DILUTED = pytest.mark.xfail(strict=True, reason="the sign shares a window: dilut
 
 
 @pytest.mark.parametrize(
-    "before", [0, *(pytest.param(n, marks=DILUTED) for n in (1, 2, 3, 5, 10, 15, 20, 23))]
-)  # 23: near 4,096 characters; 2 and 20 were read until session 20's second refit
+    "before", [0, 2, *(pytest.param(n, marks=DILUTED) for n in (1, 3, 5, 10, 15, 20, 23))]
+)  # 23: near 4,096 characters; 2 and 20 were read until session 20's second refit, 2 again
+# since session 25's lower flag threshold
 def test_a_sign_after_ordinary_sentences_is_read_in_its_own_window(
     engine: Engine, before: int
 ) -> None:
@@ -160,6 +161,34 @@ def test_a_failing_detector_costs_neither_a_rule_flag_nor_the_net(
 
     assert swallowed.flag is not None and swallowed.flag.layer == "rule"
     assert unread.flag is None and unread.symptoms_now
+
+
+ALTITUDE = "when I go tramping up high I'm short of breath the first day till I adjust, then fine"
+
+
+def test_a_rule_that_needs_confirming_gives_the_net_where_the_detector_rules_it_out(
+    engine: Engine,
+) -> None:
+    query = engine.analyse(ALTITUDE)  # from triage-dev1.tsv: not an emergency
+
+    assessment = engine.triage.assess(query)
+    trace = " ".join(step.verdict for step in engine.answer(ALTITUDE).trace)
+
+    hit = engine.triage.rules.red_flag(query.normalised, query.sentences)
+    assert hit is not None and hit.rule == "breathing"
+    assert assessment.flag is None and assessment.symptoms_now
+    assert assessment.net_rule == "breathing"
+    assert "rule breathing, not confirmed by the detector" in trace
+
+
+def test_a_rule_that_needs_confirming_flags_when_the_detector_fails(
+    engine: Engine, detector: Detector
+) -> None:
+    broken = engine.triage.with_detector(dataclasses.replace(detector, session=_BrokenSession()))
+
+    assessment = broken.assess(engine.analyse(ALTITUDE))
+
+    assert assessment.flag is not None and assessment.flag.rule == "breathing"
 
 
 def test_a_flipped_byte_in_the_detector_is_refused(copy: Path, encoder: Encoder) -> None:

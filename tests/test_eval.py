@@ -126,8 +126,8 @@ NEW_ENTRY_BARS = {"hit1": 0.8, "wrong": 0.03}
 # declined 0.95; triage: recall 0.97) it is the bar; where it is not, the bar is a regression
 # guard a little below what the shipped models measured (README: "Targets not met yet") and
 # the target is kept below as a strict expected failure.
-HYBRID = {  # later looks with the detector of session 24 in the comments
-    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.885
+HYBRID = {  # later looks with the triage of session 25 in the comments
+    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.882
     "heldout2.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.905
     "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.914
@@ -140,7 +140,7 @@ HYBRID = {  # later looks with the detector of session 24 in the comments
     "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.947, 0.945
     "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.929
     "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.946
-    "heldout14.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.919, 0.965
+    "heldout14.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.919, 0.977
     "heldout15.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.89},  # first: 0.885, 0.905
 }
 LEXICAL = {
@@ -162,12 +162,12 @@ LEXICAL = {
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
-    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later: 0.988, 0.057
-    "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.007
-    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.034
-    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
-    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.07},  # later: 0.988, 0.056
-    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.11},  # first: 0.992, 0.103
+    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later: 0.996, 0.050
+    "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.000
+    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
+    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.041
+    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later: 0.988, 0.042
+    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.11},  # later: 0.996, 0.103
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -329,13 +329,14 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
 
 # the FAQ sets below a target of the issue (README: "Not met yet"), with the figure
 HYBRID_BELOW_TARGET = {
-    ("hit1", "heldout.tsv"): "0.885",
+    ("hit1", "heldout.tsv"): "0.882",
     ("hit1", "heldout2.tsv"): "0.905",
     ("hit1", "heldout4.tsv"): "0.914",
     ("declined", "heldout10.tsv"): "0.926",
     ("declined", "heldout11.tsv"): "0.945",
     ("declined", "heldout12.tsv"): "0.929",
     ("declined", "heldout13.tsv"): "0.946 (later look; first 0.924)",
+    ("hit1", "heldout14.tsv"): "0.919 (later look; first 0.919)",
     ("hit1", "heldout15.tsv"): "0.885 (first look)",
     ("declined", "heldout15.tsv"): "0.905 (first look)",
 }
@@ -363,11 +364,11 @@ def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> 
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout10.tsv": "false alarms 5.7%",
-    "triage-heldout12.tsv": "swallowed-too-much 8 of 9, false alarms 3.4%",
-    "triage-heldout13.tsv": "false alarms 3.4% (later look; first 7.4%)",
-    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 5.6% (later look)",
-    "triage-heldout15.tsv": "seizure 8 of 9, false alarms 10.3% (first look)",
+    "triage-heldout10.tsv": "false alarms 5.0% (later look)",
+    "triage-heldout12.tsv": "false alarms 3.4% (later look)",
+    "triage-heldout13.tsv": "false alarms 4.1% (later look; first 7.4%)",
+    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 4.2% (later look)",
+    "triage-heldout15.tsv": "false alarms 10.3% (later look; first 10.3%, seizure 8 of 9)",
 }
 
 

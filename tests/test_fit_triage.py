@@ -11,10 +11,11 @@ from faq.maintain.fit_triage import Rows, detected, thresholds
 CLASSES = ("dvt", "self-harm", "none")
 
 
-def _rows(labels: list[str], ruled: list[bool]) -> Rows:
+def _rows(labels: list[str], ruled: list[bool], confirmed: list[bool] | None = None) -> Rows:
     y = np.array([CLASSES.index(label) for label in labels])
     tiers = ("urgent", "crisis", "")
-    return Rows([], y, CLASSES, np.zeros(len(y), dtype=bool), np.array(ruled), tiers)
+    waiting = np.array(confirmed if confirmed is not None else [False] * len(y))
+    return Rows([], y, CLASSES, np.zeros(len(y), dtype=bool), np.array(ruled), waiting, tiers)
 
 
 def _dvt(n: int) -> np.ndarray:
@@ -87,3 +88,18 @@ def test_a_likely_crisis_is_flagged_from_the_net_and_counted_in_the_recall(
 
     assert 0.3 < net_at <= 0.4 and 0.4 < flag_at <= 0.9  # the crisis counts at the net
     assert flagged.tolist() == [True, True, True, False, False]
+
+
+def test_a_rule_that_needs_confirming_counts_only_where_the_detector_does_not_rule_it_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fit_triage, "FIT_RECALL", 0.75)
+    monkeypatch.setattr(fit_triage, "DETECTOR_TARGET", 0.0)
+    # the confirm rule fires on the first two emergencies (at 0.3 and at 0.01) and on the none
+    rows = _rows(["dvt"] * 4 + ["none"], [False] * 5, [True, True, False, False, True])
+    chance = np.array([0.3, 0.01, 0.9, 0.6, 0.02])
+
+    flag_at, _ = thresholds(chance, _dvt(5), rows)
+
+    assert rows.by_rules(chance).tolist() == [True, False, False, False, False]
+    assert 0.3 < flag_at <= 0.6  # the first by the rule, two by the detector

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from faq.build import default_data_dir, load_rules
+from faq.build import build_engine, default_data_dir, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.model import Answer, Status
@@ -133,18 +133,39 @@ def test_every_red_flag_rule_has_at_least_two_cases_in_the_table() -> None:
     assert all(covered.count(rule) >= 2 for rule in covered)
 
 
-@pytest.mark.parametrize(("rule", "message"), EMERGENCIES)
-def test_an_emergency_gets_the_red_flag_reply_and_no_faq_answer(
-    engine: Engine, rule: str, message: str
-) -> None:
-    answer = engine.answer(message)
+LEXICAL = build_engine(semantic=False)  # rules alone: every rule flags
 
-    assert answer.flags == (rule,)
-    assert_emergency_reply(answer)
+
+def assert_tier_words(answer: Answer) -> None:
+    """The emergency reply says where to call, as its tier requires."""
     text = to_text(answer.reply).casefold()
     assert answer.tier and answer.category
     for words in TIER_WORDS[answer.tier]:
         assert words.casefold() in text
+
+
+@pytest.mark.parametrize(("rule", "message"), EMERGENCIES)
+def test_with_rules_alone_an_emergency_gets_its_rule_and_no_faq_answer(
+    rule: str, message: str
+) -> None:
+    answer = LEXICAL.answer(message)
+
+    assert answer.flags == (rule,)
+    assert_emergency_reply(answer)
+    assert_tier_words(answer)
+
+
+@pytest.mark.parametrize(("rule", "message"), EMERGENCIES)
+def test_beside_the_detector_an_emergency_gets_the_red_flag_reply(
+    engine: Engine, rule: str, message: str
+) -> None:
+    answer = engine.answer(message)
+    confirm = {r.id for r in engine.triage.rules.rules if r.with_detector == "confirm"}
+
+    assert_emergency_reply(answer)
+    assert_tier_words(answer)
+    if rule not in confirm:  # a rule that flags outright names itself
+        assert answer.flags == (rule,)
 
 
 def test_the_crisis_reply_gives_the_988_and_samaritans_numbers(engine: Engine) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 from faq.rules import Rule, compile_rules
 from faq.text import split_words
 from faq.triage.concepts import Concept, Near, Words, concepts_from
-from faq.triage.schema import ContextSpec, Reading, RedFlagSpec, read_safety
+from faq.triage.schema import ContextSpec, Reading, RedFlagSpec, WithDetector, read_safety
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 # "now and then", "now and again" are one phrase: "and" does not begin a clause there
@@ -37,10 +37,11 @@ _CLAUSE_END = re.compile(
 
 @dataclass(frozen=True)
 class RuleHit:
-    """A red-flag rule that matched, and the category it stands for."""
+    """A red-flag rule that matched, the category it stands for, and whether it needs confirming."""
 
     rule: str
     category: str
+    confirm: bool = False  # beside the detector it flags only if the detector is unsure too
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class RedFlag:
     priority: int
     personal: bool
     reads: Reading
+    with_detector: WithDetector
     clauses: tuple[Near, ...]
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
@@ -167,28 +169,37 @@ class RuleLayer:
         self._symptoms_now = re.compile(spec.symptoms_now)
         self.safety_net = " ".join(spec.safety_net.split())
 
-    def red_flag(self, text: str, sentences: Sequence[str] = ()) -> RuleHit | None:
+    def red_flag(
+        self, text: str, sentences: Sequence[str] = (), beside_detector: bool = False
+    ) -> RuleHit | None:
         """Give the first emergency rule the normalised text matches, if any.
 
         `sentences` are the message's sentences as written. Rules marked personal skip a
         message made only of general questions ("can magnesium cause chest pain?") unless
         someone's own situation is described ("my chest hurts"); one sentence that is not a
-        general question ("passed out twice today") is enough.
+        general question ("passed out twice today") is enough. `beside_detector`: the learned
+        detector runs too, so the first matching rule that flags outright is given, else the
+        first matching rule that says `with_detector: confirm`, marked `confirm`.
         """
         parts = [" ".join(split_words(s)) for s in sentences] or [text]
         personal = bool(self._personal.search(text)) or any(
             not self._general.search(part) for part in parts if part
         )
         readings: dict[Reading, Words] = {}
+        pending: RuleHit | None = None
         for rule in self._red_flags:
-            if not personal and rule.personal:
+            confirm = beside_detector and rule.with_detector == "confirm"
+            if (not personal and rule.personal) or (pending and confirm):
                 continue
             reads = rule.reads
             if reads not in readings:
                 readings[reads] = Words.of(self._reading(text, sentences, reads))
             if rule.matches(readings[reads], self._negation):
+                if confirm:
+                    pending = RuleHit(rule.id, rule.category, confirm=True)
+                    continue
                 return RuleHit(rule.id, rule.category)
-        return None
+        return pending
 
     def _reading(self, text: str, sentences: Sequence[str], reads: Reading) -> str:
         """Give the text as a rule that reads `reads` sees it (see schema.Reading)."""
@@ -244,6 +255,7 @@ def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
         spec.priority,
         spec.personal,
         spec.reads,
+        spec.with_detector,
         clauses,
         tuple(re.compile(p) for p in spec.patterns),
         spec.examples,

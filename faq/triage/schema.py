@@ -29,6 +29,11 @@ class Clause(_Strict):
 #: ruled-out signs; "questions too" reads hypothetical and general questions (poison: "what if
 #: my toddler swallowed a bottle?" gets the poison advice); "everything" reads every word (crisis)
 Reading = Literal["now", "questions too", "everything"]
+#: what a hit of the rule does while the learned detector runs: "flag" raises the emergency;
+#: "confirm" raises it unless the detector all but rules it out (under CONFIRM_AT in
+#: faq/triage/assess.py), and then adds the safety net's line (for a rule that raised false
+#: alarms on writing it was not written from); with rules alone, both flag
+WithDetector = Literal["flag", "confirm"]
 
 
 class RedFlagSpec(_Strict):
@@ -39,6 +44,7 @@ class RedFlagSpec(_Strict):
     priority: int
     personal: bool = False
     reads: Reading = "now"
+    with_detector: WithDetector = "flag"
     match: tuple[Clause, ...] = ()
     patterns: tuple[str, ...] = ()
     examples: tuple[str, ...] = Field(min_length=1)
