@@ -49,6 +49,8 @@ SETS = (
     ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
+    ("triage-dev1.tsv", "triage tuning (session 25: not fitted on; rules chosen on it)"),
+    ("dev9.tsv", "tuning (session 25: not fitted on yet)"),
     ("dev8.tsv", "tuning (near the scope's edges, more voices)"),
     ("dev7.tsv", "tuning (near the scope's edges, more voices)"),
     ("dev6.tsv", "tuning (near the scope's edges, more voices)"),

@@ -32,6 +32,7 @@ MAX_WRONG = 1 / 80  # stricter than the 1-in-60 target, so the held-out figure h
 # utility: answered right +1, unsure with the right entry offered +0.6, answered wrong -3;
 # out of scope: declined +1, unsure -0.3, answered -1
 UTILITY_WRONG = -3.0
+UTILITY_OOS_UNSURE = -0.3
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def _cuts(
                 + UTILITY_WRONG * (answered & ~right)[inside].sum()
                 + 0.6 * (unsure & offered)[inside].sum()
                 + (~answered & ~unsure)[~inside].sum()
-                - 0.3 * unsure[~inside].sum()
+                + UTILITY_OOS_UNSURE * unsure[~inside].sum()
                 - answered[~inside].sum()
             )
             if best is None or total > best[0]:
