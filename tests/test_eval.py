@@ -136,7 +136,7 @@ HYBRID = {  # later looks with the triage of session 25 in the comments
     "heldout7.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout8.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout9.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
-    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.926
+    "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.936
     "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.947, 0.945
     "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.929
     "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.946
@@ -162,12 +162,12 @@ LEXICAL = {
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
-    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later: 0.996, 0.050
+    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later: 0.996, 0.043
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.000
     "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
     "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.041
-    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later: 0.988, 0.042
-    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.11},  # later: 0.996, 0.103
+    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.035
+    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.11},  # later: 0.996, 0.096
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -332,7 +332,7 @@ HYBRID_BELOW_TARGET = {
     ("hit1", "heldout.tsv"): "0.882",
     ("hit1", "heldout2.tsv"): "0.905",
     ("hit1", "heldout4.tsv"): "0.914",
-    ("declined", "heldout10.tsv"): "0.926",
+    ("declined", "heldout10.tsv"): "0.936 (later look; first 0.926)",
     ("declined", "heldout11.tsv"): "0.945",
     ("declined", "heldout12.tsv"): "0.929",
     ("declined", "heldout13.tsv"): "0.946 (later look; first 0.924)",
@@ -364,11 +364,11 @@ def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> 
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout10.tsv": "false alarms 5.0% (later look)",
+    "triage-heldout10.tsv": "false alarms 4.3% (later look)",
     "triage-heldout12.tsv": "false alarms 3.4% (later look)",
     "triage-heldout13.tsv": "false alarms 4.1% (later look; first 7.4%)",
-    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 4.2% (later look)",
-    "triage-heldout15.tsv": "false alarms 10.3% (later look; first 10.3%, seizure 8 of 9)",
+    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 3.5% (later look)",
+    "triage-heldout15.tsv": "false alarms 9.6% (later look; first 10.3%, seizure 8 of 9)",
 }
 
 
