@@ -162,12 +162,12 @@ LEXICAL = {
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
-    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.06},  # later: 0.996, 0.043
+    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.035
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.000
     "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
-    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.041
+    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
     "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.035
-    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.11},  # later: 0.996, 0.096
+    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.10},  # later: 0.996, 0.089
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -364,11 +364,11 @@ def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> 
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout10.tsv": "false alarms 4.3% (later look)",
+    "triage-heldout10.tsv": "false alarms 3.5% (later look)",
     "triage-heldout12.tsv": "false alarms 3.4% (later look)",
-    "triage-heldout13.tsv": "false alarms 4.1% (later look; first 7.4%)",
+    "triage-heldout13.tsv": "false alarms 3.4% (later look; first 7.4%)",
     "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 3.5% (later look)",
-    "triage-heldout15.tsv": "false alarms 9.6% (later look; first 10.3%, seizure 8 of 9)",
+    "triage-heldout15.tsv": "false alarms 8.9% (later look; first 10.3%, seizure 8 of 9)",
 }
 
 

@@ -289,7 +289,7 @@ MALFORMED = [
         "      - 'my wife is having convulsions'\n"
         "      - 'He is having a fit'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
-        "red_flags[20] (seizure): examples: missing",
+        "red_flags[21] (seizure): examples: missing",
         id="a rule without examples",
     ),
     pytest.param(
@@ -352,7 +352,7 @@ def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Pat
     assert str(caught.value).splitlines() == [
         f"{data_dir / 'safety.yaml'}: red_flags[3] (chest-pain): match.0.within: "
         "Input should be greater than or equal to 1",
-        f"{data_dir / 'safety.yaml'}: red_flags[20] (seizure): colour: unknown key",
+        f"{data_dir / 'safety.yaml'}: red_flags[21] (seizure): colour: unknown key",
     ]
 
 
