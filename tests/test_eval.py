@@ -142,6 +142,7 @@ HYBRID = {  # later looks with the triage of session 25 in the comments
     "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.946
     "heldout14.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.919, 0.977
     "heldout15.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.89},  # first: 0.885, 0.905
+    "heldout16.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.948, 0.960
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -159,6 +160,7 @@ LEXICAL = {
     "heldout13.tsv": {"hit1": 0.73, "wrong": 0.06, "declined": 0.72},  # first: 0.750, 0.050
     "heldout14.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.80},  # first: 0.813, 0.814
     "heldout15.tsv": {"hit1": 0.81, "wrong": 0.03, "declined": 0.79},  # first: 0.823, 0.810
+    "heldout16.tsv": {"hit1": 0.70, "wrong": 0.05, "declined": 0.79},  # first: 0.711, 0.041
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
@@ -168,6 +170,7 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
     "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.035
     "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.10},  # later: 0.996, 0.089
+    "triage-heldout16.tsv": {"recall": 0.97, "false_alarms": 0.08},  # first: 0.996, 0.071
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -247,6 +250,8 @@ ALSO_FITTED = {
     "triage-heldout14.tsv": 0,
     "heldout15.tsv": 0,
     "triage-heldout15.tsv": 0,
+    "heldout16.tsv": 0,
+    "triage-heldout16.tsv": 0,
 }
 
 
@@ -314,7 +319,7 @@ ABOVE = {
         else path
         for path in (
             HELD_OUT,
-            *(EVAL / f"heldout{n}.tsv" for n in range(2, 16)),
+            *(EVAL / f"heldout{n}.tsv" for n in range(2, 17)),
             *TUNING,
             *FORMER_HELD_OUT,
         )
@@ -369,6 +374,7 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout13.tsv": "false alarms 3.4% (later look; first 7.4%)",
     "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 3.5% (later look)",
     "triage-heldout15.tsv": "false alarms 8.9% (later look; first 10.3%, seizure 8 of 9)",
+    "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 7.1% (first look)",
 }
 
 

@@ -325,6 +325,12 @@ MALFORMED = [
         "red_flags[3] (chest-pain): match[0]: gap: needs ordered: true",
         id="a gap in an unordered clause",
     ),
+    pytest.param(
+        "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: confirm\n",
+        "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: maybe\n",
+        "red_flags[11] (stroke): with_detector: Input should be 'flag' or 'confirm'",
+        id="an unknown with_detector",
+    ),
 ]
 
 

@@ -28,6 +28,7 @@ START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: detector's fitting data since session 24: their cross-validated figures are in
 #: detector.json, and an in-sample row here would only cost every test run its time.
 SETS = (
+    ("heldout16.tsv", "locked held-out 16"),
     ("heldout15.tsv", "locked held-out 15"),
     ("heldout14.tsv", "locked held-out 14"),
     ("heldout13.tsv", "locked held-out 13"),
@@ -43,6 +44,7 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout16.tsv", "locked triage held-out 16"),
     ("triage-heldout15.tsv", "locked triage held-out 15"),
     ("triage-heldout14.tsv", "locked triage held-out 14"),
     ("triage-heldout13.tsv", "locked triage held-out 13"),
