@@ -169,6 +169,20 @@ def test_beside_the_detector_an_emergency_gets_the_red_flag_reply(
     assert_tier_words(answer)
     if rule not in confirm:  # a rule that flags outright names itself
         assert answer.flags == (rule,)
+    assert answer.category == load_rules().triage.rules.categories[rule]
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("my left calf is swollen and red and now i am short of breath", "breathing"),
+        ("my face is drooping on one side and my calf is swollen and hot", "stroke"),
+    ],
+)
+def test_a_rule_to_confirm_keeps_its_priority_over_a_later_rule_that_flags(
+    engine: Engine, message: str, category: str
+) -> None:
+    assert engine.answer(message).category == category
 
 
 def test_the_crisis_reply_gives_the_988_and_samaritans_numbers(engine: Engine) -> None:

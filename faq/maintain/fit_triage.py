@@ -58,7 +58,7 @@ class Rows:
     classes: tuple[str, ...]
     hard: np.ndarray  # True for the bank's hard negatives
     ruled: np.ndarray  # True where a red-flag rule flags outright beside the detector
-    confirmed: np.ndarray  # True where only a `with_detector: confirm` rule fires
+    to_confirm: np.ndarray  # True where only `with_detector: confirm` rules fire
     tiers: tuple[str, ...]  # each class's tier ("" for none), which sets its threshold
 
     @property
@@ -67,8 +67,8 @@ class Rows:
         return np.asarray(self.labels != self.classes.index(NONE))
 
     def by_rules(self, chance: np.ndarray) -> np.ndarray:
-        """Give True where a rule flags: outright, or confirmed (a chance of CONFIRM_AT)."""
-        return np.asarray(self.ruled | (self.confirmed & (chance >= CONFIRM_AT)))
+        """Give True where a rule flags: outright, or to confirm at a chance of CONFIRM_AT."""
+        return np.asarray(self.ruled | (self.to_confirm & (chance >= CONFIRM_AT)))
 
 
 def bank(folder: Path) -> list[tuple[str, str]]:
@@ -94,11 +94,14 @@ def training_rows(engine: Engine, folder: Path) -> Rows:
     hard = (np.arange(len(labelled)) < len(exemplars)) & (labels == classes.index(NONE))
     rules = engine.triage.rules
     hits = [rules.red_flag(q.normalised, q.sentences, beside_detector=True) for q in queries]
-    ruled = np.array([hit is not None and not hit.confirm for hit in hits])
-    confirmed = np.array([hit is not None and hit.confirm for hit in hits])
+    outright = [hit is not None and (not hit.confirm or hit.otherwise is not None) for hit in hits]
+    ruled = np.array(outright)
+    to_confirm = np.array(
+        [hit is not None and not out for hit, out in zip(hits, outright, strict=True)]
+    )
     categories = engine.triage.categories
     tiers = (*(categories.get(c).tier.id for c in classes[:-1]), "")
-    return Rows(queries, labels, classes, hard, ruled, confirmed, tiers)
+    return Rows(queries, labels, classes, hard, ruled, to_confirm, tiers)
 
 
 def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:

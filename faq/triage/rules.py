@@ -41,7 +41,8 @@ class RuleHit:
 
     rule: str
     category: str
-    confirm: bool = False  # beside the detector it flags only if the detector is unsure too
+    confirm: bool = False  # beside the detector it flags unless the detector rules it out
+    otherwise: RuleHit | None = None  # for a rule to confirm: the first later rule that flags
 
 
 @dataclass(frozen=True)
@@ -178,27 +179,30 @@ class RuleLayer:
         message made only of general questions ("can magnesium cause chest pain?") unless
         someone's own situation is described ("my chest hurts"); one sentence that is not a
         general question ("passed out twice today") is enough. `beside_detector`: the learned
-        detector runs too, so the first matching rule that flags outright is given, else the
-        first matching rule that says `with_detector: confirm`, marked `confirm`.
+        detector runs too, so a matching rule that says `with_detector: confirm` is marked
+        `confirm`, and carries the first lower-priority matching rule that flags outright.
         """
         parts = [" ".join(split_words(s)) for s in sentences] or [text]
         personal = bool(self._personal.search(text)) or any(
             not self._general.search(part) for part in parts if part
         )
         readings: dict[Reading, Words] = {}
-        pending: RuleHit | None = None
+        pending: RuleHit | None = None  # the first matching rule to confirm
         for rule in self._red_flags:
             confirm = beside_detector and rule.with_detector == "confirm"
-            if (not personal and rule.personal) or (pending and confirm):
+            if (not personal and rule.personal) or (pending is not None and confirm):
                 continue
             reads = rule.reads
             if reads not in readings:
                 readings[reads] = Words.of(self._reading(text, sentences, reads))
-            if rule.matches(readings[reads], self._negation):
-                if confirm:
-                    pending = RuleHit(rule.id, rule.category, confirm=True)
-                    continue
-                return RuleHit(rule.id, rule.category)
+            if not rule.matches(readings[reads], self._negation):
+                continue
+            hit = RuleHit(rule.id, rule.category, confirm)
+            if pending is not None:
+                return RuleHit(pending.rule, pending.category, True, hit)
+            if not confirm:
+                return hit
+            pending = hit
         return pending
 
     def _reading(self, text: str, sentences: Sequence[str], reads: Reading) -> str:
