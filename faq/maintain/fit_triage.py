@@ -94,11 +94,8 @@ def training_rows(engine: Engine, folder: Path) -> Rows:
     hard = (np.arange(len(labelled)) < len(exemplars)) & (labels == classes.index(NONE))
     rules = engine.triage.rules
     hits = [rules.red_flag(q.normalised, q.sentences, beside_detector=True) for q in queries]
-    outright = [hit is not None and (not hit.confirm or hit.otherwise is not None) for hit in hits]
-    ruled = np.array(outright)
-    to_confirm = np.array(
-        [hit is not None and not out for hit, out in zip(hits, outright, strict=True)]
-    )
+    ruled = np.array([hit is not None and hit.outright is not None for hit in hits])
+    to_confirm = np.array([hit is not None and hit.outright is None for hit in hits])
     categories = engine.triage.categories
     tiers = (*(categories.get(c).tier.id for c in classes[:-1]), "")
     return Rows(queries, labels, classes, hard, ruled, to_confirm, tiers)

@@ -72,7 +72,7 @@ class Triage:
         text = query.normalised
         cautions = self.rules.cautions(text)
         hit = self.rules.red_flag(text, query.sentences, self.detector is not None)
-        flag = _outright(self.categories, hit)
+        flag = self._by_rule(hit) if hit and not hit.confirm else None
         detection, failed = (None, False) if flag else self._detect(query)
         flag = flag or self._confirmed(hit, detection, failed) or self._by_detector(detection)
         unsure = failed or (detection is not None and detection.probability >= self._net_at())
@@ -96,9 +96,13 @@ class Triage:
         if hit is None or not hit.confirm:
             return None
         if failed or detection is None or detection.probability >= CONFIRM_AT:
-            score = detection.probability if detection is not None else 1.0
-            return Flag(self.categories.get(hit.category), "rule", hit.rule, score)
-        return _outright(self.categories, hit.otherwise)
+            return self._by_rule(hit, detection.probability if detection is not None else 1.0)
+        return self._by_rule(hit.otherwise)
+
+    def _by_rule(self, hit: RuleHit | None, score: float = 1.0) -> Flag | None:
+        if hit is None:
+            return None
+        return Flag(self.categories.get(hit.category), "rule", hit.rule, score)
 
     def _by_detector(self, detection: Detection | None) -> Flag | None:
         detector = self.detector
@@ -153,13 +157,6 @@ class Triage:
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for, so typos are corrected towards them."""
         return self.rules.vocabulary()
-
-
-def _outright(categories: Categories, hit: RuleHit | None) -> Flag | None:
-    """Give the flag of a rule that flags outright (None for none, or one to confirm)."""
-    if hit is None or hit.confirm:
-        return None
-    return Flag(categories.get(hit.category), "rule", hit.rule)
 
 
 def flag_threshold(tier: str, flag: float, net: float) -> float:

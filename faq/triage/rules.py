@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from faq.rules import Rule, compile_rules
@@ -43,6 +43,11 @@ class RuleHit:
     category: str
     confirm: bool = False  # beside the detector it flags unless the detector rules it out
     otherwise: RuleHit | None = None  # for a rule to confirm: the first later rule that flags
+
+    @property
+    def outright(self) -> RuleHit | None:
+        """Give the matched rule that flags with no confirming: this one, or the one after it."""
+        return self.otherwise if self.confirm else self
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,7 @@ class RuleLayer:
                 continue
             hit = RuleHit(rule.id, rule.category, confirm)
             if pending is not None:
-                return RuleHit(pending.rule, pending.category, True, hit)
+                return replace(pending, otherwise=hit)
             if not confirm:
                 return hit
             pending = hit
