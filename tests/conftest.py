@@ -19,6 +19,12 @@ def engine() -> Engine:
     return build_engine()
 
 
+@pytest.fixture(scope="session")
+def lexical() -> Engine:
+    """The same engine with the semantic layer off (rules alone), built once for the session."""
+    return build_engine(semantic=False)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A copy of the shipped rules directory that a test may edit."""

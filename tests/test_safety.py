@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from faq.build import build_engine, default_data_dir, load_rules
+from faq.build import default_data_dir, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.model import Answer, Status
@@ -136,9 +136,6 @@ def test_every_red_flag_rule_has_at_least_two_cases_in_the_table() -> None:
     assert all(covered.count(rule) >= 2 for rule in covered)
 
 
-LEXICAL = build_engine(semantic=False)  # rules alone: every rule flags
-
-
 def assert_tier_words(answer: Answer) -> None:
     """The emergency reply says where to call, as its tier requires."""
     text = to_text(answer.reply).casefold()
@@ -149,9 +146,9 @@ def assert_tier_words(answer: Answer) -> None:
 
 @pytest.mark.parametrize(("rule", "message"), EMERGENCIES)
 def test_with_rules_alone_an_emergency_gets_its_rule_and_no_faq_answer(
-    rule: str, message: str
+    lexical: Engine, rule: str, message: str
 ) -> None:
-    answer = LEXICAL.answer(message)
+    answer = lexical.answer(message)  # rules alone: every rule flags
 
     assert answer.flags == (rule,)
     assert_emergency_reply(answer)
@@ -169,7 +166,7 @@ def test_beside_the_detector_an_emergency_gets_the_red_flag_reply(
     assert_tier_words(answer)
     if rule not in confirm:  # a rule that flags outright names itself
         assert answer.flags == (rule,)
-    assert answer.category == load_rules().triage.rules.categories[rule]
+    assert answer.category == engine.triage.rules.categories[rule]
 
 
 @pytest.mark.parametrize(

@@ -79,10 +79,9 @@ def test_an_unknown_tier_is_refused_with_the_category_named() -> None:
     ],
 )
 def test_a_sign_after_a_general_question_or_a_figure_of_speech_is_still_a_red_flag(
-    message: str,
+    lexical: Engine, message: str
 ) -> None:
-    lexical = build_engine(semantic=False)  # the precise layer alone must catch these
-
+    # the precise layer alone must catch these
     assert lexical.answer(message).status is Status.RED_FLAG
 
 
@@ -108,9 +107,9 @@ def test_a_sign_after_a_general_question_or_a_figure_of_speech_is_still_a_red_fl
         "im dying here lol my throat is closing up and i cant breathe",
     ],
 )
-def test_a_sign_happening_now_beside_the_past_is_still_a_red_flag(message: str) -> None:
-    lexical = build_engine(semantic=False)
-
+def test_a_sign_happening_now_beside_the_past_is_still_a_red_flag(
+    lexical: Engine, message: str
+) -> None:
     assert lexical.answer(message).status is Status.RED_FLAG
 
 
