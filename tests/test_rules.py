@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from faq.build import build_engine, load_rules
+from faq.build import load_rules
 from faq.cli import EXIT_FAILED, main
 from faq.engine import Engine
 from faq.maintain import rulediff
 from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
 
-LEXICAL = build_engine(semantic=False)  # the precise layer alone must keep its examples
-RULES = LEXICAL.triage.rules
+RULES = load_rules().triage.rules  # read at collection: the examples parametrise tests
 PRIORITY = {rule.id: rule.priority for rule in RULES.rules}
 CATEGORY = RULES.categories
 EXAMPLES = [(rule, text) for rule, texts in RULES.examples.items() for text in texts]
@@ -116,13 +115,15 @@ NOW = [
 
 
 @pytest.mark.parametrize("text", NOT_NOW)
-def test_a_sign_that_is_not_happening_now_raises_no_rule(text: str) -> None:
-    assert raised(LEXICAL, text) is None
+def test_a_sign_that_is_not_happening_now_raises_no_rule(text: str, lexical: Engine) -> None:
+    assert raised(lexical, text) is None
 
 
 @pytest.mark.parametrize("text", NOW)
-def test_a_sign_happening_now_raises_a_rule_whatever_else_the_message_says(text: str) -> None:
-    assert raised(LEXICAL, text) is not None
+def test_a_sign_happening_now_raises_a_rule_whatever_else_the_message_says(
+    text: str, lexical: Engine
+) -> None:
+    assert raised(lexical, text) is not None
 
 
 @pytest.mark.parametrize(
@@ -132,12 +133,12 @@ def test_a_sign_happening_now_raises_a_rule_whatever_else_the_message_says(text:
         "if I swallowed all my pills tonight would anyone even care",
     ],
 )
-def test_poison_and_crisis_rules_read_every_word(text: str) -> None:
-    assert raised(LEXICAL, text) in {"swallowed-too-many", "child-took-pills", "self-harm"}
+def test_poison_and_crisis_rules_read_every_word(text: str, lexical: Engine) -> None:
+    assert raised(lexical, text) in {"swallowed-too-many", "child-took-pills", "self-harm"}
 
 
-def test_the_rules_read_the_words_not_about_now_as_blanks() -> None:
-    query = LEXICAL.analyse("Two years ago I fainted, now my calf is not swollen.")
+def test_the_rules_read_the_words_not_about_now_as_blanks(lexical: Engine) -> None:
+    query = lexical.analyse("Two years ago I fainted, now my calf is not swollen.")
 
     assert RULES.current(query.normalised, query.sentences) == ("_ _ _ _ _ now my calf is _ _")
 
@@ -151,9 +152,9 @@ def test_every_red_flag_rule_has_at_least_two_examples() -> None:
 
 @pytest.mark.parametrize(("rule", "text"), EXAMPLES, ids=[f"{r}: {t}" for r, t in EXAMPLES])
 def test_each_example_raises_its_rule_or_one_before_it_of_the_same_category(
-    rule: str, text: str
+    rule: str, text: str, lexical: Engine
 ) -> None:
-    fired = raised(LEXICAL, text)
+    fired = raised(lexical, text)
 
     assert fired is not None, f"{text!r} raises no rule"
     assert fired == rule or (
@@ -162,8 +163,8 @@ def test_each_example_raises_its_rule_or_one_before_it_of_the_same_category(
 
 
 @pytest.mark.parametrize(("rule", "text"), NOT_EXAMPLES, ids=[f"{r}: {t}" for r, t in NOT_EXAMPLES])
-def test_no_not_example_raises_any_rule(rule: str, text: str) -> None:
-    assert raised(LEXICAL, text) is None
+def test_no_not_example_raises_any_rule(rule: str, text: str, lexical: Engine) -> None:
+    assert raised(lexical, text) is None
 
 
 def test_rules_are_tried_by_priority_then_in_file_order() -> None:
