@@ -10,6 +10,7 @@ from faq.build import load_rules
 from faq.cli import EXIT_FAILED, main
 from faq.engine import Engine
 from faq.maintain import rulediff
+from faq.model import Status
 from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
 
@@ -160,6 +161,17 @@ def test_each_example_raises_its_rule_or_one_before_it_of_the_same_category(
     assert fired == rule or (
         CATEGORY[fired] == CATEGORY[rule] and PRIORITY[fired] > PRIORITY[rule]
     ), f"{text!r} raises {fired!r}"
+
+
+@pytest.mark.parametrize(("rule", "text"), EXAMPLES, ids=[f"{r}: {t}" for r, t in EXAMPLES])
+def test_beside_the_detector_each_example_still_gets_the_emergency_reply_of_its_category(
+    rule: str, text: str, engine: Engine
+) -> None:
+    """A rule to confirm may be ruled out by the detector: never on its own examples."""
+    answer = engine.answer(text)
+
+    assert answer.status is Status.RED_FLAG, f"{text!r}: {answer.status}"
+    assert answer.category == CATEGORY[rule], f"{text!r}: {answer.category}"
 
 
 @pytest.mark.parametrize(("rule", "text"), NOT_EXAMPLES, ids=[f"{r}: {t}" for r, t in NOT_EXAMPLES])
