@@ -237,7 +237,7 @@ def describe(
         "training": {
             "rows": len(rows.queries),
             "bank_sha256": file_sha256(default_data_dir() / "triage" / "bank.tsv"),
-            "tuning_sets": [p.name for p in TUNING_SETS],
+            "tuning_sets": [p.name for p in (*TUNING_SETS, *fit_triage.DETECTOR_FAQ_SETS)],
             "triage_tuning_sets": [p.name for p in fit_triage.TRIAGE_TUNING_SETS],
             "epochs": epochs,
             "batch": BATCH,

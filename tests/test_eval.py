@@ -148,6 +148,8 @@ HYBRID = {  # later looks with the triage of session 25 in the comments
     "heldout14.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.919, 0.977
     "heldout15.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.89},  # first: 0.885, 0.905
     "heldout16.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.948, 0.960
+    # first looked at on session 25's engine: 0.917, 0.964; on session 26's: 0.927, 0.964
+    "heldout17.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -166,16 +168,19 @@ LEXICAL = {
     "heldout14.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.80},  # first: 0.813, 0.814
     "heldout15.tsv": {"hit1": 0.81, "wrong": 0.03, "declined": 0.79},  # first: 0.823, 0.810
     "heldout16.tsv": {"hit1": 0.70, "wrong": 0.05, "declined": 0.79},  # first: 0.711, 0.041
+    "heldout17.tsv": {"hit1": 0.78, "wrong": 0.03, "declined": 0.76},  # first: 0.798, 0.774
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
-    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.035
+    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.996, 0.021
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.000
-    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
-    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.034
-    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.988, 0.035
-    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.10},  # later: 0.996, 0.089
-    "triage-heldout16.tsv": {"recall": 0.97, "false_alarms": 0.08},  # first: 0.996, 0.071
+    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 1.000, 0.041
+    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.027
+    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.042
+    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.10},  # later: 0.984, 0.068
+    "triage-heldout16.tsv": {"recall": 0.97, "false_alarms": 0.08},  # later: 0.996, 0.071
+    # first looked at on session 25's engine: 0.996, 0.033; on session 26's: 1.000, 0.013
+    "triage-heldout17.tsv": {"recall": 0.97, "false_alarms": 0.03},
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -257,6 +262,8 @@ ALSO_FITTED = {
     "triage-heldout15.tsv": 0,
     "heldout16.tsv": 0,
     "triage-heldout16.tsv": 0,
+    "heldout17.tsv": 0,
+    "triage-heldout17.tsv": 0,
 }
 
 
@@ -346,7 +353,7 @@ HYBRID_BELOW_TARGET = {
     ("declined", "heldout11.tsv"): "0.945",
     ("declined", "heldout12.tsv"): "0.929",
     ("declined", "heldout13.tsv"): "0.946 (later look; first 0.924)",
-    ("hit1", "heldout14.tsv"): "0.919 (later look; first 0.919)",
+    ("hit1", "heldout14.tsv"): "0.911 (later look; first 0.919)",
     ("hit1", "heldout15.tsv"): "0.885 (first look)",
     ("declined", "heldout15.tsv"): "0.905 (first look)",
 }
@@ -374,12 +381,10 @@ def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> 
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout10.tsv": "false alarms 3.5% (later look)",
-    "triage-heldout12.tsv": "false alarms 3.4% (later look)",
-    "triage-heldout13.tsv": "false alarms 3.4% (later look; first 7.4%)",
-    "triage-heldout14.tsv": "seizure 8 of 9, self-harm 8 of 9, false alarms 3.5% (later look)",
-    "triage-heldout15.tsv": "false alarms 8.9% (later look; first 10.3%, seizure 8 of 9)",
-    "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 7.1% (first look)",
+    "triage-heldout12.tsv": "false alarms 4.1% (later look)",
+    "triage-heldout14.tsv": "seizure 8 of 9, false alarms 4.2% (later look)",
+    "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 6.8% (later look)",
+    "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 7.1% (later look)",
 }
 
 

@@ -4,12 +4,13 @@ Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR]
 
 Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
 the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
-out-of-scope bank, the tuning sets (the FAQ ones and the triage ones: held-out sets 1-9
-until session 23, and triage-dev1), the first version's sets, the per-entry set and every
-corpus phrasing, and lists each message whose verdict changed: by its label, an emergency
-lost or caught, an ordinary message newly flagged (false-alarm) or no longer (fixed), or
-another rule or category (moved). Exits 1 on a lost emergency or a new false alarm. The
-locked held-out sets are never read. Rules are run alone, as with the semantic layer off.
+out-of-scope bank, the tuning sets (the FAQ ones with dev9, and the triage ones: held-out
+sets 1-9 until session 23, triage-dev1 and triage-dev2), the first version's sets, the
+per-entry set and every corpus phrasing, and lists each message whose verdict changed: by
+its label, an emergency lost or caught, an ordinary message newly flagged (false-alarm) or
+no longer (fixed), or another rule or category (moved). Exits 1 on a lost emergency or a
+new false alarm. The locked held-out sets are never read. Rules are run alone, as with the
+semantic layer off.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from faq.build import default_data_dir, engine_for, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.maintain.fit_topics import TUNING_SETS
-from faq.maintain.fit_triage import TRIAGE_DEV_SETS, TRIAGE_TUNING_SETS
+from faq.maintain.fit_triage import DETECTOR_FAQ_SETS, TRIAGE_DEV_SETS, TRIAGE_TUNING_SETS
 from faq.model import Entry
 from faq.rules import DataError
 
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETS = (
     *TUNING_SETS,
     *TRIAGE_TUNING_SETS,
+    *DETECTOR_FAQ_SETS,
     *TRIAGE_DEV_SETS,
     *(ROOT / "tests" / "eval" / name for name in ("questions.tsv", "blind.tsv", "new-entries.tsv")),
 )
