@@ -131,8 +131,8 @@ NEW_ENTRY_BARS = {"hit1": 0.8, "wrong": 0.03}
 # declined 0.95; triage: recall 0.97) it is the bar; where it is not, the bar is a regression
 # guard a little below what the shipped models measured (README: "Targets not met yet") and
 # the target is kept below as a strict expected failure.
-HYBRID = {  # later looks with the triage of session 25 in the comments
-    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.882
+HYBRID = {  # later looks with the triage of session 26 in the comments
+    "heldout.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.95},  # later: 0.885
     "heldout2.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.905
     "heldout3.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout4.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.914
@@ -142,10 +142,10 @@ HYBRID = {  # later looks with the triage of session 25 in the comments
     "heldout8.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout9.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.936
-    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.947, 0.945
+    "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.956, 0.945
     "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.929
     "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.946
-    "heldout14.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.919, 0.977
+    "heldout14.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.911, 0.977
     "heldout15.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.89},  # first: 0.885, 0.905
     "heldout16.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.948, 0.960
     # first looked at on session 25's engine: 0.917, 0.964; on session 26's: 0.927, 0.964
@@ -172,13 +172,13 @@ LEXICAL = {
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
-    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.996, 0.021
+    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.996, 0.028
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.000
     "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 1.000, 0.041
     "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.027
     "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.042
     "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.10},  # later: 0.984, 0.068
-    "triage-heldout16.tsv": {"recall": 0.97, "false_alarms": 0.08},  # later: 0.996, 0.071
+    "triage-heldout16.tsv": {"recall": 0.97, "false_alarms": 0.09},  # later: 0.996, 0.079
     # first looked at on session 25's engine: 0.996, 0.033; on session 26's: 1.000, 0.013
     "triage-heldout17.tsv": {"recall": 0.97, "false_alarms": 0.03},
 }
@@ -331,7 +331,7 @@ ABOVE = {
         else path
         for path in (
             HELD_OUT,
-            *(EVAL / f"heldout{n}.tsv" for n in range(2, 17)),
+            *(EVAL / f"heldout{n}.tsv" for n in range(2, 18)),
             *TUNING,
             *FORMER_HELD_OUT,
         )
@@ -346,7 +346,7 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Pat
 
 # the FAQ sets below a target of the issue (README: "Not met yet"), with the figure
 HYBRID_BELOW_TARGET = {
-    ("hit1", "heldout.tsv"): "0.882",
+    ("hit1", "heldout.tsv"): "0.885",
     ("hit1", "heldout2.tsv"): "0.905",
     ("hit1", "heldout4.tsv"): "0.914",
     ("declined", "heldout10.tsv"): "0.936 (later look; first 0.926)",
@@ -384,7 +384,7 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout12.tsv": "false alarms 4.1% (later look)",
     "triage-heldout14.tsv": "seizure 8 of 9, false alarms 4.2% (later look)",
     "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 6.8% (later look)",
-    "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 7.1% (later look)",
+    "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 7.9% (later look)",
 }
 
 

@@ -168,6 +168,7 @@ def test_beside_the_detector_each_example_still_gets_the_emergency_reply_of_its_
     rule: str, text: str, engine: Engine
 ) -> None:
     """A rule to confirm may be ruled out by the detector: never on its own examples."""
+    assert engine.triage.detector is not None
     answer = engine.answer(text)
 
     assert answer.status is Status.RED_FLAG, f"{text!r}: {answer.status}"

@@ -27,10 +27,11 @@ TUNING_SETS = [
         "sample.tsv",
     )
 ]
-# dev9.tsv (session 25) joins these at the next refit of the topic head, the decision and the
-# triage detector (whose negatives are these sets' questions): a refit of the head and the
-# decision with it gained nothing in cross-validation (hit@1 0.927 -> 0.930, declined 0.938
-# -> 0.941) and declined a bare "magnesium", so the shipped ones are still session 22's
+# dev9.tsv (session 25) joins these at the next refit of the topic head and the decision (the
+# triage detector reads its questions since session 26: fit_triage.DETECTOR_FAQ_SETS): a
+# refit of the head and the decision with it gained nothing in cross-validation (hit@1 0.927
+# -> 0.930, declined 0.938 -> 0.941) and declined a bare "magnesium", so the shipped ones are
+# still session 22's
 TOPIC_L2 = 1e-4  # the topic head's weight penalty
 
 
