@@ -330,8 +330,7 @@ ABOVE = {
         if path.name in FALSE_ALARMS_ABOVE
         else path
         for path in (
-            HELD_OUT,
-            *(EVAL / f"heldout{n}.tsv" for n in range(2, 18)),
+            *(path for path in LOCKED if not path.name.startswith("triage-")),
             *TUNING,
             *FORMER_HELD_OUT,
         )
