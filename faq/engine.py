@@ -65,7 +65,8 @@ class Engine:
         self.scope = scope
         self.thresholds = thresholds
         trusted = triage.vocabulary() | scope.vocabulary()
-        self.analyzer = analyzer.with_vocabulary(trusted, _corpus_words(self.entries))
+        cache = semantic.cache if semantic else None
+        self.analyzer = analyzer.with_vocabulary(trusted, _corpus_words(self.entries), cache)
         self.encoder = semantic.encoder if semantic else None
         self.policy: Policy = semantic.decision if semantic else thresholds
         readings = _Readings(self.analyzer)  # each phrasing is read for BM25 and embedding
@@ -79,6 +80,7 @@ class Engine:
         fusion = semantic.decision.fusion if semantic else None
         head = semantic.topic_head if semantic else None
         self.ranker = Ranker(self.entries, readings, scope, index, fusion, head)
+        self.analyzer.remember()  # the corpus and bank are read: messages are never stored
 
     def entry(self, entry_id: str) -> Entry | None:
         """Give the entry with this id, if there is one."""

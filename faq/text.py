@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 import re
+import tempfile
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
@@ -11,7 +15,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
+import rapidfuzz
 import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -33,6 +40,9 @@ WORD_LIST_MAX_SHARE = 0.1
 #: The corpus and everyday questions use a few thousand words; hostile messages full of made-up
 #: words must not grow memory for ever (65,536 entries of long junk words held about 20 MB).
 STEM_CACHE = 8192
+_DICTIONARY = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+#: Bumped when the layout of a remembered spelling file changes.
+SPELLING_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -91,8 +101,7 @@ def _stemmer() -> Callable[[str], str]:
 @cache
 def english_frequencies() -> dict[str, int]:
     """Give how often each correctly spelled English word occurs (symspellpy's dictionary)."""
-    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
-    fields = path.read_text(encoding="utf-8").split()  # "word count" lines: a third faster
+    fields = _DICTIONARY.read_text(encoding="utf-8").split()  # a third faster than by line
     return dict(zip(fields[::2], map(int, fields[1::2]), strict=True))
 
 
@@ -139,7 +148,9 @@ class Analyzer:
         stopwords: Iterable[str],
         trusted: Iterable[str] = (),
         corpus_words: Iterable[str] = (),
+        cache_dir: Path | None = None,
     ) -> None:
+        """cache_dir: where the vocabulary and the corpus's corrections are remembered."""
         self._synonyms = dict(synonyms)
         self._phrases = {
             tuple(split_words(key)): tuple(split_words(value)) for key, value in synonyms.items()
@@ -149,19 +160,49 @@ class Analyzer:
         self._stopwords = frozenset(stopwords)
         self._trusted = frozenset(trusted) | {w for key in self._phrases for w in key}
         self._corpus_words = tuple(corpus_words)
-        self._vocabulary = _vocabulary(self._trusted, Counter(self._corpus_words))
+        counts = Counter(self._corpus_words)
+        self._store = _spelling_path(cache_dir, self._trusted, counts) if cache_dir else None
+        remembered = _recall(self._store) if self._store else None
+        self._vocabulary = remembered[0] if remembered else _vocabulary(self._trusted, counts)
         self._known = frozenset(self._vocabulary)
+        # the corrections of the corpus's words: remembered, or learnt until remember()
+        self._learnt: dict[str, str] = dict(remembered[1]) if remembered else {}
+        self._learning = self._store is not None
+        self._recalled = len(self._learnt) if remembered else -1
         # bounded: hostile messages full of unknown words must not grow memory for ever
         self._fix = lru_cache(maxsize=FIX_CACHE)(self._closest)
 
-    def with_vocabulary(self, trusted: Iterable[str], corpus_words: Iterable[str]) -> Analyzer:
-        """Give a copy that corrects typos towards these words as well."""
+    def with_vocabulary(
+        self, trusted: Iterable[str], corpus_words: Iterable[str], cache_dir: Path | None = None
+    ) -> Analyzer:
+        """Give a copy that corrects typos towards these words as well.
+
+        With a cache_dir, the vocabulary is read from there when these words made it before,
+        and the corrections learnt until remember() are stored there.
+        """
         return Analyzer(
             self._synonyms,
             self._stopwords,
             (*self._trusted, *trusted),
             (*self._corpus_words, *corpus_words),
+            cache_dir,
         )
+
+    @property
+    def recalled(self) -> bool:
+        """Whether the vocabulary was read from the cache rather than made afresh."""
+        return self._recalled >= 0
+
+    def remember(self) -> None:
+        """Store the corrections learnt so far (the corpus's, read at build) and learn no more.
+
+        Messages read afterwards are never stored: only corpus words reach the cache.
+        """
+        if not self._learning:
+            return
+        self._learning = False
+        if self._store is not None and len(self._learnt) != self._recalled:
+            _keep(self._store, self._vocabulary, self._learnt)
 
     def terms(self, text: str) -> tuple[str, ...]:
         """Give the terms of a document or query."""
@@ -213,7 +254,12 @@ class Analyzer:
             return word
         if word in self._known or word in self._stopwords or _is_english(word):
             return word
-        return self._fix(word)
+        fixed = self._learnt.get(word)
+        if fixed is None:
+            fixed = self._fix(word)
+            if self._learning:
+                self._learnt[word] = fixed
+        return fixed
 
     def _closest(self, word: str) -> str:
         return _closest(word, self._vocabulary)
@@ -238,6 +284,53 @@ def _vocabulary(trusted: frozenset[str], counts: Counter[str]) -> tuple[str, ...
         if _closest(word, commoner) == word:
             vocabulary.add(word)
     return tuple(w for w in ranked if w in vocabulary)  # ties go to the commoner word
+
+
+def _spelling_path(folder: Path, trusted: frozenset[str], counts: Counter[str]) -> Path:
+    """Give the file that remembers the spelling made from these words, by this code."""
+    payload = [
+        SPELLING_FORMAT,
+        hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),  # how corrections are made
+        rapidfuzz.__version__,
+        hashlib.sha256(_DICTIONARY.read_bytes()).hexdigest(),
+        sorted(trusted),
+        sorted(counts.items()),
+    ]
+    key = hashlib.sha256(json.dumps(payload).encode("utf-8")).hexdigest()
+    return folder / f"spelling-{key}.json"
+
+
+def _recall(path: Path) -> tuple[tuple[str, ...], dict[str, str]] | None:
+    """Give the remembered vocabulary and corrections, or None if absent or unsound."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    vocabulary, fixes = data.get("vocabulary"), data.get("fixes")
+    if not isinstance(vocabulary, list) or not all(isinstance(w, str) for w in vocabulary):
+        return None
+    if not isinstance(fixes, dict) or not all(isinstance(v, str) for v in fixes.values()):
+        return None
+    return tuple(vocabulary), fixes
+
+
+def _keep(path: Path, vocabulary: Sequence[str], fixes: Mapping[str, str]) -> None:
+    """Write the spelling atomically; give up silently when the cache is not writable."""
+    text = json.dumps({"vocabulary": list(vocabulary), "fixes": dict(sorted(fixes.items()))})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
 
 
 def _is_english(word: str) -> bool:

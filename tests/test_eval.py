@@ -119,6 +119,11 @@ LOCKED = {
     EVAL / "heldout17.tsv": "da6bdf420282185729606ba87a311e8fd10e2a3649f8e3e111e2fae8f880a459",
     EVAL
     / "triage-heldout17.tsv": "85c414a97ed62d092ffbf8d751cc529a358338fa387d2ec77d5b1a8c98139c71",
+    # written at the start of session 27 by three new authors in voices no earlier set used,
+    # locked before anything of that session was changed
+    EVAL / "heldout18.tsv": "e588f000294388a2154cd67e5dd3a5b09046cebdcc0566f8351c45a894fd1c7d",
+    EVAL
+    / "triage-heldout18.tsv": "08848b01baf88598877010ae290e892fbcfb793c91303102bbaa4265d0d874a3",
 }
 TUNING = TUNING_SETS  # what the FAQ models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
@@ -150,6 +155,8 @@ HYBRID = {  # later looks with the triage of session 26 in the comments
     "heldout16.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.948, 0.960
     # first looked at on session 25's engine: 0.917, 0.964; on session 26's: 0.927, 0.964
     "heldout17.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
+    # first looked at on session 26's engine: 0.927, 0.966
+    "heldout18.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -169,6 +176,7 @@ LEXICAL = {
     "heldout15.tsv": {"hit1": 0.81, "wrong": 0.03, "declined": 0.79},  # first: 0.823, 0.810
     "heldout16.tsv": {"hit1": 0.70, "wrong": 0.05, "declined": 0.79},  # first: 0.711, 0.041
     "heldout17.tsv": {"hit1": 0.78, "wrong": 0.03, "declined": 0.76},  # first: 0.798, 0.774
+    "heldout18.tsv": {"hit1": 0.77, "wrong": 0.03, "declined": 0.77},  # first: 0.791, 0.787
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
 TRIAGE = {  # false alarms: regression guards above the first looks
@@ -181,6 +189,8 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     "triage-heldout16.tsv": {"recall": 0.97, "false_alarms": 0.09},  # later: 0.996, 0.079
     # first looked at on session 25's engine: 0.996, 0.033; on session 26's: 1.000, 0.013
     "triage-heldout17.tsv": {"recall": 0.97, "false_alarms": 0.03},
+    # first looked at on session 26's engine: 0.996, 0.032
+    "triage-heldout18.tsv": {"recall": 0.97, "false_alarms": 0.04},
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -264,6 +274,8 @@ ALSO_FITTED = {
     "triage-heldout16.tsv": 0,
     "heldout17.tsv": 0,
     "triage-heldout17.tsv": 0,
+    "heldout18.tsv": 0,
+    "triage-heldout18.tsv": 0,
 }
 
 
@@ -384,6 +396,7 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout14.tsv": "seizure 8 of 9, false alarms 4.2% (later look)",
     "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 6.8% (later look)",
     "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 7.9% (later look)",
+    "triage-heldout18.tsv": "false alarms 3.2% (first look)",
 }
 
 

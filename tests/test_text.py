@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from faq.build import build_engine, load_rules
 from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.ranking import document
+from faq.semantic import default_cache_dir
 from faq.text import Analyzer, english_frequencies, normalize, split_words, stem
 
 
@@ -247,3 +249,75 @@ def test_a_contraction_is_not_corrected_into_another_word(engine: Engine, contra
     assert engine.analyse(f"my legs {contraction} ok").normalised.split()[2] == contraction.replace(
         "'", ""
     )
+
+
+WORDS = ["magnesium", "pregnant", "cramps", "calf", "supplement"]
+CORPUS_TEXT = "is magnesuim ok while pregant with cramsp"
+
+
+def _spelling_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("spelling-*.json"))
+
+
+def test_the_spelling_remembered_between_starts_corrects_as_a_fresh_one(tmp_path: Path) -> None:
+    fresh = Analyzer({}, (), WORDS, ["magnesuim", "calf"])
+    first = Analyzer({}, (), WORDS, ["magnesuim", "calf"], tmp_path)
+    first.analyze(CORPUS_TEXT)
+    first.remember()
+    second = Analyzer({}, (), WORDS, ["magnesuim", "calf"], tmp_path)
+
+    assert len(_spelling_files(tmp_path)) == 1
+    assert not first.recalled and second.recalled
+    for analyzer in (first, second):
+        for text in (CORPUS_TEXT, "claf suplement magnesuim", "zzqx"):
+            assert analyzer.analyze(text) == fresh.analyze(text)
+
+
+def test_other_words_are_remembered_in_another_file(tmp_path: Path) -> None:
+    for corpus_words in (["calf"], ["calf", "calf"], ["calves"]):
+        analyzer = Analyzer({}, (), WORDS, corpus_words, tmp_path)
+        analyzer.analyze(CORPUS_TEXT)
+        analyzer.remember()
+
+    assert len(_spelling_files(tmp_path)) == 3
+
+
+def test_messages_read_after_the_build_are_never_stored(tmp_path: Path) -> None:
+    analyzer = Analyzer({}, (), WORDS, (), tmp_path)
+    analyzer.analyze(CORPUS_TEXT)
+    analyzer.remember()
+    analyzer.analyze("my neighbour qwertyuiop has magnezium")
+    analyzer.remember()
+
+    stored = _spelling_files(tmp_path)[0].read_text(encoding="utf-8")
+    assert "cramsp" in stored
+    assert "qwertyuiop" not in stored and "magnezium" not in stored
+
+
+@pytest.mark.parametrize("damage", ["", "{", "[]", '{"vocabulary": [1], "fixes": {}}'])
+def test_a_damaged_spelling_file_is_made_again(tmp_path: Path, damage: str) -> None:
+    Analyzer({}, (), WORDS, (), tmp_path).remember()  # nothing learnt: nothing stored
+    analyzer = Analyzer({}, (), WORDS, (), tmp_path)
+    analyzer.analyze(CORPUS_TEXT)
+    analyzer.remember()
+    (path,) = _spelling_files(tmp_path)
+    path.write_text(damage, encoding="utf-8")
+
+    again = Analyzer({}, (), WORDS, (), tmp_path)
+
+    assert again.analyze(CORPUS_TEXT).words[1:5] == ("magnesium", "ok", "while", "pregnant")
+    again.remember()
+    assert "cramsp" in path.read_text(encoding="utf-8")
+
+
+def test_the_engine_reads_its_corpus_as_an_analyzer_that_remembers_nothing(
+    engine: Engine, lexical: Engine
+) -> None:
+    # the semantic engine stored its corpus spelling in the cache as it was built; the
+    # lexical engine has no cache and computes everything afresh from the same words
+    remembered = lexical.analyzer.with_vocabulary((), (), default_cache_dir())
+    texts = [t for e in engine.entries for t in (e.question, *e.alternates, *e.tags)]
+    texts += [*load_rules().outside, "claf suplement magnesuim", "pregant and crmaps at nite"]
+
+    assert remembered.recalled
+    assert [remembered.analyze(t) for t in texts] == [lexical.analyzer.analyze(t) for t in texts]

@@ -46,10 +46,10 @@ NET_TARGET = 0.99
 TRIAGE_TUNING_SETS = [
     ROOT / "tests" / "eval" / f"triage-heldout{k}.tsv" for k in ("", *map(str, range(2, 10)))
 ] + [ROOT / "tests" / "eval" / "triage-dev1.tsv"]
-#: Triage tuning sets written after the detector was fitted (session 26): read freely, by
+#: Triage tuning sets written after the detector was fitted (sessions 26, 27): read freely, by
 #: rulediff and to choose which rules flag beside the detector; fitted on at the detector's
 #: next refit (adding them here now would change the fitting rows).
-TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / "triage-dev2.tsv"]
+TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in (2, 3)]
 #: FAQ tuning sets whose questions are the detector's ordinary messages beside those of the
 #: topic head's sets (fit_topics.TUNING_SETS): dev9.tsv, written in session 25 after the head
 #: and the decision were fitted, and not fitted on by them (see fit_topics).
