@@ -196,7 +196,9 @@ class Analyzer:
     def remember(self) -> None:
         """Store the corrections learnt so far (the corpus's, read at build) and learn no more.
 
-        Messages read afterwards are never stored: only corpus words reach the cache.
+        Whoever gives with_vocabulary() a cache_dir calls this once the corpus is read (the
+        engine does, as it is built): messages read afterwards are never stored, so only
+        corpus words reach the cache.
         """
         if not self._learning:
             return
@@ -286,11 +288,16 @@ def _vocabulary(trusted: frozenset[str], counts: Counter[str]) -> tuple[str, ...
     return tuple(w for w in ranked if w in vocabulary)  # ties go to the commoner word
 
 
-def _spelling_path(folder: Path, trusted: frozenset[str], counts: Counter[str]) -> Path:
-    """Give the file that remembers the spelling made from these words, by this code."""
+def _spelling_path(folder: Path, trusted: frozenset[str], counts: Counter[str]) -> Path | None:
+    """Give the file that remembers the spelling made from these words, by this code (None
+    when this code's source cannot be read, as in a zipped install: nothing is remembered)."""
+    try:
+        code = Path(__file__).read_bytes()
+    except OSError:
+        return None
     payload = [
         SPELLING_FORMAT,
-        hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),  # how corrections are made
+        hashlib.sha256(code).hexdigest(),  # how corrections are made
         rapidfuzz.__version__,
         hashlib.sha256(_DICTIONARY.read_bytes()).hexdigest(),
         sorted(trusted),
@@ -325,6 +332,8 @@ def _keep(path: Path, vocabulary: Sequence[str], fixes: Mapping[str, str]) -> No
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

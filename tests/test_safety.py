@@ -246,6 +246,61 @@ def test_a_red_flag_wins_over_a_perfect_faq_question(engine: Engine, entry_id: s
     assert_emergency_reply(answer)
 
 
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("How long does magnesium take to work for leg cramps? I fainted.", "collapse"),
+        ("Is magnesium glycinate or citrate better for night cramps? I keep fainting.", "collapse"),
+        ("How long does magnesium take to work for leg cramps? I passed out.", "collapse"),
+        ("How long does magnesium take to work for leg cramps? My heart is racing.", "heart"),
+        ("How long does magnesium take to work for leg cramps? My heart is pounding.", "heart"),
+        ("Which magnesium is best for cramps? I can't breathe.", "breathing"),
+        ("Is magnesium safe? My foot is cold and white.", "leg-artery"),
+    ],
+)
+def test_a_warning_after_an_ordinary_question_is_confirmed_by_its_sentence(
+    engine: Engine, message: str, category: str
+) -> None:
+    # the whole message reads as an ordinary question to the detector: a rule to confirm
+    # is confirmed by the sentence it fired in
+    answer = engine.answer(message)
+
+    assert answer.status is Status.RED_FLAG and answer.category == category
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        (
+            "my husband was reading the paper when he slumped over and he is not breathing",
+            "collapse",
+        ),
+        ("he was reading a book when he stopped breathing", "collapse"),
+        (
+            "we were watching a film when my dad went grey and has crushing pain in his chest",
+            "heart",
+        ),
+        (
+            "Is it safe with my tablets? I was reading the paper when my chest got tight and heavy",
+            "heart",
+        ),
+        ("Last night took 2000mg of magnesium, feel awful", "swallowed-too-much"),
+        ("my son ate the last pack 2000 mg of magnesium gummies", "swallowed-too-much"),
+        ("my face is numb on one side and my arm is weak since the dentist this morning", "stroke"),
+        ("The dentist's injection was at 9 and 8 hours later my face is drooping", "stroke"),
+        ("My heart is very slow and irregular after the epsom salt bath", "heart"),
+        ("he is fitting and foaming at the mouth", "seizure"),
+    ],
+)
+def test_context_cues_for_stories_dates_and_the_dentist_leave_real_emergencies_flagged(
+    lexical: Engine, message: str, category: str
+) -> None:
+    # with rules alone: the media, past-date and dentist cues must not blank a warning sign
+    answer = lexical.answer(message)
+
+    assert answer.status is Status.RED_FLAG and answer.category == category
+
+
 def test_a_red_flag_in_the_second_sentence_of_a_faq_question_wins(engine: Engine) -> None:
     answer = engine.answer("How long does magnesium take to work for leg cramps? My chest hurts.")
 

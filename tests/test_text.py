@@ -296,7 +296,7 @@ def test_messages_read_after_the_build_are_never_stored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["", "{", "[]", '{"vocabulary": [1], "fixes": {}}'])
 def test_a_damaged_spelling_file_is_made_again(tmp_path: Path, damage: str) -> None:
-    Analyzer({}, (), WORDS, (), tmp_path).remember()  # nothing learnt: nothing stored
+    Analyzer({}, (), WORDS, (), tmp_path).remember()  # the vocabulary, no corrections yet
     analyzer = Analyzer({}, (), WORDS, (), tmp_path)
     analyzer.analyze(CORPUS_TEXT)
     analyzer.remember()

@@ -75,7 +75,9 @@ class Triage:
         hit = self.rules.red_flag(text, query.sentences, self.detector is not None)
         flag = self._by_rule(hit) if hit and not hit.confirm else None
         detection, failed = (None, False) if flag else self._detect(query)
-        flag = flag or self._confirmed(hit, detection, failed) or self._by_detector(detection)
+        flag = (
+            flag or self._confirmed(hit, detection, failed, query) or self._by_detector(detection)
+        )
         unsure = failed or (detection is not None and detection.probability >= self._net_at())
         return Assessment(
             flag,
@@ -86,19 +88,37 @@ class Triage:
         )
 
     def _confirmed(
-        self, hit: RuleHit | None, detection: Detection | None, failed: bool
+        self, hit: RuleHit | None, detection: Detection | None, failed: bool, query: Query
     ) -> Flag | None:
         """Give a `confirm` rule's flag unless the detector rules it out, else the rule after it.
 
         The rule flags when the detector gives the message at least CONFIRM_AT, or could not
         read it (it failed, or the message has nothing it reads): the rule is then all there
-        is to go on. Ruled out, the first lower-priority rule that flags outright, if any.
+        is to go on. It flags too when the detector gives that much to a sentence the rule
+        fired in: a short warning after an ordinary question ("How long does magnesium take to
+        work? I fainted.") is diluted in the whole message. Ruled out in both, the first
+        lower-priority rule that flags outright, if any.
         """
         if hit is None or not hit.confirm:
             return None
         if failed or detection is None or detection.probability >= CONFIRM_AT:
             return self._by_rule(hit, detection.probability if detection is not None else 1.0)
+        sentence = self._sentence_score(hit, query)
+        if sentence >= CONFIRM_AT:
+            return self._by_rule(hit, sentence)
         return self._by_rule(hit.otherwise)
+
+    def _sentence_score(self, hit: RuleHit, query: Query) -> float:
+        """Give the detector's highest emergency score over the sentences the rule fired in
+        (0 when it fired in none alone; 1 when the detector fails: the rule is all there is)."""
+        firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
+        if self.detector is None or not firing:
+            return 0.0
+        try:
+            return self.detector.detect(None, firing).probability
+        except Exception:  # an onnxruntime fault must not cost the flag
+            log.exception("the triage detector failed on a sentence; the rule flags")
+            return 1.0
 
     def _by_rule(self, hit: RuleHit | None, score: float = 1.0) -> Flag | None:
         if hit is None:

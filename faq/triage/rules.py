@@ -210,6 +210,22 @@ class RuleLayer:
             pending = hit
         return pending
 
+    def firing_sentences(self, rule_id: str, text: str, sentences: Sequence[str]) -> list[str]:
+        """Give the sentences (normalised) in which this rule matches on its own, each read in
+        the context of the whole message; none for a message of one sentence."""
+        rule = next((r for r in self._red_flags if r.id == rule_id), None)
+        parts = [split_words(sentence) for sentence in sentences]
+        reading = self._reading(text, sentences, rule.reads).split(" ") if rule else []
+        if rule is None or len(parts) < 2 or sum(map(len, parts)) != len(reading):
+            return []
+        firing, start = [], 0
+        for words in parts:
+            chunk = " ".join(reading[start : start + len(words)])
+            start += len(words)
+            if words and rule.matches(Words.of(chunk), self._negation):
+                firing.append(" ".join(words))
+        return firing
+
     def _reading(self, text: str, sentences: Sequence[str], reads: Reading) -> str:
         """Give the text as a rule that reads `reads` sees it (see schema.Reading)."""
         if reads == "everything":
