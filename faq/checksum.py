@@ -24,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
+
+from faq import files
 
 RECORD_FORMAT = "magbot-sha256-record-v1"
 SETTLED_NS = 2_000_000_000  # a file changed less than 2 s ago is hashed but not recorded
@@ -75,19 +76,12 @@ def _read_record(record: Path) -> str | None:
         text = record.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    return text if len(text) == 64 and set(text) <= _HEX else None
+    if len(text) != 64 or not set(text) <= _HEX:
+        return None
+    files.used(record)
+    return text
 
 
 def _write_record(record: Path, digest: str) -> None:
     """Write atomically; give up silently when the cache is not writable."""
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=record.parent, prefix=".tmp-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(digest)
-        os.replace(temp, record)
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
+    files.keep(record, digest.encode("ascii"))

@@ -10,9 +10,9 @@ truncation at 256 tokens, mean pooling over the attention mask, then L2 normalis
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -24,6 +24,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
+from faq import files
 from faq.checksum import file_sha256 as file_sha256  # re-exported: scripts/export_model.py
 from faq.checksum import remembered_sha256
 
@@ -257,27 +258,12 @@ def _read_cached(path: Path, rows: int, dim: int) -> Vectors | None:
     norms = np.linalg.norm(array, axis=1)
     if not np.all(np.isfinite(array)) or not np.allclose(norms, 1.0, atol=1e-3):
         return None
+    files.used(path)
     return array
 
 
 def _store(path: Path, vectors: Vectors) -> None:
     """Write the vectors atomically; give up silently when the cache is not writable."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, vectors)
-    except OSError:
-        return
-
-
-def _write_atomic(path: Path, vectors: Vectors) -> None:
-    """Write to a temporary file in the same directory, then os.replace() it into place."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, vectors, allow_pickle=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    np.save(buffer, vectors, allow_pickle=False)
+    files.keep(path, buffer.getvalue())

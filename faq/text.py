@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
-import tempfile
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
@@ -22,6 +20,8 @@ import rapidfuzz
 import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
+
+from faq import files
 
 _WORD = re.compile(r"[a-z]+|[0-9]+")
 _APOSTROPHES = re.compile(r"['’‘`´]")
@@ -320,26 +320,14 @@ def _recall(path: Path) -> tuple[tuple[str, ...], dict[str, str]] | None:
         return None
     if not isinstance(fixes, dict) or not all(isinstance(v, str) for v in fixes.values()):
         return None
+    files.used(path)
     return tuple(vocabulary), fixes
 
 
 def _keep(path: Path, vocabulary: Sequence[str], fixes: Mapping[str, str]) -> None:
     """Write the spelling atomically; give up silently when the cache is not writable."""
     text = json.dumps({"vocabulary": list(vocabulary), "fixes": dict(sorted(fixes.items()))})
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return
+    files.keep(path, text.encode("utf-8"))
 
 
 def _is_english(word: str) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from faq import files
 from faq.checksum import SETTLED_NS, remembered_sha256
 from faq.semantic import (
     Encoder,
@@ -373,6 +374,43 @@ def _damage(path: Path, how: str, vectors: np.ndarray) -> None:
         np.save(path, vectors * 2)
     else:
         np.save(path, vectors.astype(np.float64))
+
+
+def _age(path: Path, days: float) -> None:
+    then = time.time() - days * 86_400
+    os.utime(path, (then, then))
+
+
+def test_cache_files_long_unused_are_pruned_when_a_new_one_is_written(
+    encoder: Encoder, tmp_path: Path
+) -> None:
+    cached_encode(encoder, TEXTS, tmp_path)
+    (in_use,) = _cache_files(tmp_path)
+    stale, recent = tmp_path / "embeddings-stale.npy", tmp_path / "embeddings-recent.npy"
+    other_kind = tmp_path / "spelling-stale.json"
+    for path in (stale, recent, other_kind):
+        path.write_bytes(b"x")
+    for path in (in_use, stale, other_kind):
+        _age(path, files.UNUSED_DAYS + 1)
+    _age(recent, files.UNUSED_DAYS - 1)
+
+    cached_encode(encoder, TEXTS, tmp_path)  # reading the file marks it used
+    cached_encode(encoder, TEXTS[:2], tmp_path)  # writing a new one prunes
+
+    remaining = {path.name for path in _cache_files(tmp_path)}
+    assert in_use.name in remaining and recent.name in remaining and other_kind.name in remaining
+    assert stale.name not in remaining
+    assert len(remaining) == 4
+
+
+def test_an_atomic_write_into_an_unwritable_place_gives_false(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+
+    assert files.keep(blocker / "embeddings-x.npy", b"data") is False
+    assert files.keep(tmp_path / "embeddings-y.npy", b"data") is True
+    assert (tmp_path / "embeddings-y.npy").read_bytes() == b"data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "embeddings-y.npy"]
 
 
 def test_an_unwritable_cache_falls_back_to_computing(encoder: Encoder, tmp_path: Path) -> None:

@@ -169,6 +169,7 @@ class RuleLayer:
         concepts = concepts_from(spec.concepts)
         ordered = sorted(enumerate(spec.red_flags), key=lambda pair: (-pair[1].priority, pair[0]))
         self._red_flags = tuple(_red_flag(rule, concepts) for _, rule in ordered)
+        self._by_id = {rule.id: rule for rule in self._red_flags}
         self.examples = {rule.id: rule.examples for rule in self._red_flags}
         self.not_examples = {rule.id: rule.not_examples for rule in self._red_flags}
         self._cautions = compile_rules([c.model_dump() for c in spec.cautions])
@@ -213,7 +214,7 @@ class RuleLayer:
     def firing_sentences(self, rule_id: str, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the sentences (normalised) in which this rule matches on its own, each read in
         the context of the whole message; none for a message of one sentence."""
-        rule = next((r for r in self._red_flags if r.id == rule_id), None)
+        rule = self._by_id.get(rule_id)
         parts = [split_words(sentence) for sentence in sentences]
         reading = self._reading(text, sentences, rule.reads).split(" ") if rule else []
         if rule is None or len(parts) < 2 or sum(map(len, parts)) != len(reading):
