@@ -45,7 +45,6 @@ from export_model import OPSET, _packaged_model_dir, quantize, strip_debug_info 
 from faq.build import default_data_dir, engine_for, load_rules  # noqa: E402
 from faq.corpus import load_corpus  # noqa: E402
 from faq.maintain import fit_triage  # noqa: E402
-from faq.maintain.fit_topics import TUNING_SETS  # noqa: E402
 from faq.maintain.learn import folds  # noqa: E402
 from faq.semantic import Encoder, file_sha256, load_session  # noqa: E402
 from faq.triage.assess import detection  # noqa: E402
@@ -237,7 +236,9 @@ def describe(
         "training": {
             "rows": len(rows.queries),
             "bank_sha256": file_sha256(default_data_dir() / "triage" / "bank.tsv"),
-            "tuning_sets": [p.name for p in (*TUNING_SETS, *fit_triage.DETECTOR_FAQ_SETS)],
+            "tuning_sets": [
+                p.name for p in (*fit_triage.DETECTOR_TOPIC_SETS, *fit_triage.DETECTOR_FAQ_SETS)
+            ],
             "triage_tuning_sets": [p.name for p in fit_triage.TRIAGE_TUNING_SETS],
             "epochs": epochs,
             "batch": BATCH,

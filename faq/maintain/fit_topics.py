@@ -7,6 +7,7 @@ each of them a probability from a head that never saw it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,14 +36,16 @@ TUNING_SETS = [
 TOPIC_L2 = 1e-4  # the topic head's weight penalty
 
 
-def topic_rows(engine: Engine, folder: Path) -> list[tuple[str, str]]:
+def topic_rows(
+    engine: Engine, folder: Path, sets: Sequence[Path] = TUNING_SETS
+) -> list[tuple[str, str]]:
     """Give what the topic head learns from: (text, entry id or OUTSIDE).
 
-    Every corpus phrasing, every tuning question not labelled red-flag (out of scope and small
-    talk are OUTSIDE) and the out-of-scope bank.
+    Every corpus phrasing, every question of the tuning sets not labelled red-flag (out of
+    scope and small talk are OUTSIDE) and the out-of-scope bank.
     """
     rows = [(t, e.id) for e in engine.entries for t in (e.question, *e.alternates)]
-    for path in TUNING_SETS:
+    for path in sets:
         rows += [
             (x.question, OUTSIDE if x.label in (evaluate.OOS, evaluate.CHITCHAT) else x.label)
             for x in evaluate.read_examples(path)
