@@ -290,6 +290,21 @@ def test_a_warning_after_an_ordinary_question_is_confirmed_by_its_sentence(
         ("The dentist's injection was at 9 and 8 hours later my face is drooping", "stroke"),
         ("My heart is very slow and irregular after the epsom salt bath", "heart"),
         ("he is fitting and foaming at the mouth", "seizure"),
+        (
+            "it has been in the 90s all week and my dad is confused and has stopped sweating",
+            "magnesium-toxicity",
+        ),
+        (
+            "my heart is racing and pounding and I feel faint, not watching anything, just sitting",
+            "collapse",
+        ),
+        (
+            "my jaw is locked and I cannot open my mouth, I stepped on a rusty nail last week",
+            "tetanus",
+        ),
+        ("hi doc my husband has crushing chest pain and is sweating", "heart"),
+        ("my son has had some of my magnesium tablets, the tub is open", "swallowed-too-much"),
+        ("I can't breathe, my throat is closing after the new tablets", "breathing"),
     ],
 )
 def test_context_cues_for_stories_dates_and_the_dentist_leave_real_emergencies_flagged(
