@@ -305,6 +305,13 @@ def test_a_warning_after_an_ordinary_question_is_confirmed_by_its_sentence(
         ("hi doc my husband has crushing chest pain and is sweating", "heart"),
         ("my son has had some of my magnesium tablets, the tub is open", "swallowed-too-much"),
         ("I can't breathe, my throat is closing after the new tablets", "breathing"),
+        ("I stepped on a rusty nail on Monday and now I think I have tetanus", "tetanus"),
+        ("my dad passed out on the sofa and we can't wake him", "collapse"),
+        (
+            "floppy as a rag doll after the magnesium drip and I can't lift my arms",
+            "stroke",
+        ),
+        ("Quick question. My husband has crushing chest pain and is sweating", "heart"),
     ],
 )
 def test_context_cues_for_stories_dates_and_the_dentist_leave_real_emergencies_flagged(
