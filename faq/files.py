@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 UNUSED_DAYS = 30  # a cache file nobody has read or written for this long is removed
+_TEMPORARY = ".tmp-"  # a writer's file until it is renamed into place
+_STALE_TEMPORARY_DAYS = 1  # left by a writer that was killed mid-write
 
 
 def keep(path: Path, data: bytes) -> bool:
@@ -16,7 +18,7 @@ def keep(path: Path, data: bytes) -> bool:
     siblings; give False when the file cannot be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY, suffix=path.suffix)
     except OSError:
         return False
     try:
@@ -26,10 +28,10 @@ def keep(path: Path, data: bytes) -> bool:
             os.fsync(handle.fileno())
         os.replace(temp, path)
     except OSError:
-        Path(temp).unlink(missing_ok=True)
+        _remove(Path(temp))
         return False
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        _remove(Path(temp))
         raise
     prune(path)
     return True
@@ -42,15 +44,24 @@ def used(path: Path) -> None:
 
 
 def prune(path: Path, unused_days: float = UNUSED_DAYS) -> list[Path]:
-    """Remove the files beside path of the same kind (same name up to its first '-', same
-    suffix) that were not used for unused_days; give the paths removed."""
+    """Remove the files beside path of its kind (the same name up to the first '-' and the
+    same suffix) unused for unused_days, and temporary files older than a day; give them."""
     kind = path.name.split("-", 1)[0] + "-"
-    cutoff = time.time() - unused_days * 86_400
+    now = time.time()
     removed = []
     with contextlib.suppress(OSError):
-        for sibling in path.parent.glob(f"{kind}*{path.suffix}"):
+        for sibling in path.parent.iterdir():
+            same_kind = sibling.name.startswith(kind) and sibling.suffix == path.suffix
+            days = unused_days if same_kind else _STALE_TEMPORARY_DAYS
+            if sibling == path or not (same_kind or sibling.name.startswith(_TEMPORARY)):
+                continue
             with contextlib.suppress(OSError):
-                if sibling != path and sibling.stat().st_mtime < cutoff:
+                if sibling.is_file() and sibling.stat().st_mtime < now - days * 86_400:
                     sibling.unlink()
                     removed.append(sibling)
     return removed
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

@@ -290,28 +290,6 @@ def test_a_warning_after_an_ordinary_question_is_confirmed_by_its_sentence(
         ("The dentist's injection was at 9 and 8 hours later my face is drooping", "stroke"),
         ("My heart is very slow and irregular after the epsom salt bath", "heart"),
         ("he is fitting and foaming at the mouth", "seizure"),
-        (
-            "it has been in the 90s all week and my dad is confused and has stopped sweating",
-            "magnesium-toxicity",
-        ),
-        (
-            "my heart is racing and pounding and I feel faint, not watching anything, just sitting",
-            "collapse",
-        ),
-        (
-            "my jaw is locked and I cannot open my mouth, I stepped on a rusty nail last week",
-            "tetanus",
-        ),
-        ("hi doc my husband has crushing chest pain and is sweating", "heart"),
-        ("my son has had some of my magnesium tablets, the tub is open", "swallowed-too-much"),
-        ("I can't breathe, my throat is closing after the new tablets", "breathing"),
-        ("I stepped on a rusty nail on Monday and now I think I have tetanus", "tetanus"),
-        ("my dad passed out on the sofa and we can't wake him", "collapse"),
-        (
-            "floppy as a rag doll after the magnesium drip and I can't lift my arms",
-            "stroke",
-        ),
-        ("Quick question. My husband has crushing chest pain and is sweating", "heart"),
     ],
 )
 def test_context_cues_for_stories_dates_and_the_dentist_leave_real_emergencies_flagged(
@@ -321,6 +299,34 @@ def test_context_cues_for_stories_dates_and_the_dentist_leave_real_emergencies_f
     answer = lexical.answer(message)
 
     assert answer.status is Status.RED_FLAG and answer.category == category
+
+
+# Each beside a cue that blanks words (an idiom, a decade, a vaccine, a greeting, a narrowed
+# match): the warning sign next to it still flags, with rules alone. Several come from a
+# review of session 28's cues, which first blanked them.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "it has been in the 90s all week and my dad is confused and has stopped sweating",
+        "his pulse is back in the 40s, very drowsy after the magnesium drip",
+        "my heart was racing watching the match and now I have crushing chest pain",
+        "I couldn't breathe for laughing and now my lips are swelling and I am wheezing",
+        "swollen calf? yes. hot? yes. red? yes.",
+        "Stepped on a rusty nail on Sunday and I think ive got tetanus",
+        "never had a tetanus jab, stepped on a rusty nail and now my muscles are stiff",
+        "My toddler has had I dont know how many of the chewable magnesium tablets from my handbag",
+        "hello can anyone help, old man collapsed at the bus stop, not breathing",
+        "Sorry can you help quickly, customer collapsed in the shop and is fitting",
+        "Quick question, can epsom salts cause this, very drowsy and breathing slowly after it",
+        "Dad was fine at lunch. But was slurring words by dinner and the face dropped on one side.",
+        "Not sure what to watch for but his lips are swelling and he is wheezing",
+        "My husband passed out on the couch and woke up with his tongue bitten and had wet himself",
+    ],
+)
+def test_a_warning_sign_beside_a_cue_that_blanks_words_still_flags(
+    lexical: Engine, message: str
+) -> None:
+    assert lexical.answer(message).status is Status.RED_FLAG
 
 
 def test_a_red_flag_in_the_second_sentence_of_a_faq_question_wins(engine: Engine) -> None:

@@ -387,30 +387,46 @@ def test_cache_files_long_unused_are_pruned_when_a_new_one_is_written(
     cached_encode(encoder, TEXTS, tmp_path)
     (in_use,) = _cache_files(tmp_path)
     stale, recent = tmp_path / "embeddings-stale.npy", tmp_path / "embeddings-recent.npy"
-    other_kind = tmp_path / "spelling-stale.json"
-    for path in (stale, recent, other_kind):
+    kept = [
+        tmp_path / "spelling-stale.json",  # another kind
+        tmp_path / "other-stale.npy",  # another kind, same suffix
+        tmp_path / "embeddings-stale.json",  # the same prefix, another suffix
+        tmp_path / ".tmp-recent.npy",  # a write in progress
+    ]
+    left_over = tmp_path / ".tmp-killed.npy"
+    for path in (stale, recent, left_over, *kept):
         path.write_bytes(b"x")
-    for path in (in_use, stale, other_kind):
+    for path in (in_use, stale, *kept[:3]):
         _age(path, files.UNUSED_DAYS + 1)
     _age(recent, files.UNUSED_DAYS - 1)
+    _age(left_over, 2)
 
     cached_encode(encoder, TEXTS, tmp_path)  # reading the file marks it used
     cached_encode(encoder, TEXTS[:2], tmp_path)  # writing a new one prunes
 
     remaining = {path.name for path in _cache_files(tmp_path)}
-    assert in_use.name in remaining and recent.name in remaining and other_kind.name in remaining
-    assert stale.name not in remaining
-    assert len(remaining) == 4
+    assert {in_use.name, recent.name, *(path.name for path in kept)} < remaining
+    assert stale.name not in remaining and left_over.name not in remaining
+    assert len(remaining) == 7  # the six kept and the new file
 
 
-def test_an_atomic_write_into_an_unwritable_place_gives_false(tmp_path: Path) -> None:
+def test_an_atomic_write_that_cannot_complete_gives_false_and_leaves_no_temporary_file(
+    tmp_path: Path,
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory", encoding="utf-8")
+    occupied = tmp_path / "embeddings-x.npy"  # a non-empty directory: the rename fails
+    (occupied / "inside").mkdir(parents=True)
 
-    assert files.keep(blocker / "embeddings-x.npy", b"data") is False
-    assert files.keep(tmp_path / "embeddings-y.npy", b"data") is True
-    assert (tmp_path / "embeddings-y.npy").read_bytes() == b"data"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "embeddings-y.npy"]
+    assert files.keep(blocker / "embeddings-y.npy", b"data") is False  # no directory
+    assert files.keep(occupied, b"data") is False
+    assert files.keep(tmp_path / "embeddings-z.npy", b"data") is True
+    assert (tmp_path / "embeddings-z.npy").read_bytes() == b"data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a-file",
+        "embeddings-x.npy",
+        "embeddings-z.npy",
+    ]
 
 
 def test_an_unwritable_cache_falls_back_to_computing(encoder: Encoder, tmp_path: Path) -> None:
