@@ -198,8 +198,11 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     # first looked at on session 25's engine: 0.996, 0.033; on session 26's: 1.000, 0.013;
     # later, on session 27's: 1.000, 0.020
     "triage-heldout17.tsv": {"recall": 0.97, "false_alarms": 0.03},
-    # first looked at on session 26's engine: 0.996, 0.032; on session 27's: 0.996, 0.044
+    # first looked at on session 26's engine: 0.996, 0.032; on session 27's: 0.996, 0.044;
+    # on session 28's: 0.996, 0.038
     "triage-heldout18.tsv": {"recall": 0.97, "false_alarms": 0.05},
+    # first looked at on session 27's engine: 0.988, 0.072; on session 28's: 0.988, 0.066
+    "triage-heldout19.tsv": {"recall": 0.97, "false_alarms": 0.08},
 }
 TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -408,7 +411,8 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout13.tsv": "false alarms 3.4% (later look)",
     "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 7.5% (later look)",
     "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 6.4% (later look)",
-    "triage-heldout18.tsv": "false alarms 4.4% (second look; first 3.2%)",
+    "triage-heldout18.tsv": "false alarms 3.8% (third look; first 3.2%)",
+    "triage-heldout19.tsv": "dehydration below 0.9, false alarms 6.6% (second look; first 7.2%)",
 }
 
 
