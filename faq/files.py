@@ -51,9 +51,13 @@ def prune(path: Path, unused_days: float = UNUSED_DAYS) -> list[Path]:
     removed = []
     with contextlib.suppress(OSError):
         for sibling in path.parent.iterdir():
-            same_kind = sibling.name.startswith(kind) and sibling.suffix == path.suffix
-            days = unused_days if same_kind else _STALE_TEMPORARY_DAYS
-            if sibling == path or not (same_kind or sibling.name.startswith(_TEMPORARY)):
+            if sibling == path:
+                continue
+            if sibling.name.startswith(kind) and sibling.suffix == path.suffix:
+                days = unused_days
+            elif sibling.name.startswith(_TEMPORARY):
+                days = _STALE_TEMPORARY_DAYS
+            else:
                 continue
             with contextlib.suppress(OSError):
                 if sibling.is_file() and sibling.stat().st_mtime < now - days * 86_400:
