@@ -57,11 +57,11 @@ def answered_entry(engine: Engine) -> Entry:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the end-to-end tests slow and the quality bars evaluation, by where they live.
 
-    The two longest modules go first, each to its own worker (--dist loadscope): the quality
-    bars, where one worker scores every set, and the contributor's walk, which runs a pytest
-    of its own; the rest fills in behind them.
+    The longest modules go first, each to its own worker (--dist loadscope): the FAQ's and
+    triage's quality bars, where one worker scores each set (tests/evaluation.py), then the
+    contributor's walk, which runs a pytest of its own; the rest fills in behind them.
     """
-    first = {"test_eval.py": 0, "test_contributing.py": 1}
+    first = {"test_eval.py": 0, "test_triage_eval.py": 0, "test_contributing.py": 1}
     items.sort(key=lambda item: first.get(item.path.name, 2))
     for item in items:
         path = item.path.as_posix()

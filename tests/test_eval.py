@@ -1,4 +1,4 @@
-"""The quality bars, on locked held-out sets written by people who never saw the entries.
+"""The FAQ's quality bars, on locked held-out sets written by people who never saw the entries.
 
 Every locked set (heldout*.tsv: FAQ questions; triage-heldout*.tsv: emergencies in 26
 categories and ordinary messages) was written before what it measures was fitted and is
@@ -6,26 +6,21 @@ never edited: their checksums are recorded here and in the README. The tuning se
 sample) are what the FAQ models were fitted on; triage held-out sets 1-9, whose false alarms
 had been read, are what the triage detector is fitted on since session 23 (with its bank);
 questions.tsv and blind.tsv are the first version's held-out sets, read during its
-development. Tuning sets are reported only as tuning-grade figures.
+development. Sets a model was fitted on are reported only by cross-validation. The triage
+bars are in tests/test_triage_eval.py.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from pathlib import Path
 
 import pytest
 
-from faq.build import build_engine, default_data_dir
 from faq.engine import Engine
 from faq.maintain import evaluate, figures
-from faq.maintain.fit_topics import TUNING_SETS
+from tests.evaluation import EVAL, STALE, fitted, measured, readme_figures, stale_rows
 
-# One worker runs this module (pyproject's --dist loadscope), so each set is scored once for
-# the bars and the README's figures.
-EVAL = Path(__file__).parent / "eval"
-README = Path(__file__).parents[1] / "README.md"
 HELD_OUT = EVAL / "heldout.tsv"
 TRIAGE_HELD_OUT = EVAL / "triage-heldout.tsv"
 LOCKED = {
@@ -130,7 +125,6 @@ LOCKED = {
     EVAL
     / "triage-heldout19.tsv": "8d654c2860e2743ce11e5474bf05ff3f3f5faa5c33c50947d1c36b27ae90ccba",
 }
-TUNING = TUNING_SETS  # what the FAQ models were fitted on
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
 # entry: tuning-grade, so its bars check that a new entry is found, not how well the bot does.
@@ -187,44 +181,12 @@ LEXICAL = {
     "heldout19.tsv": {"hit1": 0.78, "wrong": 0.04, "declined": 0.77},  # first: 0.809, 0.791
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
-TRIAGE = {  # false alarms: regression guards above the first looks
-    "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.996, 0.028
-    "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.000
-    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 1.000, 0.041
-    "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.04},  # later: 0.992, 0.034
-    "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.042
-    "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.10},  # later: 0.984, 0.075
-    "triage-heldout16.tsv": {"recall": 0.97, "false_alarms": 0.09},  # later: 0.996, 0.064
-    # first looked at on session 25's engine: 0.996, 0.033; on session 26's: 1.000, 0.013;
-    # later, on session 27's: 1.000, 0.020
-    "triage-heldout17.tsv": {"recall": 0.97, "false_alarms": 0.03},
-    # first looked at on session 26's engine: 0.996, 0.032; on session 27's: 0.996, 0.044;
-    # on session 28's: 0.996, 0.038
-    "triage-heldout18.tsv": {"recall": 0.97, "false_alarms": 0.05},
-    # first looked at on session 27's engine: 0.988, 0.072; on session 28's: 0.988, 0.066
-    "triage-heldout19.tsv": {"recall": 0.97, "false_alarms": 0.08},
-}
-TARGET = {"hit1": 0.92, "declined": 0.95, "recall": 0.97, "category": 0.9, "false_alarms": 0.03}
-
-
-@pytest.fixture(scope="module")
-def lexical() -> Engine:
-    return build_engine(semantic=False)
-
-
-@functools.cache
-def _fitted(engine: Engine) -> frozenset[str]:
-    return evaluate.fitted_texts(engine, default_data_dir(), figures.FITTED_SETS)
-
-
-@functools.cache  # the bars and the targets read the same reports
-def _report(engine: Engine, path: Path) -> evaluate.Report:
-    return figures.measure(engine, path, _fitted(engine))
+TARGET = {"hit1": 0.92, "declined": 0.95}
 
 
 def test_every_set_with_held_out_bars_is_scored_as_a_locked_set() -> None:
     # figures.measure leaves out of a locked set what the models were fitted on
-    assert {*HYBRID, *LEXICAL, *TRIAGE} <= figures.LOCKED <= {path.name for path in LOCKED}
+    assert {*HYBRID, *LEXICAL} <= figures.LOCKED <= {path.name for path in LOCKED}
 
 
 @pytest.mark.parametrize("path", list(LOCKED), ids=lambda path: path.name)
@@ -241,7 +203,7 @@ def test_every_entry_has_evaluation_questions(engine: Engine) -> None:
 def test_each_entry_of_the_per_entry_set_ranks_first_for_most_of_its_questions(
     engine: Engine,
 ) -> None:
-    report = _report(engine, NEW_ENTRIES)
+    report = measured(engine, NEW_ENTRIES)
 
     weak = {label for label, (hits, total) in report.by_entry.items() if hits / total < 0.5}
     assert weak == set(), evaluate.format_report(report)
@@ -249,16 +211,16 @@ def test_each_entry_of_the_per_entry_set_ranks_first_for_most_of_its_questions(
 
 
 def test_the_per_entry_set_meets_its_hit_at_1_bar(engine: Engine) -> None:
-    report = _report(engine, NEW_ENTRIES)
+    report = measured(engine, NEW_ENTRIES)
 
     assert report.hit_at_1 >= NEW_ENTRY_BARS["hit1"], evaluate.format_report(report)
 
 
 # Messages of a locked set that are also in the fitting data (short, common phrasings two
 # authors wrote independently, such as "are you a bot?"), counted when each set was locked:
-# they are left out of its scores (_report). A tuning question, phrasing or bank row that
-# copies another locked message changes the count and fails the test. The FAQ sets' counts
-# grew in session 23, when triage held-out sets 1-9 (which hold a few short ordinary
+# they are left out of its scores (tests/evaluation.py). A tuning question, phrasing or bank
+# row that copies another locked message changes the count and fails the test. The FAQ
+# sets' counts grew in session 23, when triage held-out sets 1-9 (which hold a few short ordinary
 # questions also in FAQ sets 1-6) became the detector's fitting data.
 ALSO_FITTED = {
     "heldout.tsv": 6,
@@ -299,22 +261,70 @@ ALSO_FITTED = {
 def test_no_more_locked_messages_are_in_the_fitting_data(engine: Engine, path: Path) -> None:
     locked = [e.question.casefold() for e in evaluate.read_examples(path)]
 
-    assert sum(question in _fitted(engine) for question in locked) == ALSO_FITTED[path.name]
+    assert sum(question in fitted(engine) for question in locked) == ALSO_FITTED[path.name]
 
 
-def test_the_readme_figures_are_what_the_engines_measure_now(
+ROW = "| t.tsv | locked | hybrid | 0 | - | - | - | 0 | - | 250 | {recall} | {alarms} |"
+FAQ_ROW = "| h.tsv | locked | hybrid | 100 | {hit} | 0.900 | 0.010 | 50 | 0.960 | 0 | - | 0.000 |"
+
+
+@pytest.mark.parametrize(
+    ("written", "measured"),
+    [
+        (ROW.format(recall="0.984", alarms="0.075"), ROW.format(recall="0.980", alarms="0.075")),
+        (ROW.format(recall="0.984", alarms="0.075"), ROW.format(recall="0.984", alarms="0.082")),
+        (FAQ_ROW.format(hit="0.930"), FAQ_ROW.format(hit="0.940")),
+    ],
+)
+def test_a_rate_one_message_away_still_agrees(written: str, measured: str) -> None:
+    # a message on a threshold falls either side with another CPU's float rounding
+    assert figures.differences(written, measured) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "measured"),
+    [
+        (ROW.format(recall="0.984", alarms="0.075"), ROW.format(recall="0.976", alarms="0.075")),
+        (ROW.format(recall="0.984", alarms="0.075"), ROW.format(recall="0.984", alarms="0.090")),
+        (FAQ_ROW.format(hit="0.930"), FAQ_ROW.format(hit="0.950")),
+        (FAQ_ROW.format(hit="0.930"), FAQ_ROW.format(hit="0.930").replace("| 100 |", "| 101 |")),
+        (ROW.format(recall="0.984", alarms="0.075"), ROW.format(recall="-", alarms="0.075")),
+        (ROW.format(recall="0.984", alarms="0.075"), ROW.format(recall="0.984", alarms="0.075")
+         .replace("hybrid", "lexical")),
+        ("Tuning sets, 5-fold: right 0.817", "Tuning sets, 5-fold: right 0.818"),
+        ("a\nb", "a"),
+    ],
+)  # fmt: skip
+def test_two_messages_a_count_a_label_or_a_note_apart_disagree(written: str, measured: str) -> None:
+    assert figures.differences(written, measured)
+
+
+def test_the_readme_figures_show_every_set_and_engine_then_the_notes(
     engine: Engine, lexical: Engine
 ) -> None:
-    block = figures.generate({"hybrid": engine, "lexical": lexical}, _report)
+    expected = [
+        figures.HEADER,
+        *(f"| {name} | {dict(figures.SETS)[name]} | {label}" for name in figures.shown()
+          for label in ("hybrid", "lexical")),
+        "",
+        figures.notes(fitted(engine)),
+    ]  # fmt: skip
 
-    assert figures.current(README.read_text(encoding="utf-8")) == block, (
-        "the README's figures are stale: run python -m faq.maintain.figures --write"
-    )
+    assert figures.labels(readme_figures()) == figures.labels("\n".join(expected)), STALE
+
+
+@pytest.mark.parametrize("name", [n for n in figures.shown() if not n.startswith("triage-")])
+def test_the_readme_rows_of_each_faq_set_are_what_the_engines_measure_now(
+    engine: Engine, lexical: Engine, name: str
+) -> None:
+    stale = stale_rows(name, engine, lexical)
+
+    assert not stale, "\n".join([*stale, STALE])
 
 
 @pytest.mark.parametrize("name", list(HYBRID))
 def test_the_hybrid_engine_meets_its_bars_on_the_held_out_sets(engine: Engine, name: str) -> None:
-    report, bars = _report(engine, EVAL / name), HYBRID[name]
+    report, bars = measured(engine, EVAL / name), HYBRID[name]
 
     assert report.hit_at_1 >= bars["hit1"], evaluate.format_report(report)
     assert report.answered_wrong <= bars["wrong"], evaluate.format_report(report)
@@ -325,46 +335,33 @@ def test_the_hybrid_engine_meets_its_bars_on_the_held_out_sets(engine: Engine, n
 def test_the_lexical_engine_meets_its_own_bars_on_the_held_out_sets(
     lexical: Engine, name: str
 ) -> None:
-    report, bars = _report(lexical, EVAL / name), LEXICAL[name]
+    report, bars = measured(lexical, EVAL / name), LEXICAL[name]
 
     assert report.hit_at_1 >= bars["hit1"], evaluate.format_report(report)
     assert report.answered_wrong <= bars["wrong"], evaluate.format_report(report)
     assert report.declined >= bars["declined"], evaluate.format_report(report)
 
 
-@pytest.mark.parametrize("name", list(TRIAGE))
-def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> None:
-    report, bars = _report(engine, EVAL / name), TRIAGE[name]
-
-    assert report.red_flag_recall >= bars["recall"], evaluate.format_report(report)
-    assert report.false_red_flags <= bars["false_alarms"], evaluate.format_report(report)
-
-
 # FAQ sets whose ordinary questions triage flags more often than the target (first looks)
 FALSE_ALARMS_ABOVE: dict[str, str] = {}  # none since session 24 (held-out 10, 11: 2.4%)
 ABOVE = {
-    name: pytest.mark.xfail(strict=True, reason=why) for name, why in FALSE_ALARMS_ABOVE.items()
+    name: (pytest.mark.xfail(strict=True, reason=why),) for name, why in FALSE_ALARMS_ABOVE.items()
 }
 
 
 @pytest.mark.parametrize(
-    "path",
+    "name",
     [
-        pytest.param(
-            path, marks=pytest.mark.xfail(strict=True, reason=FALSE_ALARMS_ABOVE[path.name])
-        )
-        if path.name in FALSE_ALARMS_ABOVE
-        else path
+        pytest.param(path.name, marks=ABOVE.get(path.name, ()))
         for path in (
             *(path for path in LOCKED if not path.name.startswith("triage-")),
-            *TUNING,
+            EVAL / "dev10.tsv",  # the FAQ tuning set no model is fitted on
             *FORMER_HELD_OUT,
         )
     ],
-    ids=lambda p: p.name,
 )
-def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, path: Path) -> None:
-    report = _report(engine, path)
+def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, name: str) -> None:
+    report = measured(engine, EVAL / name)
 
     assert report.false_red_flags <= 0.03, evaluate.format_report(report)
 
@@ -399,35 +396,6 @@ HYBRID_BELOW_TARGET = {
     ],
 )
 def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> None:
-    report = _report(engine, EVAL / name)
+    report = measured(engine, EVAL / name)
 
     assert (report.hit_at_1 if measure == "hit1" else report.declined) >= TARGET[measure]
-
-
-# the triage sets that do not meet every target yet (README: "Not met yet"), and why
-TRIAGE_BELOW_TARGET = {
-    "triage-heldout12.tsv": "false alarms 4.1% (later look)",
-    "triage-heldout14.tsv": "seizure 8 of 9, false alarms 4.2% (later look)",
-    "triage-heldout13.tsv": "false alarms 3.4% (later look)",
-    "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 7.5% (later look)",
-    "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 6.4% (later look)",
-    "triage-heldout18.tsv": "false alarms 3.8% (third look; first 3.2%)",
-    "triage-heldout19.tsv": "dehydration below 0.9, false alarms 6.6% (second look; first 7.2%)",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=TRIAGE_BELOW_TARGET[name]))
-        if name in TRIAGE_BELOW_TARGET
-        else name
-        for name in TRIAGE
-    ],
-)
-def test_the_triage_targets_are_met(engine: Engine, name: str) -> None:
-    report = _report(engine, EVAL / name)
-
-    assert report.red_flag_recall >= TARGET["recall"]
-    assert all(c / t >= TARGET["category"] for c, t in report.by_category.values())
-    assert report.false_red_flags <= TARGET["false_alarms"]

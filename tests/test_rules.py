@@ -417,17 +417,30 @@ def test_a_malformed_scope_file_is_refused_with_the_rule_and_the_reason(
 # ------------------------------------------------------------ comparing two rule files
 
 
+def test_rulediff_names_a_set_it_does_not_know_and_exits_2(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        rulediff.main([str(data_dir / "safety.yaml"), "--sets", "heldout19.tsv"])
+
+    assert exited.value.code == 2
+    assert "not a tuning or development set: heldout19.tsv" in capsys.readouterr().err
+
+
 def test_rulediff_lists_the_emergencies_an_edit_loses_and_exits_1(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:
     shipped = data_dir / "shipped-safety.yaml"
     shipped.write_bytes((data_dir / "safety.yaml").read_bytes())
     write_rules(data_dir, CHEST + "\n", "")  # chest pain now only as "heart attack"
+    bank = data_dir / "triage" / "bank.tsv"  # its first rows: the whole bank takes a minute
+    bank.write_text("".join(bank.read_text(encoding="utf-8").splitlines(True)[:400]))
 
-    code = rulediff.main([str(shipped), "--data", str(data_dir)])
+    code = rulediff.main([str(shipped), "--data", str(data_dir), "--sets", "sample.tsv"])
     lines = capsys.readouterr().out.splitlines()
 
     assert code == 1
+    assert {line.split("\t")[1] for line in lines[:-1]} <= {"bank.tsv", "sample.tsv"}
     assert (
         "lost\tbank.tsv\theart\tchest-pain heart\t-\tchest pain right now spreading to my back"
         in lines

@@ -3,7 +3,8 @@
 Usage: python -m faq.maintain.figures [--write | --check]
 
 --write replaces the block between the figures markers in README.md; --check exits 1 when
-the README's block differs from what the engine measures now (CI runs it).
+the README's block differs from what the engine measures now by more than one message in any
+rate (see differences; the test suite checks the same).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 EVAL = ROOT / "tests" / "eval"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
-#: (file, role) in the order the table shows them. Triage held-out sets 1-9 are the
-#: detector's fitting data since session 24: their cross-validated figures are in
-#: detector.json, and an in-sample row here would only cost every test run its time.
-#: triage-dev1 (fitted on since session 26) stays, labelled so, to show the change.
+#: (file, role) in the order the table shows them: the locked held-out sets, the tuning sets
+#: no model was fitted on, and the first version's sets. The sets the models were fitted on
+#: (the FAQ tuning sets dev-dev9 and sample, triage held-out 1-9 and triage-dev1) are not
+#: rows: an in-sample row says little and costs every test run its time; their
+#: cross-validated figures are the line under the table and in detector.json.
 SETS = (
     ("heldout19.tsv", "locked held-out 19"),
     ("heldout18.tsv", "locked held-out 18"),
@@ -61,18 +63,7 @@ SETS = (
     ("triage-dev4.tsv", "triage tuning (session 28: not fitted on; rules chosen on it)"),
     ("triage-dev3.tsv", "triage tuning (session 27: not fitted on; rules chosen on it)"),
     ("triage-dev2.tsv", "triage tuning (session 26: not fitted on; rules chosen on it)"),
-    ("triage-dev1.tsv", "triage tuning (session 25; fitted on since session 26)"),
     ("dev10.tsv", "tuning (session 28: not fitted on)"),
-    ("dev9.tsv", "tuning (session 25; the detector's since session 26)"),
-    ("dev8.tsv", "tuning (near the scope's edges, more voices)"),
-    ("dev7.tsv", "tuning (near the scope's edges, more voices)"),
-    ("dev6.tsv", "tuning (near the scope's edges, more voices)"),
-    ("dev5.tsv", "tuning (near the scope's edges)"),
-    ("dev4.tsv", "tuning (more voices)"),
-    ("dev3.tsv", "tuning (new voices)"),
-    ("dev.tsv", "tuning"),
-    ("dev2.tsv", "tuning"),
-    ("sample.tsv", "tuning (real phrasings)"),
     ("questions.tsv", "first version's held-out, since read"),
     ("blind.tsv", "first version's blind set, since read"),
 )
@@ -82,6 +73,11 @@ FITTED_SETS = (*TUNING_SETS, *DETECTOR_FAQ_SETS, *TRIAGE_TUNING_SETS)
 LOCKED = frozenset(name for name, role in SETS if role.startswith("locked"))
 #: an engine's report on an evaluation set.
 Measure = Callable[[Engine, Path], evaluate.Report]
+#: a rate cell's column -> the column of the count it is a rate of (None: not shown, see SLACK).
+RATE_OF = {4: 3, 5: 3, 6: 3, 8: 7, 10: 9, 11: None}
+#: how far a written false-alarm rate may sit from the measured one: the table does not show
+#: how many ordinary messages a set has, and every set has over a hundred.
+SLACK = 0.01
 HEADER = (
     "| set | role | engine | in scope | hit@1 | answered right | answered wrong "
     "| out of scope | declined | emergencies | recall | false alarms |\n"
@@ -100,21 +96,43 @@ def generate(engines: Mapping[str, Engine] | None = None, report: Measure | None
         engines = {"hybrid": build_engine(semantic=True), "lexical": build_engine(semantic=False)}
     fitted = evaluate.fitted_texts(engines["hybrid"], default_data_dir(), FITTED_SETS)
     score = report or functools.partial(measure, fitted=fitted)
-    rows, left_out = [HEADER], []
-    for name, role in SETS:
-        path = EVAL / name
-        if not path.is_file():
-            continue
+    table = [HEADER, *(row for name in shown() for row in rows(name, engines, score))]
+    return "\n".join([*table, "", notes(fitted)])
+
+
+def shown() -> list[str]:
+    """Give the names of the sets the table shows, in its order: those in SETS that exist."""
+    return [name for name, _ in SETS if (EVAL / name).is_file()]
+
+
+def rows(name: str, engines: Mapping[str, Engine], score: Measure) -> list[str]:
+    """Give a set's rows of the table, one per engine, in the order of `engines`."""
+    role = dict(SETS)[name]
+    return [
+        _row(name, role, label, score(engine, EVAL / name)) for label, engine in engines.items()
+    ]
+
+
+def labels(block: str) -> list[str]:
+    """Give a block's lines with each table row cut to its set, role and engine cells."""
+    return [
+        " | ".join(line.split(" | ")[:3]) if line.startswith("| ") else line
+        for line in block.splitlines()
+    ]
+
+
+def notes(fitted: frozenset[str]) -> str:
+    """Give the lines under the table: what the locked sets leave out, and the tuning CV."""
+    left_out = []
+    for name in shown():
         if name in LOCKED:
-            examples = evaluate.read_examples(path)
+            examples = evaluate.read_examples(EVAL / name)
             left_out.append(f"{name} {len(examples) - len(evaluate.unseen(examples, fitted))}")
-        for label, engine in engines.items():
-            rows.append(_row(name, role, label, score(engine, path)))
     note = (
         "Locked sets score only the messages no model was fitted on; left out as also in the "
         f"tuning sets, the phrasings or the banks: {', '.join(left_out)}."
     )
-    return "\n".join([*rows, "", note, "", _cross_validated()])
+    return "\n".join([note, "", _cross_validated()])
 
 
 def measure(engine: Engine, path: Path, fitted: frozenset[str]) -> evaluate.Report:
@@ -152,6 +170,45 @@ def _cross_validated() -> str:
     return "Tuning sets, " + " ".join(found) if found else ""
 
 
+def differences(written: str, measured: str) -> list[str]:
+    """Give the written lines that disagree with the measured block by more than one message.
+
+    A message that sits on a threshold can fall either side on another machine: onnxruntime
+    picks its kernels by the CPU's instruction set, and their float rounding differs. So each
+    rate may differ by one message of its count; counts, labels and notes must match exactly.
+    """
+    old, new = written.splitlines(), measured.splitlines()
+    if len(old) != len(new):
+        return [f"the README has {len(old)} lines of figures, the engines give {len(new)}"]
+    return [
+        f"README:   {a}\nmeasured: {b}" for a, b in zip(old, new, strict=True) if not _close(a, b)
+    ]
+
+
+def _close(written: str, measured: str) -> bool:
+    """Tell whether two lines agree: equal, or table rows whose rates are within one message."""
+    if written == measured:
+        return True
+    old, new = written.split(" | "), measured.split(" | ")
+    if not written.startswith("| ") or len(old) != len(new) or len(old) <= max(RATE_OF):
+        return False
+    if any(
+        a != b for column, (a, b) in enumerate(zip(old, new, strict=True)) if column not in RATE_OF
+    ):
+        return False
+    return all(_rate_close(old, new, column, count) for column, count in RATE_OF.items())
+
+
+def _rate_close(old: list[str], new: list[str], column: int, count: int | None) -> bool:
+    a, b = old[column].strip(" |"), new[column].strip(" |")
+    if a == b:
+        return True
+    if "-" in (a, b):
+        return False
+    slack = SLACK if count is None else 1 / int(old[count])
+    return abs(float(a) - float(b)) <= slack + 0.001  # + the rounding to three places
+
+
 def current(readme: str) -> str:
     """Give the block between the markers of a README's text."""
     start, end = readme.index(START) + len(START), readme.index(END)
@@ -168,11 +225,12 @@ def main() -> int:
     block = generate()  # minutes: the README is read after, so edits meanwhile are kept
     text = README.read_text(encoding="utf-8")
     if args.check:
-        stale = current(text) != block
+        stale = differences(current(text), block)
+        print(*stale, sep="\n")
         print(
             "README figures are stale: run python -m faq.maintain.figures --write"
             if stale
-            else "README figures are current"
+            else "README figures are current (each rate within one message)"
         )
         return 1 if stale else 0
     start, end = text.index(START) + len(START), text.index(END)

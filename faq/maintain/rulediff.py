@@ -1,6 +1,6 @@
 """Compare the red-flag verdicts of two versions of safety.yaml over every message we may read.
 
-Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR]
+Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR] [--sets NAME ...]
 
 Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
 the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
@@ -10,7 +10,8 @@ per-entry set and every corpus phrasing, and lists each message whose verdict ch
 its label, an emergency lost or caught, an ordinary message newly flagged (false-alarm) or
 no longer (fixed), or another rule or category (moved). Exits 1 on a lost emergency or a
 new false alarm. The locked held-out sets are never read. Rules are run alone, as with the
-semantic layer off.
+semantic layer off. --sets reads only the named sets (file names) besides the banks and the
+phrasings: a quick look while editing; the whole run is the check before a commit.
 """
 
 from __future__ import annotations
@@ -62,10 +63,12 @@ class Change:
         return "fixed" if self.new is None else "false-alarm"
 
 
-def messages(data: Path, entries: Sequence[Entry]) -> Iterator[tuple[str, str, str]]:
+def messages(
+    data: Path, entries: Sequence[Entry], sets: Sequence[Path] = SETS
+) -> Iterator[tuple[str, str, str]]:
     """Give (source, text, label) for every readable message: banks, sets, corpus phrasings."""
     tables = [data / "triage" / "bank.tsv", data / "oos-bank.tsv"]
-    for path in (*tables, *SETS):
+    for path in (*tables, *sets):
         if not path.exists():
             continue
         lines = path.read_text(encoding="utf-8").splitlines()[1:]
@@ -86,10 +89,10 @@ def verdicts(engine: Engine, texts: Sequence[str]) -> list[tuple[str, str] | Non
     return found
 
 
-def compare(old_safety: Path, data: Path) -> list[Change]:
+def compare(old_safety: Path, data: Path, sets: Sequence[Path] = SETS) -> list[Change]:
     """Give the messages whose verdict differs between an old safety.yaml and the data's."""
     entries = load_corpus()
-    listed = list(messages(data, entries))
+    listed = list(messages(data, entries, sets))
     texts = [text for _, text, _ in listed]
     rules = load_rules(data)
     alarms = {*rules.triage.categories.ids, "red-flag"}
@@ -115,9 +118,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", type=Path, help="the safety.yaml to compare against")
     parser.add_argument("--data", type=Path, default=None, help="the data directory (shipped)")
+    parser.add_argument(
+        "--sets", nargs="+", metavar="NAME", help="only these sets, by file name (default: all)"
+    )
     args = parser.parse_args(argv)
+    sets = SETS
+    if args.sets:
+        known = {path.name: path for path in SETS}
+        unknown = sorted(set(args.sets) - set(known))
+        if unknown:
+            parser.error(f"not a tuning or development set: {', '.join(unknown)}")
+        sets = tuple(known[name] for name in args.sets)
     try:
-        changes = compare(args.old, args.data or default_data_dir())
+        changes = compare(args.old, args.data or default_data_dir(), sets)
     except DataError as exc:
         print(f"a rule file is not valid: {exc}", file=sys.stderr)
         return 2
