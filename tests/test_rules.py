@@ -303,7 +303,7 @@ MALFORMED = [
         "      - 'my wife is having convulsions'\n"
         "      - 'He is having a fit'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
-        "red_flags[23] (seizure): examples: missing",
+        "red_flags[24] (seizure): examples: missing",
         id="a rule without examples",
     ),
     pytest.param(
@@ -342,7 +342,7 @@ MALFORMED = [
     pytest.param(
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: confirm\n",
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: maybe\n",
-        "red_flags[13] (stroke): with_detector: Input should be 'flag' or 'confirm'",
+        "red_flags[14] (stroke): with_detector: Input should be 'flag' or 'confirm'",
         id="an unknown with_detector",
     ),
 ]
@@ -372,7 +372,7 @@ def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Pat
     assert str(caught.value).splitlines() == [
         f"{data_dir / 'safety.yaml'}: red_flags[3] (chest-pain): match.0.within: "
         "Input should be greater than or equal to 1",
-        f"{data_dir / 'safety.yaml'}: red_flags[23] (seizure): colour: unknown key",
+        f"{data_dir / 'safety.yaml'}: red_flags[24] (seizure): colour: unknown key",
     ]
 
 
