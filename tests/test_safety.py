@@ -541,6 +541,10 @@ def test_a_worried_but_ordinary_question_is_not_an_emergency(engine: Engine, mes
         "the swelling on my leg has fainted since starting magnesium",
         "she fainted once and not again since",
         "I nearly fainted when I saw the price this morning",
+        "I fainted at the price today lol",
+        "i have fainted twice in 40 years, can i take mag for cramps",
+        "Back in 2015 I fainted again after a blood test, would magnesium be ok?",
+        "my sister read that people fainted after taking magnesium, is that true",
     ],
 )
 def test_fainting_not_reported_now_is_left_to_the_detector(lexical: Engine, message: str) -> None:
