@@ -528,28 +528,3 @@ def test_an_emergency_in_everyday_words_is_recognised(engine: Engine, message: s
 @pytest.mark.parametrize("message", NOT_EMERGENCIES)
 def test_a_worried_but_ordinary_question_is_not_an_emergency(engine: Engine, message: str) -> None:
     assert engine.answer(message).status is not Status.RED_FLAG
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "has anyone fainted after taking magnesium?",
-        "my wife has fainted less since starting magnesium",
-        "I've fainted a lot less since starting magnesium supplements",
-        "my doctor asked if she had fainted after taking the tablets",
-        "the GP keeps asking whether I fainted today or just got dizzy",
-        "the swelling on my leg has fainted since starting magnesium",
-        "she fainted once and not again since",
-        "I nearly fainted when I saw the price this morning",
-        "I fainted at the price today lol",
-        "i have fainted twice in 40 years, can i take mag for cramps",
-        "Back in 2015 I fainted again after a blood test, would magnesium be ok?",
-        "my sister read that people fainted after taking magnesium, is that true",
-    ],
-)
-def test_fainting_not_reported_now_is_left_to_the_detector(lexical: Engine, message: str) -> None:
-    # fainted-now flags without the detector: only someone named, fainting now or after a dose
-    query = lexical.analyse(message)
-    hit = lexical.triage.rules.red_flag(query.normalised, query.sentences)
-
-    assert hit is None or hit.rule != "fainted-now"
