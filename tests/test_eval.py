@@ -124,6 +124,12 @@ LOCKED = {
     EVAL / "heldout19.tsv": "e5b3ccb65d61a5c8c86ba2e4f81a02e54eca520b54a619e303388e867c5995ef",
     EVAL
     / "triage-heldout19.tsv": "8d654c2860e2743ce11e5474bf05ff3f3f5faa5c33c50947d1c36b27ae90ccba",
+    # written at the start of session 30 by two new writers, each as two authors in voices no
+    # earlier set used, from triage.md only; locked before anything of that session was changed
+    EVAL
+    / "triage-heldout20.tsv": "fd0b43f81657ed0684ffe8367c3742e3b6b34a1057b7a6877477f9c64e6d31e1",
+    EVAL
+    / "triage-heldout21.tsv": "e9fa5ce2deb66c764f62aad70d9d087c4fe7c97b3bc885a077ef5ad3abb8ce14",
 }
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
@@ -252,6 +258,8 @@ ALSO_FITTED = {
     "triage-heldout18.tsv": 0,
     "heldout19.tsv": 0,
     "triage-heldout19.tsv": 0,
+    "triage-heldout20.tsv": 0,
+    "triage-heldout21.tsv": 0,
 }
 
 
