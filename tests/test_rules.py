@@ -468,3 +468,45 @@ def test_rulediff_lists_the_emergencies_an_edit_loses_and_exits_1(
 def test_fainting_not_reported_now_is_left_to_the_detector(lexical: Engine, message: str) -> None:
     # fainted-now flags without the detector: only someone named, fainting now or after a dose
     assert raised(lexical, message) != "fainted-now"
+
+
+# Session 30, from the false alarms of the tuning set triage-dev5: idioms, drills, training
+# questions and general questions that open with a word or two before the question word.
+IDIOMS_AND_QUESTIONS = [
+    "my boss gonna have a seizure when he sees this invoice",
+    "My professor had a fit when he saw the exam results, ha, not a real one",
+    "lol my chest hurts from laughing at my kid trying to stretch out his cramp",
+    "coach here, kids winded after suicides (the drill lol), pickle juice or mag?",
+    "Is 200 still enough to help the cramps?",
+    "Overdosed on chocolate at Christmas, a whole box of Quality Street",
+    "hospice training q: if a pt has a seizure what do we do?",
+    "wat r signs of heart attack in women? doing a cpr class for church",
+    "Serious question though: can magnesium cause chest pain as a side effect?",
+    "Sir what are the warning signs of heart attack in ladies?",
+    "passed out on the sofa watching the match, woke at 2am with a cramp in my foot",
+    "jaw tight from clenching all day at work, magnesium for stress?",
+    "bout to pass out watching this game its so boring",
+]
+# ... and the emergencies beside them, which must still raise a rule
+STILL_EMERGENCIES = [
+    "can anyone help old man collapsed not breathing",
+    "seriously can anyone help, old man collapsed, not breathing",
+    "quick question my chest is crushing and my left arm is numb",
+    "my son ate a whole box of chocolate laxatives",
+    "he passed out on the couch and woke up with his tongue bitten and wet himself",
+    "would 50 be enough to kill me",
+    "I feel suicidal",
+    "he had a seizure when he saw the flashing lights and now he wont wake up",
+]
+
+
+@pytest.mark.parametrize("message", IDIOMS_AND_QUESTIONS)
+def test_idioms_drills_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
+    assert raised(lexical, message) is None
+
+
+@pytest.mark.parametrize("message", STILL_EMERGENCIES)
+def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
+    lexical: Engine, message: str
+) -> None:
+    assert raised(lexical, message) is not None

@@ -258,13 +258,16 @@ def test_a_red_flag_wins_over_a_perfect_faq_question(engine: Engine, entry_id: s
         ("How long does magnesium take to work for leg cramps? My heart is pounding.", "heart"),
         ("Which magnesium is best for cramps? I can't breathe.", "breathing"),
         ("Is magnesium safe? My foot is cold and white.", "leg-artery"),
+        # one sentence: the clause after the general question confirms it
+        ("hello what are the signs of a stroke, my mums face is drooping", "stroke"),
+        ("what are the symptoms of a stroke, my husbands words are slurred", "stroke"),
     ],
 )
 def test_a_warning_after_an_ordinary_question_is_confirmed_by_its_sentence(
     engine: Engine, message: str, category: str
 ) -> None:
     # the whole message reads as an ordinary question to the detector: a rule to confirm
-    # is confirmed by the sentence it fired in
+    # is confirmed by the sentence it fired in (in a message of one sentence, its clause)
     answer = engine.answer(message)
 
     assert answer.status is Status.RED_FLAG and answer.category == category

@@ -213,9 +213,15 @@ class RuleLayer:
 
     def firing_sentences(self, rule_id: str, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the sentences (normalised) in which this rule matches on its own, each read in
-        the context of the whole message; none for a message of one sentence."""
+        the context of the whole message; for a message of one sentence that opens with a
+        general question, its clauses ("what are the signs of a stroke, her face is drooping")."""
         rule = self._by_id.get(rule_id)
         parts = [split_words(sentence) for sentence in sentences]
+        if len(parts) == 1:
+            clauses = [split_words(c) for c in _CLAUSE_END.split(sentences[0]) if c]
+            first = " ".join(clauses[0]) if clauses else ""
+            general = self._general.search(first) and not self._personal.search(first)
+            parts = clauses if general else parts
         reading = self._reading(text, sentences, rule.reads).split(" ") if rule else []
         if rule is None or len(parts) < 2 or sum(map(len, parts)) != len(reading):
             return []
