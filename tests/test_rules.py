@@ -486,6 +486,8 @@ IDIOMS_AND_QUESTIONS = [
     "passed out on the sofa watching the match, woke at 2am with a cramp in my foot",
     "jaw tight from clenching all day at work, magnesium for stress?",
     "bout to pass out watching this game its so boring",
+    "im worried what would happen if he collapsed, he is 80",
+    "what should I do if my dad collapses, he lives alone",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 STILL_EMERGENCIES = [
@@ -497,6 +499,9 @@ STILL_EMERGENCIES = [
     "would 50 be enough to kill me",
     "I feel suicidal",
     "he had a seizure when he saw the flashing lights and now he wont wake up",
+    # a report after a question in the same sentence
+    "how do you know if its a stroke, my dads face is drooping",
+    "what should I look for with a clot, my calf is swollen, hot and red",
 ]
 
 

@@ -108,8 +108,24 @@ class Context:
         if questions and not self.now.search(whole):
             # a present tense does not end a hypothetical: "what do I do if she faints"
             start = self._question_start(whole)
-            keep[start:] = [False] * (len(keep) - start)
+            reports = self._reports(clauses, start)
+            keep[start:] = [k and r for k, r in zip(keep[start:], reports[start:], strict=True)]
         return keep
+
+    def _reports(self, clauses: list[str], start: int) -> list[bool]:
+        """Give, word by word, whether a clause after the one where a question begins reports
+        someone's present, or follows one that does before another question begins ("how do
+        you know if it's a stroke, my dad's face is drooping, one side")."""
+        reports: list[bool] = []
+        reporting = False
+        for clause in clauses:
+            later = len(reports) > start
+            if later and self.personal.match(clause) and self.present.search(clause):
+                reporting = True
+            elif self.general.search(clause) or self.hypothetical.search(clause):
+                reporting = False
+            reports.extend([reporting] * len(clause.split()))
+        return reports
 
     def _question_start(self, sentence: str) -> int:
         """Give the word where a hypothetical or general question begins (past the end: none)."""
