@@ -259,7 +259,7 @@ def test_a_red_flag_wins_over_a_perfect_faq_question(engine: Engine, entry_id: s
         ("Which magnesium is best for cramps? I can't breathe.", "breathing"),
         ("Is magnesium safe? My foot is cold and white.", "leg-artery"),
         # one sentence: the clause after the general question confirms it
-        ("hello what are the signs of a stroke, my mums face is drooping", "stroke"),
+        ("can magnesium cause fainting, i keep fainting today", "collapse"),
         ("what are the symptoms of a stroke, my husbands words are slurred", "stroke"),
     ],
 )
@@ -520,6 +520,9 @@ NOT_EMERGENCIES = [
     "i have been taking magnesium for 2 weeks and cramps are still bad",
     "can magnesium oil burn your skin",
     "i took a double dose of magnesium by mistake yesterday, feel fine",
+    # a general question and a past event in one sentence: the clause is not confirmed alone
+    "can magnesium make you faint, my sister fainted once at school",
+    "is it dangerous to pass out from a cramp, my husband passed out from the pain once",
 ]
 
 

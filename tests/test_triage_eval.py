@@ -36,6 +36,9 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     "triage-heldout18.tsv": {"recall": 0.97, "false_alarms": 0.05},
     # first looked at on session 27's engine: 0.988, 0.072; on session 28's: 0.988, 0.066
     "triage-heldout19.tsv": {"recall": 0.97, "false_alarms": 0.08},
+    # first looked at on session 29's engine: 0.996, 0.048 and 0.992, 0.054
+    "triage-heldout20.tsv": {"recall": 0.97, "false_alarms": 0.06},
+    "triage-heldout21.tsv": {"recall": 0.97, "false_alarms": 0.07},
 }
 TARGET = {"recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 

@@ -127,6 +127,10 @@ class Context:
             reports.extend([reporting] * len(clause.split()))
         return reports
 
+    def speaks_of_now(self, clause: str) -> bool:
+        """Tell whether a clause says now or is in the present tense ("her face is drooping")."""
+        return bool(self.now.search(clause) or self.present.search(clause))
+
     def _question_start(self, sentence: str) -> int:
         """Give the word where a hypothetical or general question begins (past the end: none)."""
         if self.general.search(sentence) and not self.personal.search(sentence):
@@ -230,14 +234,10 @@ class RuleLayer:
     def firing_sentences(self, rule_id: str, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the sentences (normalised) in which this rule matches on its own, each read in
         the context of the whole message; for a message of one sentence that opens with a
-        general question, its clauses ("what are the signs of a stroke, her face is drooping")."""
+        general question, its clauses that speak of now ("what are the signs of a stroke, her
+        face is drooping"; not "..., my sister fainted once at school")."""
         rule = self._by_id.get(rule_id)
-        parts = [split_words(sentence) for sentence in sentences]
-        if len(parts) == 1:
-            clauses = [split_words(c) for c in _CLAUSE_END.split(sentences[0]) if c]
-            first = " ".join(clauses[0]) if clauses else ""
-            general = self._general.search(first) and not self._personal.search(first)
-            parts = clauses if general else parts
+        parts, clauses = self._parts(sentences)
         reading = self._reading(text, sentences, rule.reads).split(" ") if rule else []
         if rule is None or len(parts) < 2 or sum(map(len, parts)) != len(reading):
             return []
@@ -247,7 +247,18 @@ class RuleLayer:
             start += len(words)
             if words and rule.matches(Words.of(chunk), self._negation):
                 firing.append(" ".join(words))
-        return firing
+        return [part for part in firing if not clauses or self._context.speaks_of_now(part)]
+
+    def _parts(self, sentences: Sequence[str]) -> tuple[list[list[str]], bool]:
+        """Give the words of each sentence, or of each clause of a message of one sentence
+        that opens with a general question, and whether they are clauses."""
+        parts = [split_words(sentence) for sentence in sentences]
+        if len(parts) != 1:
+            return parts, False
+        clauses = [split_words(c) for c in _CLAUSE_END.split(sentences[0]) if c]
+        first = " ".join(clauses[0]) if clauses else ""
+        general = bool(self._general.search(first)) and not self._personal.search(first)
+        return (clauses, True) if general else (parts, False)
 
     def _reading(self, text: str, sentences: Sequence[str], reads: Reading) -> str:
         """Give the text as a rule that reads `reads` sees it (see schema.Reading)."""
