@@ -23,7 +23,7 @@ from tests.evaluation import EVAL, STALE, measured, stale_rows
 TRIAGE = {  # false alarms: regression guards above the first looks
     "triage-heldout10.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.996, 0.028
     "triage-heldout11.tsv": {"recall": 0.97, "false_alarms": 0.03},  # later: 0.992, 0.000
-    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 1.000, 0.041
+    "triage-heldout12.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 1.000, 0.034
     "triage-heldout13.tsv": {"recall": 0.97, "false_alarms": 0.04},  # later: 0.992, 0.034
     "triage-heldout14.tsv": {"recall": 0.97, "false_alarms": 0.05},  # later: 0.996, 0.042
     "triage-heldout15.tsv": {"recall": 0.97, "false_alarms": 0.10},  # later: 0.984, 0.075
@@ -36,7 +36,8 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     "triage-heldout18.tsv": {"recall": 0.97, "false_alarms": 0.05},
     # first looked at on session 27's engine: 0.988, 0.072; on session 28's: 0.988, 0.066
     "triage-heldout19.tsv": {"recall": 0.97, "false_alarms": 0.08},
-    # first looked at on session 29's engine: 0.996, 0.048 and 0.992, 0.054
+    # first looked at on session 29's engine: 0.996, 0.048 and 0.992, 0.054; the same on
+    # session 30's
     "triage-heldout20.tsv": {"recall": 0.97, "false_alarms": 0.06},
     "triage-heldout21.tsv": {"recall": 0.97, "false_alarms": 0.07},
 }
@@ -86,13 +87,15 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
-    "triage-heldout12.tsv": "false alarms 4.1% (later look)",
+    "triage-heldout12.tsv": "false alarms 3.4% (later look)",
     "triage-heldout14.tsv": "seizure 8 of 9, false alarms 4.2% (later look)",
     "triage-heldout13.tsv": "false alarms 3.4% (later look)",
     "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 7.5% (later look)",
     "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 6.4% (later look)",
     "triage-heldout18.tsv": "false alarms 3.8% (third look; first 3.2%)",
     "triage-heldout19.tsv": "dehydration below 0.9, false alarms 6.6% (second look; first 7.2%)",
+    "triage-heldout20.tsv": "false alarms 4.8% (first and second looks)",
+    "triage-heldout21.tsv": "false alarms 5.4% (first and second looks)",
 }
 
 
