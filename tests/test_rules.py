@@ -506,6 +506,10 @@ STILL_EMERGENCIES = [
     "im going to pass out lol no really my chest is crushing",
     "my chest hurts from laughing and now its crushing and going down my arm",
     "my son is having a seizure after his exam and it wont stop",
+    # a question word, then a report in the same sentence
+    "what to do, a man collapsed outside the shop, not breathing",
+    "how long can a seizure go on before its dangerous, its been 8 minutes",
+    "can anyone tell what to do, guy collapsed and is blue",
     # a report after a question in the same sentence
     "how do you know if its a stroke, my dads face is drooping",
     "what should I look for with a clot, my calf is swollen, hot and red",
