@@ -237,7 +237,7 @@ class RuleLayer:
         general question, its clauses that speak of now ("what are the signs of a stroke, her
         face is drooping"; not "..., my sister fainted once at school")."""
         rule = self._by_id.get(rule_id)
-        parts, clauses = self._parts(sentences)
+        parts, by_clause = self._parts(sentences)
         reading = self._reading(text, sentences, rule.reads).split(" ") if rule else []
         if rule is None or len(parts) < 2 or sum(map(len, parts)) != len(reading):
             return []
@@ -247,7 +247,7 @@ class RuleLayer:
             start += len(words)
             if words and rule.matches(Words.of(chunk), self._negation):
                 firing.append(" ".join(words))
-        return [part for part in firing if not clauses or self._context.speaks_of_now(part)]
+        return [part for part in firing if not by_clause or self._context.speaks_of_now(part)]
 
     def _parts(self, sentences: Sequence[str]) -> tuple[list[list[str]], bool]:
         """Give the words of each sentence, or of each clause of a message of one sentence
