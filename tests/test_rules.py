@@ -301,7 +301,9 @@ MALFORMED = [
         "      - 'I think he''s fitting, what do I do'\n"
         "      - 'partner seizing right now, first ever'\n"
         "      - 'my wife is having convulsions'\n"
-        "      - 'He is having a fit'\n",
+        "      - 'He is having a fit'\n"
+        "      - 'an old man is fitting in the park'\n"
+        "      - 'lady fitting on the pavement outside the shop'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
         "red_flags[24] (seizure): examples: missing",
         id="a rule without examples",
@@ -482,6 +484,8 @@ IDIOMS_AND_QUESTIONS = [
     "jaw tight from clenching all day at work, magnesium for stress?",
     "bout to pass out watching this game its so boring",
     "im worried what would happen if he collapsed, he is 80",
+    "the new guy is fitting in well at work",
+    "a man fitting the carpet in the hall",
     "what should I do if my dad collapses, he lives alone",
 ]
 # ... and the emergencies beside them, which must still raise a rule
@@ -506,6 +510,9 @@ STILL_EMERGENCIES = [
     "im going to pass out lol no really my chest is crushing",
     "my chest hurts from laughing and now its crushing and going down my arm",
     "my son is having a seizure after his exam and it wont stop",
+    # fitting, said of anyone, wherever they are
+    "can u plz help lady fitting in the street",
+    "But how do you stop someone fitting, an old man is fitting in the park",
     # a question word, then a report in the same sentence
     "what to do, a man collapsed outside the shop, not breathing",
     "how long can a seizure go on before its dangerous, its been 8 minutes",
