@@ -84,14 +84,18 @@ async def test_a_failed_get_updates_loses_no_update(bot: BotApp, fake: FakeBotAP
 async def test_a_slow_send_to_one_chat_does_not_hold_up_another(
     bot: BotApp, fake: FakeBotAPI
 ) -> None:
+    # The first send to reach the fake takes 2 s. Either chat's may be first (updates are
+    # handled concurrently); the other's must be answered while it waits, not 2 s later.
     fake.inject("sendMessage", fakebotapi.Slow(2.0))
     fake.push_message(USER, "/start")
     fake.push_message(USER + 1, "/start")
 
-    await fake.await_calls("sendMessage", to_chat(USER + 1))
-    assert fake.sent_messages(USER) == []  # still waiting on the slow call
+    (first,) = await fake.await_calls("sendMessage")
+    other = USER + 1 if str(first.params["chat_id"]) == str(USER) else USER
+    assert fake.sent_messages(other) == []
+    (second,) = await fake.await_calls("sendMessage", to_chat(other))
 
-    await fake.await_calls("sendMessage", to_chat(USER))
+    assert second.at - first.at > 1.0  # in turn, the second would follow the slow one at once
 
 
 async def test_a_send_that_keeps_failing_is_logged_and_the_bot_carries_on(
