@@ -524,7 +524,7 @@ STILL_EMERGENCIES = [
 
 
 @pytest.mark.parametrize("message", IDIOMS_AND_QUESTIONS)
-def test_idioms_drills_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
+def test_idioms_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
     assert raised(lexical, message) is None
 
 

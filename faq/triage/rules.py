@@ -80,7 +80,7 @@ class Context:
         unless the message says that nothing has happened.
         """
         words = text.split(" ")
-        split = [[split_words(c) for c in _CLAUSE_END.split(s) if c] for s in sentences]
+        split = [_clauses(s) for s in sentences]
         if sum(len(clause) for clauses in split for clause in clauses) == len(words):
             resolved = bool(self.resolved.search(text))
             questions = questions or bool(self.unreal.search(text))
@@ -131,14 +131,23 @@ class Context:
         """Tell whether a clause says now or is in the present tense ("her face is drooping")."""
         return bool(self.now.search(clause) or self.present.search(clause))
 
+    def is_general(self, sentence: str) -> bool:
+        """Tell whether a sentence is a general question: a question word, no one named."""
+        return bool(self.general.search(sentence)) and not self.personal.search(sentence)
+
     def _question_start(self, sentence: str) -> int:
         """Give the word where a hypothetical or general question begins (past the end: none)."""
-        if self.general.search(sentence) and not self.personal.search(sentence):
+        if self.is_general(sentence):
             return 0
         hypothetical = self.hypothetical.search(sentence)
         if hypothetical is None:
             return len(sentence.split())
         return len(sentence[: hypothetical.start()].split())
+
+
+def _clauses(sentence: str) -> list[list[str]]:
+    """Give the words of each clause of a sentence as written (its commas end clauses)."""
+    return [split_words(clause) for clause in _CLAUSE_END.split(sentence) if clause]
 
 
 def _blanked(match: re.Match[str]) -> str:
@@ -255,9 +264,8 @@ class RuleLayer:
         parts = [split_words(sentence) for sentence in sentences]
         if len(parts) != 1:
             return parts, False
-        clauses = [split_words(c) for c in _CLAUSE_END.split(sentences[0]) if c]
-        first = " ".join(clauses[0]) if clauses else ""
-        general = bool(self._general.search(first)) and not self._personal.search(first)
+        clauses = _clauses(sentences[0])
+        general = bool(clauses) and self._context.is_general(" ".join(clauses[0]))
         return (clauses, True) if general else (parts, False)
 
     def _reading(self, text: str, sentences: Sequence[str], reads: Reading) -> str:
