@@ -130,6 +130,12 @@ LOCKED = {
     / "triage-heldout20.tsv": "fd0b43f81657ed0684ffe8367c3742e3b6b34a1057b7a6877477f9c64e6d31e1",
     EVAL
     / "triage-heldout21.tsv": "e9fa5ce2deb66c764f62aad70d9d087c4fe7c97b3bc885a077ef5ad3abb8ce14",
+    # written at the start of session 31 by two new writers, each as two authors in voices no
+    # earlier set used, from triage.md only; locked before anything of that session was changed
+    EVAL
+    / "triage-heldout22.tsv": "b562c4154063c9cee8478a693c23b66b5e61537cadb9797798ea0b960128726b",
+    EVAL
+    / "triage-heldout23.tsv": "0d96e78b29f7e823c3674f9c63ffe16c82834ea8eced5d0c650df15ff7addb86",
 }
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
@@ -260,6 +266,8 @@ ALSO_FITTED = {
     "triage-heldout19.tsv": 0,
     "triage-heldout20.tsv": 0,
     "triage-heldout21.tsv": 0,
+    "triage-heldout22.tsv": 0,
+    "triage-heldout23.tsv": 0,
 }
 
 
