@@ -40,6 +40,9 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     # session 30's
     "triage-heldout20.tsv": {"recall": 0.97, "false_alarms": 0.06},
     "triage-heldout21.tsv": {"recall": 0.97, "false_alarms": 0.07},
+    # first looked at on session 30's engine: 1.000, 0.015 and 0.996, 0.000 (the targets)
+    "triage-heldout22.tsv": {"recall": 0.97, "false_alarms": 0.03},
+    "triage-heldout23.tsv": {"recall": 0.97, "false_alarms": 0.03},
 }
 TARGET = {"recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 

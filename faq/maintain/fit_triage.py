@@ -50,7 +50,7 @@ TRIAGE_TUNING_SETS = [
 #: rulediff and to choose which rules flag beside the detector; fitted on at the detector's
 #: next refit (adding them here now would change the fitting rows).
 TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in (2, 3, 4, 5)] + [
-    ROOT / "tests" / "eval" / "triage-review30.tsv"  # a review's messages: red-flag or none
+    ROOT / "tests" / "eval" / "triage-review30.tsv"  # a review's messages, by category
 ]
 #: The FAQ tuning sets whose questions the shipped detector (session 26) was fitted on as
 #: ordinary messages: the topic head's sets of session 22, then dev9.tsv (session 25). Named
