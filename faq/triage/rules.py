@@ -191,8 +191,6 @@ class RuleLayer:
 
     def __init__(self, data: dict[str, Any], categories: Iterable[str] | None = None) -> None:
         spec = read_safety(data, categories)
-        self._personal = re.compile(spec.personal)
-        self._general = re.compile(spec.general_question)
         self._negation = re.compile(spec.negation)
         self._context = Context.of(spec.context, spec.general_question, spec.personal)
         concepts = concepts_from(spec.concepts)
@@ -218,8 +216,9 @@ class RuleLayer:
         `confirm`, and carries the first lower-priority matching rule that flags outright.
         """
         parts = [" ".join(split_words(s)) for s in sentences] or [text]
-        personal = bool(self._personal.search(text)) or any(
-            not self._general.search(part) for part in parts if part
+        context = self._context
+        personal = bool(context.personal.search(text)) or any(
+            not context.general.search(part) for part in parts if part
         )
         readings: dict[Reading, Words] = {}
         pending: RuleHit | None = None  # the first matching rule to confirm
