@@ -136,6 +136,12 @@ LOCKED = {
     / "triage-heldout22.tsv": "b562c4154063c9cee8478a693c23b66b5e61537cadb9797798ea0b960128726b",
     EVAL
     / "triage-heldout23.tsv": "0d96e78b29f7e823c3674f9c63ffe16c82834ea8eced5d0c650df15ff7addb86",
+    # written at the start of session 32 the same way, in other voices; locked before the
+    # refitted detector was measured on anything held out
+    EVAL
+    / "triage-heldout24.tsv": "6a7b70184574d1f9118533ed6f1a4d399faee9e217e57a4ca7ca007eed634f58",
+    EVAL
+    / "triage-heldout25.tsv": "a414802717d0783ed08b6e38c3d20ad4361962917be21faacf81d85b8bfb3a97",
 }
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
@@ -268,6 +274,8 @@ ALSO_FITTED = {
     "triage-heldout21.tsv": 0,
     "triage-heldout22.tsv": 0,
     "triage-heldout23.tsv": 0,
+    "triage-heldout24.tsv": 0,
+    "triage-heldout25.tsv": 0,
 }
 
 

@@ -43,6 +43,10 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     # first looked at on session 30's engine: 1.000, 0.015 and 0.996, 0.000 (the targets)
     "triage-heldout22.tsv": {"recall": 0.97, "false_alarms": 0.03},
     "triage-heldout23.tsv": {"recall": 0.97, "false_alarms": 0.03},
+    # first looked at on session 31's engine (unchanged in session 32): 0.984, 0.036 and
+    # 0.980, 0.007
+    "triage-heldout24.tsv": {"recall": 0.97, "false_alarms": 0.05},
+    "triage-heldout25.tsv": {"recall": 0.97, "false_alarms": 0.03},
 }
 TARGET = {"recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -99,6 +103,9 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout19.tsv": "dehydration below 0.9, false alarms 6.6% (second look; first 7.2%)",
     "triage-heldout20.tsv": "false alarms 4.8% (first and second looks)",
     "triage-heldout21.tsv": "false alarms 5.4% (first and second looks)",
+    "triage-heldout24.tsv": "swallowed-too-much 8 of 9, cramp-wont-stop 8 of 9, false alarms 3.6%"
+    " (first look)",
+    "triage-heldout25.tsv": "tetany 7 of 8, child-leg-pain 8 of 10 (first look)",
 }
 
 

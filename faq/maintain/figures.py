@@ -51,6 +51,8 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout25.tsv", "locked triage held-out 25"),
+    ("triage-heldout24.tsv", "locked triage held-out 24"),
     ("triage-heldout23.tsv", "locked triage held-out 23"),
     ("triage-heldout22.tsv", "locked triage held-out 22"),
     ("triage-heldout21.tsv", "locked triage held-out 21"),
