@@ -142,6 +142,9 @@ LOCKED = {
     / "triage-heldout24.tsv": "6a7b70184574d1f9118533ed6f1a4d399faee9e217e57a4ca7ca007eed634f58",
     EVAL
     / "triage-heldout25.tsv": "a414802717d0783ed08b6e38c3d20ad4361962917be21faacf81d85b8bfb3a97",
+    # written in session 32 by a new writer from the entry titles only, as two authors;
+    # locked before anything was measured on it
+    EVAL / "heldout20.tsv": "4aba5e61aae9cc5e1764c9b5ed762c2407f37d67c23f28be6f93435a23dea974",
 }
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
@@ -176,6 +179,8 @@ HYBRID = {  # later looks with the triage of session 26 in the comments
     "heldout18.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
     # first looked at on session 27's engine: 0.939, 0.953
     "heldout19.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
+    # first looked at on session 31's engine (session 32): 0.930, wrong 0.023, 0.943
+    "heldout20.tsv": {"hit1": 0.92, "wrong": 0.03, "declined": 0.92},
 }
 LEXICAL = {
     "heldout.tsv": {"hit1": 0.80, "wrong": 0.03, "declined": 0.88},
@@ -197,9 +202,10 @@ LEXICAL = {
     "heldout17.tsv": {"hit1": 0.78, "wrong": 0.03, "declined": 0.76},  # first: 0.798, 0.774
     "heldout18.tsv": {"hit1": 0.77, "wrong": 0.03, "declined": 0.77},  # first: 0.791, 0.787
     "heldout19.tsv": {"hit1": 0.78, "wrong": 0.04, "declined": 0.77},  # first: 0.809, 0.791
+    "heldout20.tsv": {"hit1": 0.78, "wrong": 0.08, "declined": 0.60},  # first: 0.806, 0.062, 0.629
 }
 # triage held-out sets 1-9, whose false alarms had been read, are tuning sets since session 23
-TARGET = {"hit1": 0.92, "declined": 0.95}
+TARGET = {"hit1": 0.92, "declined": 0.95, "wrong": 0.015}
 
 
 def test_every_set_with_held_out_bars_is_scored_as_a_locked_set() -> None:
@@ -269,6 +275,7 @@ ALSO_FITTED = {
     "heldout18.tsv": 0,
     "triage-heldout18.tsv": 0,
     "heldout19.tsv": 0,
+    "heldout20.tsv": 0,
     "triage-heldout19.tsv": 0,
     "triage-heldout20.tsv": 0,
     "triage-heldout21.tsv": 0,
@@ -402,6 +409,8 @@ HYBRID_BELOW_TARGET = {
     ("hit1", "heldout14.tsv"): "0.911 (later look; first 0.919)",
     ("hit1", "heldout15.tsv"): "0.885 (first look)",
     ("declined", "heldout15.tsv"): "0.905 (first look)",
+    ("wrong", "heldout20.tsv"): "0.023 (first look)",
+    ("declined", "heldout20.tsv"): "0.943 (first look)",
 }
 
 
@@ -415,11 +424,14 @@ HYBRID_BELOW_TARGET = {
         )
         if (measure, name) in HYBRID_BELOW_TARGET
         else (measure, name)
-        for measure in ("hit1", "declined")
+        for measure in ("hit1", "declined", "wrong")
         for name in HYBRID
     ],
 )
 def test_the_hybrid_targets_are_met(engine: Engine, measure: str, name: str) -> None:
     report = measured(engine, EVAL / name)
 
-    assert (report.hit_at_1 if measure == "hit1" else report.declined) >= TARGET[measure]
+    if measure == "wrong":
+        assert report.answered_wrong <= TARGET[measure]
+    else:
+        assert (report.hit_at_1 if measure == "hit1" else report.declined) >= TARGET[measure]
