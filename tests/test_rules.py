@@ -274,8 +274,10 @@ MALFORMED = [
         id="a concept used but not defined",
     ),
     pytest.param(
-        "  - id: chest-pain\n    category: heart\n",
-        "  - id: chest-pain\n    category: hart\n",
+        "    category: heart\n    priority: 50\n    personal: true\n    examples:\n"
+        "      - 'I have chest pain after taking magnesium'",
+        "    category: hart\n    priority: 50\n    personal: true\n    examples:\n"
+        "      - 'I have chest pain after taking magnesium'",
         "red_flags[3] (chest-pain): category 'hart' is not in triage/categories.yaml",
         id="a category that is not in categories.yaml",
     ),
