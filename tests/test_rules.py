@@ -533,3 +533,31 @@ def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
     lexical: Engine, message: str
 ) -> None:
     assert raised(lexical, message) is not None
+
+
+# Session 33: a report that ends in a plea for help ("..., what do I do") reads to the
+# detector as a general question (it gives the first of these 0.006), so a rule that
+# catches it must keep flagging outright; confirming chest-pain and quinine-harm lost them.
+REPORTS_ENDING_IN_A_PLEA = [
+    ("heart", "having chest pains and cramps in both legs at the same time what do i do"),
+    ("heart", "chest pains and leg cramps what do i do"),
+    ("quinine-harm", "drinking tonic water every night and my ears are ringing what do i do"),
+    pytest.param(
+        "seizure",
+        "what do you do for a lady fitting on the pavement outside the shop",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="known gap: read as a general first-aid question, so the seizure rule is"
+            " skipped, and the detector scores it under the net; it is declined",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("category", "message"), REPORTS_ENDING_IN_A_PLEA)
+def test_a_report_ending_in_a_plea_for_help_gets_the_emergency_reply(
+    engine: Engine, category: str, message: str
+) -> None:
+    answer = engine.answer(message)
+
+    assert (answer.status, answer.category) == (Status.RED_FLAG, category)
