@@ -542,15 +542,10 @@ REPORTS_ENDING_IN_A_PLEA = [
     ("heart", "having chest pains and cramps in both legs at the same time what do i do"),
     ("heart", "chest pains and leg cramps what do i do"),
     ("quinine-harm", "drinking tonic water every night and my ears are ringing what do i do"),
-    pytest.param(
-        "seizure",
-        "what do you do for a lady fitting on the pavement outside the shop",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="known gap: read as a general first-aid question, so the seizure rule is"
-            " skipped, and the detector scores it under the net; it is declined",
-        ),
-    ),
+    # a scene ("on the pavement outside the shop"), not a first-aid question: until session
+    # 33 read as a general question, so the seizure rule skipped it and it was declined
+    ("seizure", "what do you do for a lady fitting on the pavement outside the shop"),
+    ("seizure", "how do you help a man convulsing in the street"),
 ]
 
 

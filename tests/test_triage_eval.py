@@ -51,6 +51,10 @@ TRIAGE = {  # false alarms: regression guards above the first looks
     # (0.060 and 0.050 with chest-pain and quinine-harm confirming, a change withdrawn)
     "triage-heldout26.tsv": {"recall": 0.97, "false_alarms": 0.08},
     "triage-heldout27.tsv": {"recall": 0.97, "false_alarms": 0.07},
+    # first looked at on the engine of 26e00c2 (session 33), unchanged by the scene rule:
+    # 0.996, 0.037 and 0.988, 0.008
+    "triage-heldout28.tsv": {"recall": 0.97, "false_alarms": 0.05},
+    "triage-heldout29.tsv": {"recall": 0.97, "false_alarms": 0.03},
 }
 TARGET = {"recall": 0.97, "category": 0.9, "false_alarms": 0.03}
 
@@ -113,6 +117,7 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout26.tsv": "pregnancy-emergency 7 of 8, false alarms 6.0% (first and second"
     " looks)",
     "triage-heldout27.tsv": "false alarms 6.5% (first look)",
+    "triage-heldout28.tsv": "false alarms 3.7% (first look)",
 }
 
 

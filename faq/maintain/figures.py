@@ -53,6 +53,8 @@ SETS = (
     ("heldout3.tsv", "locked held-out 3"),
     ("heldout2.tsv", "locked held-out 2"),
     ("heldout.tsv", "locked held-out 1"),
+    ("triage-heldout29.tsv", "locked triage held-out 29"),
+    ("triage-heldout28.tsv", "locked triage held-out 28"),
     ("triage-heldout27.tsv", "locked triage held-out 27"),
     ("triage-heldout26.tsv", "locked triage held-out 26"),
     ("triage-heldout25.tsv", "locked triage held-out 25"),
