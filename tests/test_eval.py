@@ -361,9 +361,34 @@ def test_the_readme_figures_show_every_set_and_engine_then_the_notes(
           for label in ("hybrid", "lexical")),
         "",
         figures.notes(fitted(engine)),
+        "",
+        figures.pooled(readme_figures(), fitted(engine)),  # from the rows the tests check
     ]  # fmt: skip
 
     assert figures.labels(readme_figures()) == figures.labels("\n".join(expected)), STALE
+
+
+def test_the_pooled_line_sums_the_locked_triage_rows_of_each_engine() -> None:
+    rows = [
+        "| triage-heldout10.tsv | locked | hybrid | 0 | - | - | - | 0 | - | 200 | 0.990 | 0.020 |",
+        "| triage-heldout10.tsv | locked | lexical | 0 | - | - | - | 0 | - | 200 | 0.500 | 0.040 |",
+        "| triage-heldout11.tsv | locked | hybrid | 0 | - | - | - | 0 | - | 100 | 0.970 | 0.050 |",
+        "| triage-dev6.tsv | tuning | hybrid | 0 | - | - | - | 0 | - | 100 | 0.500 | 0.400 |",
+    ]
+    ordinary = {
+        name: sum(e.label == "none" for e in evaluate.read_examples(EVAL / name))
+        for name in ("triage-heldout10.tsv", "triage-heldout11.tsv")
+    }
+    alarms = round(0.02 * ordinary["triage-heldout10.tsv"]) + round(
+        0.05 * ordinary["triage-heldout11.tsv"]
+    )
+    total = sum(ordinary.values())
+
+    line = figures.pooled("\n".join(rows), frozenset())
+
+    assert line.startswith("Pooled over the 2 locked triage sets: hybrid recall 0.983 (295 of 300)")
+    assert f"false alarms {alarms / total:.1%} ({alarms} of {total})" in line
+    assert "lexical recall 0.500 (100 of 200)" in line
 
 
 @pytest.mark.parametrize("name", [n for n in figures.shown() if not n.startswith("triage-")])

@@ -542,10 +542,6 @@ REPORTS_ENDING_IN_A_PLEA = [
     ("heart", "having chest pains and cramps in both legs at the same time what do i do"),
     ("heart", "chest pains and leg cramps what do i do"),
     ("quinine-harm", "drinking tonic water every night and my ears are ringing what do i do"),
-    # a scene ("on the pavement outside the shop"), not a first-aid question: until session
-    # 33 read as a general question, so the seizure rule skipped it and it was declined
-    ("seizure", "what do you do for a lady fitting on the pavement outside the shop"),
-    ("seizure", "how do you help a man convulsing in the street"),
 ]
 
 
@@ -556,3 +552,39 @@ def test_a_report_ending_in_a_plea_for_help_gets_the_emergency_reply(
     answer = engine.answer(message)
 
     assert (answer.status, answer.category) == (Status.RED_FLAG, category)
+
+
+# Session 33: someone seen fitting, collapsed or unconscious in a named place is a scene, not
+# a first-aid question; until then the seizure rule skipped these as general questions and
+# they were declined with no safety line. The questions below it stay general questions.
+SCENES = [
+    ("seizure", "what do you do for a lady fitting on the pavement outside the shop"),
+    ("seizure", "how do you help a man convulsing in the street"),
+    ("seizure", "what do you do for a man having a seizure on the pavement"),
+    ("collapse", "what should we do someone unconscious on a bus"),
+]
+NOT_SCENES = [
+    "can you get cramps while unconscious in the night",
+    "how long can someone be unconscious in the water before brain damage",
+    "what percentage of people collapsed in the heat wave had low magnesium",
+    "why do people start convulsing in the cold water",
+    "is cramp common in people convulsing on the floor during a seizure",
+    "what do you do when someone has a seizure on the floor",
+    "what should you do if a man collapses in the street",
+]
+
+
+@pytest.mark.parametrize(("category", "message"), SCENES)
+def test_a_scene_asked_as_a_question_gets_the_emergency_reply(
+    engine: Engine, category: str, message: str
+) -> None:
+    answer = engine.answer(message)
+
+    assert (answer.status, answer.category) == (Status.RED_FLAG, category)
+
+
+@pytest.mark.parametrize("message", NOT_SCENES)
+def test_a_general_question_about_a_place_or_a_time_is_not_a_scene(
+    lexical: Engine, message: str
+) -> None:
+    assert raised(lexical, message) is None
