@@ -588,3 +588,23 @@ def test_a_general_question_about_a_place_or_a_time_is_not_a_scene(
     lexical: Engine, message: str
 ) -> None:
     assert raised(lexical, message) is None
+
+
+# Session 33, from triage-dev7: emergencies asked as questions that neither a rule nor the
+# detector recognises; until then they were declined without the safety net's line too,
+# because the sign came before the person ("someone whose face is swelling") or was not a
+# symptom word ("a red line going up my leg").
+MISSED_BUT_NOW_NETTED = [
+    "How do you help someone whose face is swelling fast after taking a pill? My wife has an"
+    " EpiPen but we are not sure.",
+    "theres a red line going up my leg from a blister, what do i do",
+    "How do you help someone whose hands and feet are stuck in spasm? My father is on"
+    " pantoprazole for ten years and it started this evening.",
+]
+
+
+@pytest.mark.parametrize("message", MISSED_BUT_NOW_NETTED)
+def test_an_unrecognised_report_still_gets_the_safety_net(engine: Engine, message: str) -> None:
+    assessment = engine.triage.assess(engine.analyse(message))
+
+    assert assessment.flag is not None or assessment.symptoms_now
