@@ -545,15 +545,6 @@ REPORTS_ENDING_IN_A_PLEA = [
 ]
 
 
-@pytest.mark.parametrize(("category", "message"), REPORTS_ENDING_IN_A_PLEA)
-def test_a_report_ending_in_a_plea_for_help_gets_the_emergency_reply(
-    engine: Engine, category: str, message: str
-) -> None:
-    answer = engine.answer(message)
-
-    assert (answer.status, answer.category) == (Status.RED_FLAG, category)
-
-
 # Session 33: someone seen fitting, collapsed or unconscious in a named place is a scene, not
 # a first-aid question; until then the seizure rule skipped these as general questions and
 # they were declined with no safety line. The questions below it stay general questions.
@@ -574,8 +565,8 @@ NOT_SCENES = [
 ]
 
 
-@pytest.mark.parametrize(("category", "message"), SCENES)
-def test_a_scene_asked_as_a_question_gets_the_emergency_reply(
+@pytest.mark.parametrize(("category", "message"), [*REPORTS_ENDING_IN_A_PLEA, *SCENES])
+def test_a_report_asked_as_a_question_or_ending_in_a_plea_gets_the_emergency_reply(
     engine: Engine, category: str, message: str
 ) -> None:
     answer = engine.answer(message)

@@ -155,30 +155,33 @@ def pooled(table: str, fitted: frozenset[str]) -> str:
     engines) and the sets' ordinary messages no model was fitted on.
     """
     sums: dict[str, list[int]] = {}  # engine -> caught, emergencies, false alarms, ordinary
-    names = set()
+    ordinary_in: dict[str, int] = {}  # set -> its ordinary messages, read once for both engines
     for cells in (line.strip("| ").split(" | ") for line in table.splitlines()):
         name = cells[0]
         if len(cells) != 12 or name not in LOCKED or not name.startswith("triage-"):
             continue
-        names.add(name)
-        ordinary = sum(e.label == evaluate.ORDINARY for e in _unseen(name, fitted))
+        if name not in ordinary_in:
+            ordinary_in[name] = _ordinary(name, fitted)
+        ordinary = ordinary_in[name]
         emergencies = int(cells[9])
         counts = sums.setdefault(cells[2], [0, 0, 0, 0])
         counts[0] += round(float(cells[10]) * emergencies)
         counts[1] += emergencies
         counts[2] += round(float(cells[11]) * ordinary)
         counts[3] += ordinary
-    figures = [
+    parts = [
         f"{label} recall {c[0] / c[1]:.3f} ({c[0]:,} of {c[1]:,}), false alarms"
         f" {c[2] / c[3]:.1%} ({c[2]:,} of {c[3]:,})"
         for label, c in sums.items()
         if c[1] and c[3]
     ]
-    return f"{POOLED} {len(names)} locked triage sets: {'; '.join(figures)}."
+    return f"{POOLED} {len(ordinary_in)} locked triage sets: {'; '.join(parts)}."
 
 
-def _unseen(name: str, fitted: frozenset[str]) -> list[evaluate.Example]:
-    return evaluate.unseen(evaluate.read_examples(EVAL / name), fitted)
+def _ordinary(name: str, fitted: frozenset[str]) -> int:
+    """Give how many ordinary messages of a set no model was fitted on."""
+    examples = evaluate.unseen(evaluate.read_examples(EVAL / name), fitted)
+    return sum(example.label == evaluate.ORDINARY for example in examples)
 
 
 def measure(engine: Engine, path: Path, fitted: frozenset[str]) -> evaluate.Report:
