@@ -192,3 +192,12 @@ def _chat_key(update: Raw) -> Key:
         if isinstance(sender, dict) and isinstance(sender.get("id"), int):
             return int(sender["id"])
     return "other"
+
+
+async def shut_down(app: BotApp, intake: Intake) -> None:
+    """Shut the stopped application down, then close the intake's inbox (if it has one)."""
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+    if intake.inbox is not None:
+        intake.inbox.close()

@@ -20,7 +20,7 @@ import httpx
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import ALLOWED_UPDATES, BotApp
-from bot.intake import Intake, Raw, open_inbox
+from bot.intake import Intake, Raw, open_inbox, shut_down
 from bot.limits import retry_seconds
 from bot.services import services
 from bot.settings import Settings
@@ -114,11 +114,7 @@ async def stop(app: BotApp, intake: Intake) -> None:
         await app.stop()
         if app.post_stop is not None:
             await app.post_stop(app)
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
-    if intake.inbox is not None:
-        intake.inbox.close()
+    await shut_down(app, intake)
 
 
 def run_polling(app: BotApp, settings: Settings, *, drop_pending: bool) -> None:

@@ -17,7 +17,7 @@ import signal
 from urllib.parse import urlsplit
 
 from bot.app import ALLOWED_UPDATES, BotApp
-from bot.intake import Intake, open_inbox
+from bot.intake import Intake, open_inbox, shut_down
 from bot.settings import Settings
 from bot.webhook import WebhookConfig, WebhookServer
 
@@ -73,11 +73,7 @@ async def stop_webhook(
             logger.warning("stopping: updates still being answered after %.0f s are dropped", grace)
         if app.post_stop is not None:
             await app.post_stop(app)
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
-    if intake.inbox is not None:
-        intake.inbox.close()
+    await shut_down(app, intake)
 
 
 def run_webhook(app: BotApp, settings: Settings, *, drop_pending: bool = False) -> None:
