@@ -68,6 +68,24 @@ def test_it_tells_a_sign_happening_now_from_a_question_about_it(detector: Detect
     assert general.probability < detector.flag_at
 
 
+# Session 34: a sign joined by "and" to a cramp is a report. The refit of session 34 (not
+# shipped) read these as cramp questions (0.012, 0.048 and 0.086, against 0.841, 0.929 and
+# 0.657 for the shipped detector); the chest-pain rule flags them, but a detector that
+# confirms rules must not lose them.
+SIGN_BESIDE_A_CRAMP = [
+    "chest pains and leg cramps",
+    "i have chest pains and leg cramps",
+    "my chest hurts and my legs are cramping what should i do",
+]
+
+
+@pytest.mark.parametrize("message", SIGN_BESIDE_A_CRAMP)
+def test_a_sign_beside_a_cramp_gets_at_least_the_safety_net(
+    detector: Detector, message: str
+) -> None:
+    assert detector.detect(message).probability >= detector.net_at
+
+
 SIGN = "i cannot feel my bum or between my legs since this morning"  # no rule reads it
 ORDINARY = (
     "I have been taking magnesium glycinate at night for a few weeks for my calf cramps and "
