@@ -19,6 +19,7 @@ held-out sets (tests/eval/heldout*.tsv, and triage-heldout10.tsv onwards) are ne
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,12 +47,24 @@ NET_TARGET = 0.99
 TRIAGE_TUNING_SETS = [
     ROOT / "tests" / "eval" / f"triage-heldout{k}.tsv" for k in ("", *map(str, range(2, 10)))
 ] + [ROOT / "tests" / "eval" / "triage-dev1.tsv"]
-#: Triage tuning sets written after the detector was fitted (sessions 26-28, 30, 33, 34): read
+#: Triage tuning sets written after the detector was fitted (sessions 26-28, 30, 33-35): read
 #: freely, by rulediff and to choose which rules flag beside the detector; fitted on at the
 #: detector's next refit (adding them here now would change the fitting rows).
-TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 9)] + [
+TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 10)] + [
     ROOT / "tests" / "eval" / "triage-review30.tsv"  # a review's messages, by category
 ]
+#: What training adds to half the bank's and triage tuning sets' messages (emergencies and
+#: hard negatives alike, so that neither form becomes a cue): a trailing plea, a leg cramp
+#: beside the message, or both. Session 34 found both detectors read "chest pains what do i
+#: do" and "chest pains and leg cramps what do i do" as cramp questions (0.004-0.012), most
+#: likely from the corpus's many "cramp now, what do I do"; the bank had few such reports.
+PLEAS = (
+    "what do i do", "what should i do", "what should i do now", "please help", "help",
+    "is this serious", "should i be worried", "do i need a doctor", "is this normal",
+    "can magnesium help", "any advice", "what can i take for it",
+)  # fmt: skip
+CRAMPS_AFTER = ("and leg cramps", "and my legs keep cramping", "and calf cramps too")
+CRAMPS_BEFORE = ("leg cramps and", "i get cramps in my legs and", "cramping calves and")
 #: The FAQ tuning sets whose questions the shipped detector (session 26) was fitted on as
 #: ordinary messages: the topic head's sets of session 22, then dev9.tsv (session 25). Named
 #: here rather than read from fit_topics.TUNING_SETS, so that a set the topic head learns from
@@ -121,6 +134,30 @@ def training_rows(engine: Engine, folder: Path) -> Rows:
     return Rows(queries, labels, classes, hard, ruled, to_confirm, tiers)
 
 
+def variant(text: str) -> str | None:
+    """Give a training variant of a normalised message (a plea, a cramp beside it, both) or
+    None: the same for the same text, for about half of all texts."""
+    mark = zlib.crc32(text.encode("utf-8"))
+    if mark % 2:
+        return None
+    plea = PLEAS[(mark >> 3) % len(PLEAS)]
+    after, before = CRAMPS_AFTER[(mark >> 8) % 3], CRAMPS_BEFORE[(mark >> 8) % 3]
+    cramp = f"{text} {after}" if (mark >> 12) % 2 else f"{before} {text}"
+    kind = (mark >> 1) % 3
+    return f"{text} {plea}" if kind == 0 else cramp if kind == 1 else f"{cramp} {plea}"
+
+
+def augmented(rows: Rows, chosen: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Give the texts, labels and chosen indices to train on: the chosen rows and the variants
+    of the chosen bank and tuning-set messages (PLEAS; cross-validation scores only the rows)."""
+    texts = [q.normalised for q in rows.queries]
+    sources = [int(i) for i in chosen if rows.positive[i] or rows.hard[i]]
+    extra = [(i, v) for i in sources if (v := variant(texts[i])) is not None]
+    labels = np.concatenate([rows.labels, rows.labels[[i for i, _ in extra]].astype(int)])
+    added = np.arange(len(texts), len(texts) + len(extra))
+    return texts + [v for _, v in extra], labels, np.concatenate([chosen, added])
+
+
 def threshold(chance: np.ndarray, positive: np.ndarray, target: float) -> float:
     """Give the highest probability at which at least `target` of the positives are flagged."""
     scores = np.sort(chance[positive])
@@ -158,7 +195,9 @@ def detected(
     return np.asarray(chance >= by_class[guess])
 
 
-def report(chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float) -> str:
+def report(
+    chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float, k: int = 5
+) -> str:
     """Give the cross-validated figures: recall, false alarms, per category, with the rules."""
     positive, hard = rows.positive, rows.hard
     rest = ~positive & ~hard
@@ -167,7 +206,7 @@ def report(chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, ne
     flagged = alone | by_rules
     lines = [
         f"flag at {flag_at:.4f} (crisis: {min(flag_at, net_at):.4f}), safety net at "
-        f"{net_at:.4f}; 5-fold CV, read as triage reads:",
+        f"{net_at:.4f}; {k}-fold CV, read as triage reads:",
         f"  detector alone: recall {alone[positive].mean():.3f}, right category "
         f"{(guess == rows.labels)[positive].mean():.3f}, false alarms {alone[hard].mean():.3f} "
         f"of {int(hard.sum())} hard negatives, {alone[rest].mean():.3f} of {int(rest.sum())}",
