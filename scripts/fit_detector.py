@@ -78,6 +78,7 @@ def main() -> None:
     """Cross-validate, choose thresholds, report, and with --write fit and ship the detector."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     parser.add_argument("--scores", type=Path, help="save (or, with --reuse, load) the CV scores")
     parser.add_argument("--reuse", action="store_true", help="load the CV scores, do not refit")
     parser.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(ROOT)}")
@@ -100,30 +101,30 @@ def main() -> None:
         with np.load(args.scores) as saved:
             chance, guess = saved["chance"], saved["guess"]
     else:
-        chance, guess = cross_validate(source, encoder, rows, args.epochs)
+        chance, guess = cross_validate(source, encoder, rows, args.epochs, args.folds)
         if args.scores:
             np.savez(args.scores, chance=chance, guess=guess)
     flag_at, net_at = fit_triage.thresholds(chance, guess, rows)
-    figures = fit_triage.report(chance, guess, rows, flag_at, net_at)
+    figures = fit_triage.report(chance, guess, rows, flag_at, net_at, args.folds)
     print(figures, flush=True)
     if args.write:
         OUT.mkdir(parents=True, exist_ok=True)
         if not args.keep_model:
             model = train(source, encoder, rows, np.arange(len(rows.queries)), args.epochs)
             export(model, OUT / "model.onnx")
-        manifest = describe(encoder, rows, flag_at, net_at, args.epochs, figures)
+        manifest = describe(encoder, rows, flag_at, net_at, args.epochs, args.folds, figures)
         (OUT / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {OUT} ({(OUT / 'model.onnx').stat().st_size / 1e6:.1f} MB model)")
 
 
 def cross_validate(
-    source: Path, encoder: Encoder, rows: fit_triage.Rows, epochs: int
+    source: Path, encoder: Encoder, rows: fit_triage.Rows, epochs: int, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Give each message's out-of-fold probability of an emergency and its likeliest category."""
     chance = np.zeros(len(rows.queries))
     guess = np.full(len(rows.queries), rows.classes.index(NONE))
-    for number, (train_rows, test_rows) in enumerate(folds(len(rows.queries), 5)):
-        print(f"fold {number + 1} of 5", flush=True)
+    for number, (train_rows, test_rows) in enumerate(folds(len(rows.queries), k)):
+        print(f"fold {number + 1} of {k}", flush=True)
         model = train(source, encoder, rows, train_rows, epochs)
         with tempfile.TemporaryDirectory() as tmp:
             export(model, Path(tmp) / "model.onnx")
@@ -147,7 +148,9 @@ def score(detector: Detector, rows: fit_triage.Rows, i: int) -> tuple[float, int
 def train(
     source: Path, encoder: Encoder, rows: fit_triage.Rows, chosen: np.ndarray, epochs: int
 ) -> Classifier:
-    """Give the classifier fine-tuned on the chosen rows (AdamW, warm-up then linear decay)."""
+    """Give the classifier fine-tuned on the chosen rows and their variants (fit_triage.PLEAS;
+    AdamW, warm-up then linear decay)."""
+    texts, labels, chosen = fit_triage.augmented(rows, chosen)
     model = Classifier(source, len(rows.classes))
     optimiser = torch.optim.AdamW(model.parameters(), lr=RATE, weight_decay=0.01)
     steps = epochs * -(-len(chosen) // BATCH)
@@ -156,13 +159,12 @@ def train(
         optimiser, lambda k: k / warm if k < warm else max(0.0, (steps - k) / (steps - warm))
     )
     loss = nn.CrossEntropyLoss(weight=torch.tensor(class_weights(rows), dtype=torch.float32))
-    texts = [q.normalised for q in rows.queries]
     for epoch in range(epochs):
         model.train()
         start = time.time()
         for chunk, ids, mask in batches(encoder, texts, chosen):
             optimiser.zero_grad()
-            loss(model(ids, mask), torch.tensor(rows.labels[chunk])).backward()
+            loss(model(ids, mask), torch.tensor(labels[chunk])).backward()
             optimiser.step()
             schedule.step()
         print(f"  epoch {epoch + 1}: {time.time() - start:.0f} s", flush=True)
@@ -219,7 +221,13 @@ def export(model: Classifier, target: Path) -> None:
 
 
 def describe(
-    encoder: Encoder, rows: fit_triage.Rows, flag_at: float, net_at: float, epochs: int, cv: str
+    encoder: Encoder,
+    rows: fit_triage.Rows,
+    flag_at: float,
+    net_at: float,
+    epochs: int,
+    fold_count: int,
+    cv: str,
 ) -> dict[str, Any]:
     """Give detector.json: classes, thresholds, checksums, how it was made, the CV figures."""
     model = OUT / "model.onnx"
@@ -242,6 +250,8 @@ def describe(
             ],
             "triage_tuning_sets": [p.name for p in fit_triage.TRIAGE_TUNING_SETS],
             "epochs": epochs,
+            "variants": "fit_triage.augmented: a plea and/or a leg cramp beside half the bank's"
+            " and triage tuning sets' messages, at training time only",
             "batch": BATCH,
             "learning_rate": RATE,
             "seed": 0,
@@ -249,7 +259,8 @@ def describe(
         "cross_validation": cv.splitlines(),
         "made_by": {
             "script": "scripts/fit_detector.py",
-            "command": "HF_HUB_OFFLINE=1 PYTHONPATH=. python scripts/fit_detector.py --write",
+            "command": "HF_HUB_OFFLINE=1 PYTHONPATH=. python scripts/fit_detector.py --write"
+            f" --folds {fold_count}",
             "export": f"torch.onnx.export(dynamo=True, opset {OPSET}), eager attention",
             "quantisation": "int8 dynamic quantisation, per channel (as scripts/export_model.py)",
             "python": platform.python_version(),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from faq.engine import Engine
 from faq.maintain import fit_triage
-from faq.maintain.fit_triage import Rows, detected, thresholds
+from faq.maintain.fit_triage import Rows, augmented, detected, thresholds, variant
+from faq.query import analyse
 
 CLASSES = ("dvt", "self-harm", "none")
 
@@ -103,3 +105,38 @@ def test_a_rule_that_needs_confirming_counts_only_where_the_detector_does_not_ru
 
     assert rows.by_rules(chance).tolist() == [True, False, False, False, False]
     assert 0.3 < flag_at <= 0.6  # the first by the rule, two by the detector
+
+
+def test_about_half_of_all_messages_get_a_plea_or_a_cramp_beside_them() -> None:
+    texts = [f"my calf has been swollen for {n} days" for n in range(400)]
+
+    varied = {t: variant(t) for t in texts}
+
+    assert 0.4 < sum(v is not None for v in varied.values()) / len(texts) < 0.6
+    assert all(v is None or (t in v and v != t) for t, v in varied.items())
+    assert any(v and v.endswith(fit_triage.PLEAS) for v in varied.values())
+    assert any(v and "cramp" in v.replace(t, "") for t, v in varied.items())
+    assert all(variant(t) == v for t, v in varied.items())  # the same every run
+
+
+def test_training_adds_variants_of_the_chosen_bank_messages_only(lexical: Engine) -> None:
+    texts = [f"chest pain {n} minutes now" for n in range(40)] + ["which magnesium"] * 4
+    rows = Rows(
+        [analyse(t, lexical.analyzer) for t in texts],
+        np.array([0] * 20 + [2] * 24),  # 20 emergencies, 20 hard negatives, 4 corpus phrasings
+        CLASSES,
+        np.array([False] * 20 + [True] * 20 + [False] * 4),
+        np.zeros(44, dtype=bool),
+        np.zeros(44, dtype=bool),
+        ("urgent", "crisis", ""),
+    )
+    chosen = np.array([*range(10), *range(20, 30), 40, 41])
+
+    trained, labels, picked = augmented(rows, chosen)
+
+    added = picked[len(chosen) :]
+    sources = [texts.index(next(t for t in texts if trained[i].find(t) >= 0)) for i in added]
+    assert picked[: len(chosen)].tolist() == chosen.tolist() and len(added) > 0
+    assert set(sources) <= set(chosen.tolist()) - {40, 41}  # bank rows chosen for training
+    assert [labels[i] for i in added] == [rows.labels[s] for s in sources]
+    assert trained[: len(texts)] == [q.normalised for q in rows.queries]
