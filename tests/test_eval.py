@@ -26,7 +26,7 @@ TRIAGE_HELD_OUT = EVAL / "triage-heldout.tsv"
 LOCKED = {
     HELD_OUT: "a70a201476cc0c7c37ed5b46b3733667fcdde7e5b9f7c34976f392ec1e0f2c1d",
     TRIAGE_HELD_OUT: "f2a7ad37ab1fd5143c12a19efad1e0fa2e403c2f4665c13d62d9064866510f83",
-    # written after the first look at the sets above (see the README)
+    # written after the first look at the sets above (see docs/evaluation-history.md)
     EVAL / "heldout2.tsv": "31cd0912a5f2e78526b13924d38f3b36e850cf1635494a3496852da96b765a40",
     EVAL
     / "triage-heldout2.tsv": "b58931a7ec3cf8fc3ef4f7db3b096358c6da853d06e2bb019e0e9b6e66c65b5d",
