@@ -8,16 +8,19 @@ tuning sets or the red-flag rules change, in the torch environment of scripts/ex
 
 What it does, on the rows of faq.maintain.fit_triage (the bank, the triage tuning sets, every
 corpus phrasing, the tuning questions and the out-of-scope bank; never the locked held-out sets):
-1. 5-fold cross-validation: for each fold, fine-tune MiniLM (mean pooling and one linear layer,
-   AdamW, warm-up then linear decay) on four fifths, export it to ONNX, quantise it to int8 as
-   scripts/export_model.py does, and score the fifth it never saw through faq.triage.detector,
-   exactly as triage reads a message (the whole message and its sentence windows);
+1. k-fold cross-validation (--folds, 5 by default; session 35 used 3): for each fold, fine-tune
+   MiniLM (mean pooling and one linear layer, AdamW, warm-up then linear decay) on the other
+   folds' rows and the variants of their bank messages (fit_triage.augmented), export it to
+   ONNX, quantise it to int8 as scripts/export_model.py does, and score the fold's own rows,
+   which it never saw, through faq.triage.detector, exactly as triage reads a message (the
+   whole message and its sentence windows);
 2. thresholds from those scores (faq.maintain.fit_triage.thresholds), and the report;
 3. with --write, fine-tune on every row, export, quantise, and write faq/data/triage/detector/
    (model.onnx and detector.json: classes, thresholds, checksums, how it was made, the CV
    figures).
-About 230 s an epoch on four fifths of 14,642 rows on a free 2-core AVX2 machine (session 31), so
-about 13 minutes a fold at 3 epochs and 80-90 minutes for the whole run: start it early.
+About 230 s an epoch on four fifths of 14,642 rows on a free 2-core AVX2 machine (session 31);
+with the variants, about 530 s an epoch on two thirds of 15,900 rows (session 35), so about
+30 minutes a fold at 3 epochs and 2 hours for a 3-fold run: start it early.
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ def main() -> None:
     """Cross-validate, choose thresholds, report, and with --write fit and ship the detector."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (>= 2)")
     parser.add_argument("--scores", type=Path, help="save (or, with --reuse, load) the CV scores")
     parser.add_argument("--reuse", action="store_true", help="load the CV scores, do not refit")
     parser.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(ROOT)}")
@@ -89,6 +92,8 @@ def main() -> None:
         " change to how triage reads a message, or to the rules, not to the training rows)",
     )
     args = parser.parse_args()
+    if args.folds < 2:
+        parser.error("--folds needs at least 2")
     torch.manual_seed(0)
     torch.set_num_threads(2)
     np.random.seed(0)
@@ -100,10 +105,12 @@ def main() -> None:
     if args.reuse and args.scores:
         with np.load(args.scores) as saved:
             chance, guess = saved["chance"], saved["guess"]
+            if "folds" in saved and int(saved["folds"]) != args.folds:
+                parser.error(f"{args.scores} holds {int(saved['folds'])}-fold scores")
     else:
         chance, guess = cross_validate(source, encoder, rows, args.epochs, args.folds)
         if args.scores:
-            np.savez(args.scores, chance=chance, guess=guess)
+            np.savez(args.scores, chance=chance, guess=guess, folds=args.folds)
     flag_at, net_at = fit_triage.thresholds(chance, guess, rows)
     figures = fit_triage.report(chance, guess, rows, flag_at, net_at, args.folds)
     print(figures, flush=True)
@@ -118,13 +125,13 @@ def main() -> None:
 
 
 def cross_validate(
-    source: Path, encoder: Encoder, rows: fit_triage.Rows, epochs: int, k: int
+    source: Path, encoder: Encoder, rows: fit_triage.Rows, epochs: int, fold_count: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Give each message's out-of-fold probability of an emergency and its likeliest category."""
     chance = np.zeros(len(rows.queries))
     guess = np.full(len(rows.queries), rows.classes.index(NONE))
-    for number, (train_rows, test_rows) in enumerate(folds(len(rows.queries), k)):
-        print(f"fold {number + 1} of {k}", flush=True)
+    for number, (train_rows, test_rows) in enumerate(folds(len(rows.queries), fold_count)):
+        print(f"fold {number + 1} of {fold_count}", flush=True)
         model = train(source, encoder, rows, train_rows, epochs)
         with tempfile.TemporaryDirectory() as tmp:
             export(model, Path(tmp) / "model.onnx")
@@ -148,12 +155,12 @@ def score(detector: Detector, rows: fit_triage.Rows, i: int) -> tuple[float, int
 def train(
     source: Path, encoder: Encoder, rows: fit_triage.Rows, chosen: np.ndarray, epochs: int
 ) -> Classifier:
-    """Give the classifier fine-tuned on the chosen rows and their variants (fit_triage.PLEAS;
-    AdamW, warm-up then linear decay)."""
-    texts, labels, chosen = fit_triage.augmented(rows, chosen)
+    """Give the classifier fine-tuned on the chosen rows and their variants
+    (fit_triage.augmented; AdamW, warm-up then linear decay)."""
+    texts, labels, trained = fit_triage.augmented(rows, chosen)
     model = Classifier(source, len(rows.classes))
     optimiser = torch.optim.AdamW(model.parameters(), lr=RATE, weight_decay=0.01)
-    steps = epochs * -(-len(chosen) // BATCH)
+    steps = epochs * -(-len(trained) // BATCH)
     warm = 0.1 * steps
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda k: k / warm if k < warm else max(0.0, (steps - k) / (steps - warm))
@@ -162,7 +169,7 @@ def train(
     for epoch in range(epochs):
         model.train()
         start = time.time()
-        for chunk, ids, mask in batches(encoder, texts, chosen):
+        for chunk, ids, mask in batches(encoder, texts, trained):
             optimiser.zero_grad()
             loss(model(ids, mask), torch.tensor(labels[chunk])).backward()
             optimiser.step()

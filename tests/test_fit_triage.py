@@ -116,27 +116,39 @@ def test_about_half_of_all_messages_get_a_plea_or_a_cramp_beside_them() -> None:
     assert all(v is None or (t in v and v != t) for t, v in varied.items())
     assert any(v and v.endswith(fit_triage.PLEAS) for v in varied.values())
     assert any(v and "cramp" in v.replace(t, "") for t, v in varied.items())
-    assert all(variant(t) == v for t, v in varied.items())  # the same every run
+
+
+def test_a_message_gets_the_same_variant_in_every_process() -> None:
+    # pinned: a variant that changed between runs would make a fit unrepeatable
+    assert variant("my calf has been swollen for 0 days") is None
+    assert (
+        variant("my calf has been swollen for 2 days") == "my calf has been swollen for 2 days help"
+    )
+    assert variant("my calf has been swollen for 5 days") == (
+        "i get cramps in my legs and my calf has been swollen for 5 days please help"
+    )
+    assert variant("my calf has been swollen for 6 days") == (
+        "my calf has been swollen for 6 days and leg cramps"
+    )
 
 
 def test_training_adds_variants_of_the_chosen_bank_messages_only(lexical: Engine) -> None:
     texts = [f"chest pain {n} minutes now" for n in range(40)] + ["which magnesium"] * 4
-    rows = Rows(
-        [analyse(t, lexical.analyzer) for t in texts],
-        np.array([0] * 20 + [2] * 24),  # 20 emergencies, 20 hard negatives, 4 corpus phrasings
-        CLASSES,
-        np.array([False] * 20 + [True] * 20 + [False] * 4),
-        np.zeros(44, dtype=bool),
-        np.zeros(44, dtype=bool),
-        ("urgent", "crisis", ""),
-    )
-    chosen = np.array([*range(10), *range(20, 30), 40, 41])
+    # 10 dvt and 10 self-harm emergencies, 20 hard negatives, 4 corpus phrasings
+    labels = [0] * 10 + [1] * 10 + [2] * 24
+    hard = [False] * 20 + [True] * 20 + [False] * 4
+    queries = [analyse(t, lexical.analyzer) for t in texts]
+    none = np.zeros(44, dtype=bool)
+    rows = Rows(queries, np.array(labels), CLASSES, np.array(hard), none, none, ("", "", ""))
+    chosen = np.array([*range(5), *range(10, 15), *range(20, 30), 40, 41])
+    expected = [
+        (i, v) for i in chosen if i < 40 and (v := variant(queries[i].normalised)) is not None
+    ]
 
-    trained, labels, picked = augmented(rows, chosen)
+    trained, trained_labels, picked = augmented(rows, chosen)
 
-    added = picked[len(chosen) :]
-    sources = [texts.index(next(t for t in texts if trained[i].find(t) >= 0)) for i in added]
-    assert picked[: len(chosen)].tolist() == chosen.tolist() and len(added) > 0
-    assert set(sources) <= set(chosen.tolist()) - {40, 41}  # bank rows chosen for training
-    assert [labels[i] for i in added] == [rows.labels[s] for s in sources]
-    assert trained[: len(texts)] == [q.normalised for q in rows.queries]
+    assert trained[: len(texts)] == [q.normalised for q in queries]
+    assert picked.tolist() == [*chosen, *range(44, 44 + len(expected))]
+    assert [trained[i] for i in picked[len(chosen) :]] == [v for _, v in expected]
+    assert [trained_labels[i] for i in picked[len(chosen) :]] == [labels[i] for i, _ in expected]
+    assert {labels[i] for i, _ in expected} == {0, 1, 2}  # both emergencies and hard negatives

@@ -4,7 +4,7 @@ The fitting itself needs torch and runs in a separate environment: scripts/fit_d
 Positives are the exemplar bank's lay phrasings of the 26 categories and the emergencies of
 the triage tuning sets (held-out sets 1-9 until session 23, whose false alarms had been
 read); negatives are the hard negatives of both, every corpus phrasing, every tuning question
-not labelled red-flag and the out-of-scope bank. 5-fold cross-validation gives every message
+not labelled red-flag and the out-of-scope bank. k-fold cross-validation gives every message
 a probability of "an emergency" from a model not trained on it, read as triage reads it (the
 whole message and its sentence windows). The flag threshold is the highest that keeps
 cross-validated recall, with the rules, at FIT_RECALL and the detector's own recall at
@@ -12,8 +12,10 @@ DETECTOR_TARGET (many rules were written from the bank's rows, so their recall t
 cross-validated: the detector must not lean on it); the safety-net threshold the highest at
 which the detector alone gives NET_TARGET of the emergencies the net (a message between the
 two gets the "if this is happening now" line, not the emergency reply), and a likely crisis
-is flagged from the net's threshold (faq.triage.assess.flag_threshold). The locked
-held-out sets (tests/eval/heldout*.tsv, and triage-heldout10.tsv onwards) are never read here.
+is flagged from the net's threshold (faq.triage.assess.flag_threshold). Training, never the
+scoring, adds a variant of about half the bank's messages: a plea, a cramp beside it (see
+`augmented`). The locked held-out sets (tests/eval/heldout*.tsv, and triage-heldout10.tsv
+onwards) are never read here.
 """
 
 from __future__ import annotations
@@ -148,8 +150,8 @@ def variant(text: str) -> str | None:
 
 
 def augmented(rows: Rows, chosen: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Give the texts, labels and chosen indices to train on: the chosen rows and the variants
-    of the chosen bank and tuning-set messages (PLEAS; cross-validation scores only the rows)."""
+    """Give the texts, labels and indices to train on: the chosen rows and the variants (see
+    `variant`) of the chosen bank and tuning-set messages; cross-validation scores only rows."""
     texts = [q.normalised for q in rows.queries]
     sources = [int(i) for i in chosen if rows.positive[i] or rows.hard[i]]
     extra = [(i, v) for i in sources if (v := variant(texts[i])) is not None]
@@ -196,7 +198,12 @@ def detected(
 
 
 def report(
-    chance: np.ndarray, guess: np.ndarray, rows: Rows, flag_at: float, net_at: float, k: int = 5
+    chance: np.ndarray,
+    guess: np.ndarray,
+    rows: Rows,
+    flag_at: float,
+    net_at: float,
+    fold_count: int,
 ) -> str:
     """Give the cross-validated figures: recall, false alarms, per category, with the rules."""
     positive, hard = rows.positive, rows.hard
@@ -206,7 +213,7 @@ def report(
     flagged = alone | by_rules
     lines = [
         f"flag at {flag_at:.4f} (crisis: {min(flag_at, net_at):.4f}), safety net at "
-        f"{net_at:.4f}; {k}-fold CV, read as triage reads:",
+        f"{net_at:.4f}; {fold_count}-fold CV, read as triage reads:",
         f"  detector alone: recall {alone[positive].mean():.3f}, right category "
         f"{(guess == rows.labels)[positive].mean():.3f}, false alarms {alone[hard].mean():.3f} "
         f"of {int(hard.sum())} hard negatives, {alone[rest].mean():.3f} of {int(rest.sum())}",
