@@ -165,7 +165,8 @@ def train(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda k: k / warm if k < warm else max(0.0, (steps - k) / (steps - warm))
     )
-    loss = nn.CrossEntropyLoss(weight=torch.tensor(class_weights(rows), dtype=torch.float32))
+    weights = class_weights(labels[trained], rows.classes)
+    loss = nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
     for epoch in range(epochs):
         model.train()
         start = time.time()
@@ -195,13 +196,15 @@ def batches(
         yield chunks[k], ids, mask
 
 
-def class_weights(rows: fit_triage.Rows) -> np.ndarray:
-    """Give class weights under which "none" weighs as much as all the emergencies together."""
-    classes = len(rows.classes)
-    counts = np.maximum(np.bincount(rows.labels, minlength=classes).astype(float), 1)
+def class_weights(labels: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Give class weights under which "none" weighs as much as all the emergencies together,
+    over the labels trained on (the chosen rows and their variants; before session 36: every
+    row, without variants)."""
+    classes = len(names)
+    counts = np.maximum(np.bincount(labels, minlength=classes).astype(float), 1)
     share = np.full(classes, 0.5 / (classes - 1))
-    share[rows.classes.index(NONE)] = 0.5
-    return np.asarray(share * len(rows.labels) / counts)
+    share[names.index(NONE)] = 0.5
+    return np.asarray(share * len(labels) / counts)
 
 
 def export(model: Classifier, target: Path) -> None:

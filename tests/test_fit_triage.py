@@ -121,15 +121,23 @@ def test_about_half_of_all_messages_get_a_plea_or_a_cramp_beside_them() -> None:
 def test_a_message_gets_the_same_variant_in_every_process() -> None:
     # pinned: a variant that changed between runs would make a fit unrepeatable
     assert variant("my calf has been swollen for 0 days") is None
-    assert (
-        variant("my calf has been swollen for 2 days") == "my calf has been swollen for 2 days help"
+    assert variant("my calf has been swollen for 2 days") == (
+        "my calf has been swollen for 2 days what do i do"
     )
     assert variant("my calf has been swollen for 5 days") == (
-        "i get cramps in my legs and my calf has been swollen for 5 days please help"
+        "i get cramps in my legs and my calf has been swollen for 5 days can magnesium help"
     )
     assert variant("my calf has been swollen for 6 days") == (
         "my calf has been swollen for 6 days and leg cramps"
     )
+
+
+def test_a_message_that_names_a_cramp_gets_only_a_plea() -> None:
+    texts = [f"cramp in my calf and my chest hurts {n}" for n in range(200)]
+
+    varied = [v for t in texts if (v := variant(t)) is not None]
+
+    assert varied and all(v.count("cramp") == 1 and v.endswith(fit_triage.PLEAS) for v in varied)
 
 
 def test_training_adds_variants_of_the_chosen_bank_messages_only(lexical: Engine) -> None:

@@ -142,10 +142,10 @@ def variant(text: str) -> str | None:
     mark = zlib.crc32(text.encode("utf-8"))
     if mark % 2:
         return None
-    plea = PLEAS[(mark >> 3) % len(PLEAS)]
-    after, before = CRAMPS_AFTER[(mark >> 8) % 3], CRAMPS_BEFORE[(mark >> 8) % 3]
-    cramp = f"{text} {after}" if (mark >> 12) % 2 else f"{before} {text}"
-    kind = (mark >> 1) % 3
+    plea = PLEAS[(mark >> 16) % len(PLEAS)]  # bits apart from the form's, so they vary alike
+    side = (mark >> 8) % len(CRAMPS_AFTER)
+    cramp = f"{text} {CRAMPS_AFTER[side]}" if (mark >> 12) % 2 else f"{CRAMPS_BEFORE[side]} {text}"
+    kind = 0 if "cramp" in text else (mark >> 1) % 3  # a cramp already named: the plea only
     return f"{text} {plea}" if kind == 0 else cramp if kind == 1 else f"{cramp} {plea}"
 
 
