@@ -8,12 +8,13 @@ tuning sets or the red-flag rules change, in the torch environment of scripts/ex
 
 What it does, on the rows of faq.maintain.fit_triage (the bank, the triage tuning sets, every
 corpus phrasing, the tuning questions and the out-of-scope bank; never the locked held-out sets):
-1. k-fold cross-validation (--folds, 5 by default; session 35 used 3): for each fold, fine-tune
-   MiniLM (mean pooling and one linear layer, AdamW, warm-up then linear decay) on the other
-   folds' rows and the variants of their bank messages (fit_triage.augmented), export it to
-   ONNX, quantise it to int8 as scripts/export_model.py does, and score the fold's own rows,
-   which it never saw, through faq.triage.detector, exactly as triage reads a message (the
-   whole message and its sentence windows);
+1. k-fold cross-validation (--folds, 5 by default; sessions 35-36 used 3): for each fold,
+   fine-tune MiniLM (mean pooling and one linear layer, AdamW, warm-up then linear decay) on
+   the other folds' rows and the variants of their bank messages (fit_triage.augmented),
+   export it to ONNX, quantise it to int8 as scripts/export_model.py does, and score the
+   fold's own rows, which it never saw, through faq.triage.detector, exactly as triage reads a
+   message (the whole message and its sentence windows); every copy of a normalised text falls
+   in one fold (since session 36), so no message is scored by a model that trained on it;
 2. thresholds from those scores (faq.maintain.fit_triage.thresholds), and the report;
 3. with --write, fine-tune on every row, export, quantise, and write faq/data/triage/detector/
    (model.onnx and detector.json: classes, thresholds, checksums, how it was made, the CV
@@ -49,7 +50,7 @@ from export_model import OPSET, _packaged_model_dir, quantize, strip_debug_info 
 from faq.build import default_data_dir, engine_for, load_rules  # noqa: E402
 from faq.corpus import load_corpus  # noqa: E402
 from faq.maintain import fit_triage  # noqa: E402
-from faq.maintain.learn import folds  # noqa: E402
+from faq.maintain.learn import grouped_folds  # noqa: E402
 from faq.semantic import Encoder, file_sha256, load_session  # noqa: E402
 from faq.triage.assess import detection  # noqa: E402
 from faq.triage.detector import MANIFEST, NONE, Detector  # noqa: E402
@@ -130,7 +131,8 @@ def cross_validate(
     """Give each message's out-of-fold probability of an emergency and its likeliest category."""
     chance = np.zeros(len(rows.queries))
     guess = np.full(len(rows.queries), rows.classes.index(NONE))
-    for number, (train_rows, test_rows) in enumerate(folds(len(rows.queries), fold_count)):
+    texts = [q.normalised for q in rows.queries]  # a repeated text stays in one fold
+    for number, (train_rows, test_rows) in enumerate(grouped_folds(texts, fold_count)):
         print(f"fold {number + 1} of {fold_count}", flush=True)
         model = train(source, encoder, rows, train_rows, epochs)
         with tempfile.TemporaryDirectory() as tmp:

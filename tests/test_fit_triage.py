@@ -8,6 +8,7 @@ import pytest
 from faq.engine import Engine
 from faq.maintain import fit_triage
 from faq.maintain.fit_triage import Rows, augmented, detected, thresholds, variant
+from faq.maintain.learn import grouped_folds
 from faq.query import analyse
 
 CLASSES = ("dvt", "self-harm", "none")
@@ -160,3 +161,12 @@ def test_training_adds_variants_of_the_chosen_bank_messages_only(lexical: Engine
     assert [trained[i] for i in picked[len(chosen) :]] == [v for _, v in expected]
     assert [trained_labels[i] for i in picked[len(chosen) :]] == [labels[i] for i, _ in expected]
     assert {labels[i] for i, _ in expected} == {0, 1, 2}  # both emergencies and hard negatives
+
+
+def test_cross_validation_keeps_every_copy_of_a_text_in_one_fold() -> None:
+    keys = [f"text {k % 7}" for k in range(40)]  # each text six or so times
+    tested: list[int] = []
+    for train, test in grouped_folds(keys, 3):
+        assert not {keys[i] for i in train} & {keys[i] for i in test}
+        tested += test.tolist()
+    assert sorted(tested) == list(range(40))  # every row scored exactly once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +41,16 @@ def folds(size: int, k: int = 5, seed: int = 7) -> Iterator[tuple[np.ndarray, np
     order = np.random.default_rng(seed).permutation(size)
     for part in np.array_split(order, k):
         yield np.setdiff1d(order, part), part
+
+
+def grouped_folds(
+    keys: Sequence[str], k: int = 5, seed: int = 7
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Give (train, test) index arrays for k shuffled folds that keep rows of one key together."""
+    group = np.unique(np.asarray(keys), return_inverse=True)[1]
+    for _, part in folds(int(group.max()) + 1 if len(group) else 0, k, seed):
+        held = np.isin(group, part)
+        yield np.flatnonzero(~held), np.flatnonzero(held)
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
