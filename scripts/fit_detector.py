@@ -14,7 +14,8 @@ corpus phrasing, the tuning questions and the out-of-scope bank; never the locke
    export it to ONNX, quantise it to int8 as scripts/export_model.py does, and score the
    fold's own rows, which it never saw, through faq.triage.detector, exactly as triage reads a
    message (the whole message and its sentence windows); every copy of a normalised text falls
-   in one fold (since session 36), so no message is scored by a model that trained on it;
+   in one fold (since session 36), so no message is scored by a model that trained on the
+   same text;
 2. thresholds from those scores (faq.maintain.fit_triage.thresholds), and the report;
 3. with --write, fine-tune on every row, export, quantise, and write faq/data/triage/detector/
    (model.onnx and detector.json: classes, thresholds, checksums, how it was made, the CV
