@@ -47,8 +47,8 @@ def grouped_folds(
     keys: Sequence[str], k: int = 5, seed: int = 7
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Give (train, test) index arrays for k shuffled folds that keep rows of one key together."""
-    group = np.unique(np.asarray(keys), return_inverse=True)[1]
-    for _, part in folds(int(group.max()) + 1 if len(group) else 0, k, seed):
+    names, group = np.unique(np.asarray(keys), return_inverse=True)
+    for _, part in folds(len(names), k, seed):
         held = np.isin(group, part)
         yield np.flatnonzero(~held), np.flatnonzero(held)
 
