@@ -13,7 +13,7 @@ import pytest
 from faq.build import build_engine, default_data_dir, load_rules
 from faq.engine import Engine
 from faq.semantic import Encoder, ModelError, default_model_dir, file_sha256
-from faq.triage.assess import flag_threshold
+from faq.triage.assess import CONFIRM_AT, flag_threshold
 from faq.triage.detector import MANIFEST, NONE, Detector
 
 SHIPPED = default_data_dir() / "triage" / "detector"
@@ -173,6 +173,41 @@ def test_a_failing_detector_costs_neither_a_rule_flag_nor_the_net(
 
     assert swallowed.flag is not None and swallowed.flag.layer == "rule"
     assert unread.flag is None and unread.symptoms_now
+
+
+# Session 37: the shipped detector reads a report that ends in a plea as a cramp question
+# ("chest pains" 0.92, "chest pains what do i do" 0.013), so a rule to confirm is confirmed
+# by the message without its plea as well.
+PLEA_REPORT = "chest pains and leg cramps what do i do"
+
+
+def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
+    engine: Engine, detector: Detector
+) -> None:
+    query = engine.analyse(PLEA_REPORT)
+
+    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    assessment = engine.triage.assess(query)
+
+    assert hit is not None and hit.rule == "chest-pain" and hit.confirm
+    assert detector.detect(query.normalised).probability < CONFIRM_AT  # the plea hides it
+    assert assessment.flag is not None and assessment.flag.rule == "chest-pain"
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("chest pains what do i do", "chest pains"),
+        ("my leg hurts is this normal should i be worried", "my leg hurts"),
+        ("my ears are ringing so what should i do now please help", "my ears are ringing"),
+        ("what do i do", ""),  # nothing but a plea
+        ("help", ""),
+        ("chest pains", ""),  # no plea
+        ("can magnesium help my cramps", ""),  # a question, not a plea at the end
+    ],
+)
+def test_the_plea_a_message_ends_in_is_taken_off(engine: Engine, text: str, bare: str) -> None:
+    assert engine.triage.rules.without_plea(text) == bare
 
 
 ALTITUDE = "when I go tramping up high I'm short of breath the first day till I adjust, then fine"

@@ -274,10 +274,8 @@ MALFORMED = [
         id="a concept used but not defined",
     ),
     pytest.param(
-        "    category: heart\n    priority: 50\n    personal: true\n    examples:\n"
-        "      - 'I have chest pain after taking magnesium'",
-        "    category: hart\n    priority: 50\n    personal: true\n    examples:\n"
-        "      - 'I have chest pain after taking magnesium'",
+        "  - id: chest-pain\n    category: heart\n",
+        "  - id: chest-pain\n    category: hart\n",
         "red_flags[3] (chest-pain): category 'hart' is not in triage/categories.yaml",
         id="a category that is not in categories.yaml",
     ),
@@ -334,6 +332,12 @@ MALFORMED = [
         "context.earlier: not a valid regular expression: missing ), unterminated subpattern "
         "at position 2",
         id="a bad context pattern",
+    ),
+    pytest.param(
+        "plea: '(\\s+(so |",
+        "plea: '((\\s+(so |",
+        "plea: not a valid regular expression: missing ), unterminated subpattern at position 0",
+        id="a bad plea pattern",
     ),
     pytest.param(
         CHEST,
@@ -536,8 +540,9 @@ def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
 
 
 # Session 33: a report that ends in a plea for help ("..., what do I do") reads to the
-# detector as a general question (it gives the first of these 0.006), so a rule that
-# catches it must keep flagging outright; confirming chest-pain and quinine-harm lost them.
+# detector as a general question (it gives the first of these 0.006), so confirming
+# chest-pain and quinine-harm lost them. Since session 37 the detector also reads the
+# message without its plea (0.92), and those two rules confirm.
 REPORTS_ENDING_IN_A_PLEA = [
     ("heart", "having chest pains and cramps in both legs at the same time what do i do"),
     ("heart", "chest pains and leg cramps what do i do"),

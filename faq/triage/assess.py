@@ -95,9 +95,11 @@ class Triage:
         The rule flags when the detector gives the message at least CONFIRM_AT, or could not
         read it (it failed, or the message has nothing it reads): the rule is then all there
         is to go on. It flags too when the detector gives that much to a sentence the rule
-        fired in: a short warning after an ordinary question ("How long does magnesium take to
-        work? I fainted.") is diluted in the whole message. Ruled out in both, the first
-        lower-priority rule that flags outright, if any.
+        fired in, or to the message or such a sentence without the plea it ends in: a short
+        warning after an ordinary question ("How long does magnesium take to work? I
+        fainted.") is diluted in the whole message, and the detector reads a report that ends
+        in a plea as a cramp question ("chest pains" 0.92, "chest pains what do i do" 0.013).
+        Ruled out in all, the first lower-priority rule that flags outright, if any.
         """
         if hit is None or not hit.confirm:
             return None
@@ -109,13 +111,16 @@ class Triage:
         return self._by_rule(hit.otherwise)
 
     def _sentence_score(self, hit: RuleHit, query: Query) -> float:
-        """Give the detector's highest emergency score over the sentences the rule fired in
-        (0 when it fired in none alone; 1 when the detector fails: the rule is all there is)."""
+        """Give the detector's highest emergency score over the sentences the rule fired in,
+        and over the message and those sentences without the plea they end in (0 when there
+        is none of these; 1 when the detector fails: the rule is all there is)."""
         firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
-        if self.detector is None or not firing:
+        bare = (self.rules.without_plea(text) for text in (query.normalised, *firing))
+        texts = list(dict.fromkeys([*firing, *filter(None, bare)]))
+        if self.detector is None or not texts:
             return 0.0
         try:
-            return self.detector.detect(None, firing).probability
+            return self.detector.detect(None, texts).probability
         except Exception:  # an onnxruntime fault must not cost the flag
             log.exception("the triage detector failed on a sentence; the rule flags")
             return 1.0

@@ -201,6 +201,7 @@ class RuleLayer:
         self.not_examples = {rule.id: rule.not_examples for rule in self._red_flags}
         self._cautions = compile_rules([c.model_dump() for c in spec.cautions])
         self._symptoms_now = re.compile(spec.symptoms_now)
+        self._plea = re.compile(spec.plea) if spec.plea else None
         self.safety_net = " ".join(spec.safety_net.split())
 
     def red_flag(
@@ -280,6 +281,12 @@ class RuleLayer:
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""
         return bool(self._symptoms_now.search(text))
+
+    def without_plea(self, text: str) -> str:
+        """Give the normalised text without the plea it ends in ("..., what do I do"), or ""
+        when it ends in none or is nothing else."""
+        found = self._plea.search(text) if self._plea is not None else None
+        return text[: found.start()].strip() if found else ""
 
     def cautions(self, text: str) -> tuple[Rule, ...]:
         """Give the caution rules ("check with your doctor first") the text calls for."""

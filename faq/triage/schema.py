@@ -81,6 +81,7 @@ class SafetySpec(_Strict):
     general_question: str
     personal: str
     symptoms_now: str
+    plea: str = ""
     safety_net: str = Field(min_length=1)
     red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
     cautions: tuple[CautionSpec, ...] = ()
@@ -148,7 +149,7 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     ]
 
 
-_TOP_PATTERNS = ("negation", "general_question", "personal", "symptoms_now")
+_TOP_PATTERNS = ("negation", "general_question", "personal", "symptoms_now", "plea")
 
 
 def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
