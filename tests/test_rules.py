@@ -282,7 +282,7 @@ MALFORMED = [
     pytest.param(
         "      - '\\b(lethal|fatal|deadly|killing) (dose|amount|overdose|quantity)\\b'",
         "      - '\\b(lethal|fatal (dose'",
-        "red_flags[0] (self-harm): patterns[15]: not a valid regular expression: "
+        "red_flags[0] (self-harm): patterns[16]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 16",
         id="a bad regular expression",
     ),
@@ -491,6 +491,11 @@ IDIOMS_AND_QUESTIONS = [
     "the new guy is fitting in well at work",
     "a man fitting the carpet in the hall",
     "what should I do if my dad collapses, he lives alone",
+    # session 37, from triage-dev5, dev6 and the review's messages: the sprint drill, a film
+    "coach made us do suicides and now my calves cramp",
+    "we ran suicides at practice and my legs are locking up",
+    "coach made us run suicide sprints and my calves are cramping",
+    "watching suicide squad with leg cramps",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 STILL_EMERGENCIES = [
@@ -524,6 +529,13 @@ STILL_EMERGENCIES = [
     # a report after a question in the same sentence
     "how do you know if its a stroke, my dads face is drooping",
     "what should I look for with a clot, my calf is swollen, hot and red",
+    # suicide in every form but the sprint drill's
+    "i keep thinking about suicides, mine included",
+    "been looking up suicides tonight",
+    "im thinking of suiciding",
+    "feeling suicidey tbh",
+    "sucidal thoughts again tonight",
+    "did suicide cross your mind? it crossed mine today",
 ]
 
 
