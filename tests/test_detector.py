@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -177,21 +178,25 @@ def test_a_failing_detector_costs_neither_a_rule_flag_nor_the_net(
 
 # Session 37: the shipped detector reads a report that ends in a plea as a cramp question
 # ("chest pains" 0.92, "chest pains what do i do" 0.013), so a rule to confirm is confirmed
-# by the message without its plea as well.
-PLEA_REPORT = "chest pains and leg cramps what do i do"
+# by the message without its pleas as well; until then these got the safety net only.
+PLEA_REPORTS = [
+    ("long-cramp", "my calf cramp has lasted two hours what should i do"),
+    ("fainting", "i keep fainting is this normal"),
+]
 
 
+@pytest.mark.parametrize(("rule", "message"), PLEA_REPORTS)
 def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
-    engine: Engine, detector: Detector
+    engine: Engine, detector: Detector, rule: str, message: str
 ) -> None:
-    query = engine.analyse(PLEA_REPORT)
+    query = engine.analyse(message)
 
     hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
     assessment = engine.triage.assess(query)
 
-    assert hit is not None and hit.rule == "chest-pain" and hit.confirm
+    assert hit is not None and hit.rule == rule and hit.confirm
     assert detector.detect(query.normalised).probability < CONFIRM_AT  # the plea hides it
-    assert assessment.flag is not None and assessment.flag.rule == "chest-pain"
+    assert assessment.flag is not None and assessment.flag.rule == rule
 
 
 @pytest.mark.parametrize(
@@ -200,7 +205,8 @@ def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
         ("chest pains what do i do", "chest pains"),
         ("my leg hurts is this normal should i be worried", "my leg hurts"),
         ("my ears are ringing so what should i do now please help", "my ears are ringing"),
-        ("what do i do", ""),  # nothing but a plea
+        ("what do i do", ""),  # nothing but pleas
+        ("what do i do please help", ""),
         ("help", ""),
         ("chest pains", ""),  # no plea
         ("can magnesium help my cramps", ""),  # a question, not a plea at the end
@@ -208,6 +214,16 @@ def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
 )
 def test_the_plea_a_message_ends_in_is_taken_off(engine: Engine, text: str, bare: str) -> None:
     assert engine.triage.rules.without_plea(text) == bare
+
+
+def test_a_run_of_pleas_that_ends_otherwise_is_given_up_at_once(engine: Engine) -> None:
+    # before each plea was an atomic group, this 299-character message took 12.7 s
+    message = "cramp lasted over an hour" + " please help" * 22 + " ok thanks"
+    started = time.perf_counter()
+
+    bare = engine.triage.rules.without_plea(message)
+
+    assert bare == "" and time.perf_counter() - started < 1.0
 
 
 ALTITUDE = "when I go tramping up high I'm short of breath the first day till I adjust, then fine"

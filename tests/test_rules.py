@@ -334,8 +334,8 @@ MALFORMED = [
         id="a bad context pattern",
     ),
     pytest.param(
-        "plea: '(\\s+(so |",
-        "plea: '((\\s+(so |",
+        "plea: '((^|\\s+)(?>(so |",
+        "plea: '(((^|\\s+)(?>(so |",
         "plea: not a valid regular expression: missing ), unterminated subpattern at position 0",
         id="a bad plea pattern",
     ),
@@ -553,12 +553,26 @@ def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
 
 # Session 33: a report that ends in a plea for help ("..., what do I do") reads to the
 # detector as a general question (it gives the first of these 0.006), so confirming
-# chest-pain and quinine-harm lost them. Since session 37 the detector also reads the
-# message without its plea (0.92), and those two rules confirm.
+# chest-pain and quinine-harm lost them. Session 37 made those two confirm, reading the
+# message without its pleas; a review found them lost again behind any other closing
+# question (the last four), and behind another rule to confirm (the last), so they flag
+# outright again.
 REPORTS_ENDING_IN_A_PLEA = [
     ("heart", "having chest pains and cramps in both legs at the same time what do i do"),
     ("heart", "chest pains and leg cramps what do i do"),
     ("quinine-harm", "drinking tonic water every night and my ears are ringing what do i do"),
+    ("heart", "my chest hurts should i go to hospital?"),
+    ("heart", "I have chest pain after taking magnesium should i stop the magnesium?"),
+    ("heart", "my chest hurts can i still take magnesium for my cramps?"),
+    (
+        "quinine-harm",
+        "drinking tonic water every night and my ears are ringing could it be the magnesium",
+    ),
+    (
+        "quinine-harm",
+        "I nearly passed out laughing at the match lol. I drink tonic water every night and now"
+        " my ears are ringing. Which magnesium is best for cramps?",
+    ),
 ]
 
 

@@ -105,16 +105,18 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout12.tsv": "false alarms 3.4% (later look)",
     "triage-heldout14.tsv": "seizure 8 of 9, false alarms 4.2% (later look)",
     "triage-heldout13.tsv": "false alarms 3.4% (later look)",
-    "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 6.8% (later look)",
+    "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 7.5% (later look)",
     "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 6.4% (later look)",
-    "triage-heldout18.tsv": "false alarms 3.2% (fourth look; third 3.8%)",
+    "triage-heldout18.tsv": "false alarms 3.8% (third look; first 3.2%)",
     "triage-heldout19.tsv": "dehydration below 0.9, false alarms 6.6% (second look; first 7.2%)",
-    "triage-heldout20.tsv": "false alarms 4.1% (third look; 4.8% before)",
-    "triage-heldout21.tsv": "false alarms 4.8% (third look; 5.4% before)",
-    "triage-heldout24.tsv": "swallowed-too-much 8 of 9, cramp-wont-stop 8 of 9 (first look)",
+    "triage-heldout20.tsv": "false alarms 4.8% (first and second looks)",
+    "triage-heldout21.tsv": "false alarms 5.4% (first and second looks)",
+    "triage-heldout24.tsv": "swallowed-too-much 8 of 9, cramp-wont-stop 8 of 9, false alarms 3.6%"
+    " (first look)",
     "triage-heldout25.tsv": "tetany 7 of 8, child-leg-pain 8 of 10 (first look)",
     "triage-heldout26.tsv": "pregnancy-emergency 7 of 8, false alarms 6.0% (first look)",
-    "triage-heldout27.tsv": "false alarms 5.0% (second look; first 6.5%)",
+    "triage-heldout27.tsv": "false alarms 6.5% (first look)",
+    "triage-heldout28.tsv": "false alarms 3.7% (first look)",
 }
 
 

@@ -105,24 +105,24 @@ class Triage:
             return None
         if failed or detection is None or detection.probability >= CONFIRM_AT:
             return self._by_rule(hit, detection.probability if detection is not None else 1.0)
-        sentence = self._sentence_score(hit, query)
+        sentence = self._confirming_score(hit, query)
         if sentence >= CONFIRM_AT:
             return self._by_rule(hit, sentence)
         return self._by_rule(hit.otherwise)
 
-    def _sentence_score(self, hit: RuleHit, query: Query) -> float:
-        """Give the detector's highest emergency score over the sentences the rule fired in,
-        and over the message and those sentences without the plea they end in (0 when there
-        is none of these; 1 when the detector fails: the rule is all there is)."""
+    def _confirming_score(self, hit: RuleHit, query: Query) -> float:
+        """Give the detector's best score for a rule's sentences or its text without pleas."""
         firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
-        bare = (self.rules.without_plea(text) for text in (query.normalised, *firing))
-        texts = list(dict.fromkeys([*firing, *filter(None, bare)]))
-        if self.detector is None or not texts:
+        whole = () if query.word_list else (query.normalised,)  # as detection() reads it
+        bare = filter(None, (self.rules.without_plea(text) for text in (*whole, *firing)))
+        groups = [firing, list(dict.fromkeys(bare))]
+        if self.detector is None:
             return 0.0
-        try:
-            return self.detector.detect(None, texts).probability
+        try:  # each group in a call of its own: an int8 score moves with its batch's padding
+            scores = (self.detector.detect(None, texts).probability for texts in groups if texts)
+            return max(scores, default=0.0)
         except Exception:  # an onnxruntime fault must not cost the flag
-            log.exception("the triage detector failed on a sentence; the rule flags")
+            log.exception("the triage detector failed on a rule's sentences; the rule flags")
             return 1.0
 
     def _by_rule(self, hit: RuleHit | None, score: float = 1.0) -> Flag | None:

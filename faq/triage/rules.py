@@ -28,6 +28,7 @@ from faq.text import split_words
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.schema import ContextSpec, Reading, RedFlagSpec, WithDetector, read_safety
 
+PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 # "now and then", "now and again" are one phrase: "and" does not begin a clause there
 _CLAUSE_END = re.compile(
@@ -283,9 +284,9 @@ class RuleLayer:
         return bool(self._symptoms_now.search(text))
 
     def without_plea(self, text: str) -> str:
-        """Give the normalised text without the plea it ends in ("..., what do I do"), or ""
-        when it ends in none or is nothing else."""
-        found = self._plea.search(text) if self._plea is not None else None
+        """Give the normalised text without the pleas it ends in, or "" if none or only pleas."""
+        start = max(0, len(text) - PLEA_TAIL)
+        found = self._plea.search(text, start) if self._plea is not None else None
         return text[: found.start()].strip() if found else ""
 
     def cautions(self, text: str) -> tuple[Rule, ...]:
