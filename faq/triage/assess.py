@@ -112,12 +112,12 @@ class Triage:
 
     def _confirming_score(self, hit: RuleHit, query: Query) -> float:
         """Give the detector's best score for a rule's sentences or its text without pleas."""
+        if self.detector is None:
+            return 0.0
         firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
         whole = () if query.word_list else (query.normalised,)  # as detection() reads it
         bare = filter(None, (self.rules.without_plea(text) for text in (*whole, *firing)))
         groups = [firing, list(dict.fromkeys(bare))]
-        if self.detector is None:
-            return 0.0
         try:  # each group in a call of its own: an int8 score moves with its batch's padding
             scores = (self.detector.detect(None, texts).probability for texts in groups if texts)
             return max(scores, default=0.0)
