@@ -13,6 +13,7 @@ import pytest
 
 from faq.build import build_engine, default_data_dir, load_rules
 from faq.engine import Engine
+from faq.model import Status
 from faq.semantic import Encoder, ModelError, default_model_dir, file_sha256
 from faq.triage.assess import CONFIRM_AT, flag_threshold
 from faq.triage.detector import MANIFEST, NONE, Detector
@@ -197,6 +198,32 @@ def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
     assert hit is not None and hit.rule == rule and hit.confirm
     assert detector.detect(query.normalised).probability < CONFIRM_AT  # the plea hides it
     assert assessment.flag is not None and assessment.flag.rule == rule
+
+
+# Session 38: every rule to confirm that matched is tried, each on the sentences it fired
+# in. Until then only the first was, and a joke ruled out by the detector ("passed out
+# laughing") hid the emergency in the next sentence: these were not flagged.
+JOKE = "I nearly passed out laughing at the match lol. "
+ASK = " Which magnesium is best for cramps?"
+SECOND_RULE = [
+    ("breathing", "breathing", JOKE + "Now my husband is struggling to breathe." + ASK),
+    ("long-cramp", "cramp-wont-stop", JOKE + "My calf cramp has lasted three hours now." + ASK),
+    ("dark-urine", "rhabdo", JOKE + "My pee has gone dark like cola after the gym." + ASK),
+]
+
+
+@pytest.mark.parametrize(("rule", "category", "message"), SECOND_RULE)
+def test_each_rule_to_confirm_that_matched_is_tried_in_turn(
+    engine: Engine, rule: str, category: str, message: str
+) -> None:
+    query = engine.analyse(message)
+
+    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    answer = engine.answer(message)
+
+    assert hit is not None and (hit.rule, hit.confirm) == ("passed-out", True)
+    assert hit.otherwise is not None and (hit.otherwise.rule, hit.otherwise.confirm) == (rule, True)
+    assert (answer.status, answer.category) == (Status.RED_FLAG, category)
 
 
 @pytest.mark.parametrize(

@@ -90,34 +90,47 @@ class Triage:
     def _confirmed(
         self, hit: RuleHit | None, detection: Detection | None, failed: bool, query: Query
     ) -> Flag | None:
-        """Give a `confirm` rule's flag unless the detector rules it out, else the rule after it.
+        """Give a matched `confirm` rule the detector does not rule out (each in turn on its
+        own sentences, then the first on the whole message), else the matched rule after
+        them that flags outright, if any.
 
-        The rule flags when the detector gives the message at least CONFIRM_AT, or could not
-        read it (it failed, or the message has nothing it reads): the rule is then all there
-        is to go on. It flags too when the detector gives that much to a sentence the rule
-        fired in, or to the message or such a sentence without the plea it ends in: a short
+        The first rule flags when the detector gives the message at least CONFIRM_AT, or
+        could not read it (it failed, or the message has nothing it reads): the rule is then
+        all there is to go on. Each rule in turn flags when the detector gives that much to
+        a sentence it fired in, or to such a sentence without the plea it ends in: a short
         warning after an ordinary question ("How long does magnesium take to work? I
         fainted.") is diluted in the whole message, and the detector reads a report that ends
         in a plea as a cramp question ("chest pains" 0.92, "chest pains what do i do" 0.013).
-        Ruled out in all, the first lower-priority rule that flags outright, if any.
+        Then the first rule flags when the whole message without its pleas gets that much.
         """
         if hit is None or not hit.confirm:
             return None
         if failed or detection is None or detection.probability >= CONFIRM_AT:
             return self._by_rule(hit, detection.probability if detection is not None else 1.0)
-        sentence = self._confirming_score(hit, query)
-        if sentence >= CONFIRM_AT:
-            return self._by_rule(hit, sentence)
-        return self._by_rule(hit.otherwise)
+        first = hit
+        while hit is not None and hit.confirm:
+            score = self._score(self._sentences_of(hit, query))
+            if score >= CONFIRM_AT:
+                return self._by_rule(hit, score)
+            hit = hit.otherwise
+        bare = "" if query.word_list else self.rules.without_plea(query.normalised)
+        score = self._score([[bare]] if bare else [])  # the message as detection() reads it
+        if score >= CONFIRM_AT:
+            return self._by_rule(first, score)
+        return self._by_rule(hit)
 
-    def _confirming_score(self, hit: RuleHit, query: Query) -> float:
-        """Give the detector's best score for a rule's sentences or its text without pleas."""
+    def _sentences_of(self, hit: RuleHit, query: Query) -> list[list[str]]:
+        """Give the sentences a rule fired in, and those of them that end in a plea without it."""
+        if self.detector is None:
+            return []
+        firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
+        bare = filter(None, map(self.rules.without_plea, firing))
+        return [firing, list(dict.fromkeys(bare))]
+
+    def _score(self, groups: list[list[str]]) -> float:
+        """Give the detector's best score over groups of texts (1.0 if it fails: the rule flags)."""
         if self.detector is None:
             return 0.0
-        firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
-        whole = () if query.word_list else (query.normalised,)  # as detection() reads it
-        bare = filter(None, (self.rules.without_plea(text) for text in (*whole, *firing)))
-        groups = [firing, list(dict.fromkeys(bare))]
         try:  # each group in a call of its own: an int8 score moves with its batch's padding
             scores = (self.detector.detect(None, texts).probability for texts in groups if texts)
             return max(scores, default=0.0)

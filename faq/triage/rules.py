@@ -43,12 +43,15 @@ class RuleHit:
     rule: str
     category: str
     confirm: bool = False  # beside the detector it flags unless the detector rules it out
-    otherwise: RuleHit | None = None  # for a rule to confirm: the first later rule that flags
+    otherwise: RuleHit | None = None  # for a rule to confirm: the next rule that matched
 
     @property
     def outright(self) -> RuleHit | None:
-        """Give the matched rule that flags with no confirming: this one, or the one after it."""
-        return self.otherwise if self.confirm else self
+        """Give the first matched rule, this one or one after it, that flags with no confirming."""
+        hit: RuleHit | None = self
+        while hit is not None and hit.confirm:
+            hit = hit.otherwise
+        return hit
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,8 @@ class RuleLayer:
         someone's own situation is described ("my chest hurts"); one sentence that is not a
         general question ("passed out twice today") is enough. `beside_detector`: the learned
         detector runs too, so a matching rule that says `with_detector: confirm` is marked
-        `confirm`, and carries the first lower-priority matching rule that flags outright.
+        `confirm`, and carries the next lower-priority matching rule (`otherwise`): each rule
+        to confirm that matched, in order, up to the first one that flags outright.
         """
         parts = [" ".join(split_words(s)) for s in sentences] or [text]
         context = self._context
@@ -223,23 +227,24 @@ class RuleLayer:
             not context.general.search(part) for part in parts if part
         )
         readings: dict[Reading, Words] = {}
-        pending: RuleHit | None = None  # the first matching rule to confirm
+        hits: list[RuleHit] = []  # the matching rules to confirm, then one that flags
         for rule in self._red_flags:
-            confirm = beside_detector and rule.with_detector == "confirm"
-            if (not personal and rule.personal) or (pending is not None and confirm):
+            if not personal and rule.personal:
                 continue
             reads = rule.reads
             if reads not in readings:
                 readings[reads] = Words.of(self._reading(text, sentences, reads))
             if not rule.matches(readings[reads], self._negation):
                 continue
-            hit = RuleHit(rule.id, rule.category, confirm)
-            if pending is not None:
-                return replace(pending, otherwise=hit)
-            if not confirm:
-                return hit
-            pending = hit
-        return pending
+            hits.append(
+                RuleHit(rule.id, rule.category, beside_detector and rule.with_detector == "confirm")
+            )
+            if not hits[-1].confirm:
+                break
+        chained: RuleHit | None = None
+        for hit in reversed(hits):
+            chained = replace(hit, otherwise=chained)
+        return chained
 
     def firing_sentences(self, rule_id: str, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the sentences (normalised) in which this rule matches on its own, each read in
