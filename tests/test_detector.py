@@ -226,6 +226,28 @@ def test_each_rule_to_confirm_that_matched_is_tried_in_turn(
     assert (answer.status, answer.category) == (Status.RED_FLAG, category)
 
 
+# A review of that change: it tried a later rule's sentences before the first rule's whole
+# message, and "I keep passing out haha" moved from collapse (emergency) to the cramp that
+# will not stop (urgent). The first rule is judged in full before any later one.
+FIRST_BY_WHOLE = [
+    "I keep passing out haha. My leg has been cramping for 5 hours. What should I do?",
+    "I keep passing out haha. My pee is dark like cola. What should I do?",
+]
+
+
+@pytest.mark.parametrize("message", FIRST_BY_WHOLE)
+def test_the_first_rule_to_confirm_is_judged_on_the_whole_message_before_a_later_one(
+    engine: Engine, message: str
+) -> None:
+    query = engine.analyse(message)
+
+    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    answer = engine.answer(message)
+
+    assert hit is not None and hit.otherwise is not None and hit.otherwise.confirm
+    assert (answer.status, answer.category) == (Status.RED_FLAG, "collapse")
+
+
 @pytest.mark.parametrize(
     ("text", "bare"),
     [

@@ -13,6 +13,7 @@ from faq.maintain import rulediff
 from faq.model import Status
 from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
+from faq.triage.rules import RuleHit
 
 RULES = load_rules().triage.rules  # read at collection: the examples parametrise tests
 PRIORITY = {rule.id: rule.priority for rule in RULES.rules}
@@ -630,3 +631,15 @@ def test_an_unrecognised_report_still_gets_the_safety_net(engine: Engine, messag
     assessment = engine.triage.assess(engine.analyse(message))
 
     assert assessment.flag is not None or assessment.symptoms_now
+
+
+def test_the_outright_rule_of_a_chain_is_the_first_that_needs_no_confirming() -> None:
+    tetanus = RuleHit("tetanus", "tetanus")
+    chain = RuleHit(
+        "passed-out", "collapse", True, RuleHit("breathing", "breathing", True, tetanus)
+    )
+    only_to_confirm = RuleHit("passed-out", "collapse", True, RuleHit("fainted", "collapse", True))
+
+    assert chain.outright is tetanus
+    assert only_to_confirm.outright is None
+    assert tetanus.outright is tetanus

@@ -90,41 +90,45 @@ class Triage:
     def _confirmed(
         self, hit: RuleHit | None, detection: Detection | None, failed: bool, query: Query
     ) -> Flag | None:
-        """Give a matched `confirm` rule the detector does not rule out (each in turn on its
-        own sentences, then the first on the whole message), else the matched rule after
-        them that flags outright, if any.
+        """Give the first matched `confirm` rule the detector does not rule out, in priority
+        order, else the matched rule after them that flags outright, if any.
 
         The first rule flags when the detector gives the message at least CONFIRM_AT, or
         could not read it (it failed, or the message has nothing it reads): the rule is then
-        all there is to go on. Each rule in turn flags when the detector gives that much to
-        a sentence it fired in, or to such a sentence without the plea it ends in: a short
+        all there is to go on. It flags too when the detector gives that much to a sentence
+        it fired in, or to the message or such a sentence without the plea it ends in: a short
         warning after an ordinary question ("How long does magnesium take to work? I
         fainted.") is diluted in the whole message, and the detector reads a report that ends
         in a plea as a cramp question ("chest pains" 0.92, "chest pains what do i do" 0.013).
-        Then the first rule flags when the whole message without its pleas gets that much.
+        Each later rule to confirm is then judged on its own sentences only (the whole message
+        has been read for the first); one it confirms outranks the outright rule after it, as
+        their priority says.
         """
         if hit is None or not hit.confirm:
             return None
         if failed or detection is None or detection.probability >= CONFIRM_AT:
             return self._by_rule(hit, detection.probability if detection is not None else 1.0)
-        first = hit
-        while hit is not None and hit.confirm:
-            score = self._score(self._sentences_of(hit, query))
-            if score >= CONFIRM_AT:
-                return self._by_rule(hit, score)
-            hit = hit.otherwise
-        bare = "" if query.word_list else self.rules.without_plea(query.normalised)
-        score = self._score([[bare]] if bare else [])  # the message as detection() reads it
+        whole = [] if query.word_list else [query.normalised]  # as detection() reads it
+        score = self._score(self._sentences_of(hit, query, whole))
         if score >= CONFIRM_AT:
-            return self._by_rule(first, score)
-        return self._by_rule(hit)
+            return self._by_rule(hit, score)
+        later = hit.otherwise
+        while later is not None and later.confirm:
+            score = self._score(self._sentences_of(later, query))
+            if score >= CONFIRM_AT:
+                return self._by_rule(later, score)
+            later = later.otherwise
+        return self._by_rule(later)
 
-    def _sentences_of(self, hit: RuleHit, query: Query) -> list[list[str]]:
-        """Give the sentences a rule fired in, and those of them that end in a plea without it."""
+    def _sentences_of(
+        self, hit: RuleHit, query: Query, whole: list[str] | None = None
+    ) -> list[list[str]]:
+        """Give the sentences a rule fired in, and those texts (`whole`, then the sentences)
+        that end in a plea without it."""
         if self.detector is None:
             return []
         firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
-        bare = filter(None, map(self.rules.without_plea, firing))
+        bare = filter(None, map(self.rules.without_plea, [*(whole or []), *firing]))
         return [firing, list(dict.fromkeys(bare))]
 
     def _score(self, groups: list[list[str]]) -> float:
