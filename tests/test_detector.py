@@ -237,7 +237,7 @@ FIRST_BY_WHOLE = [
 
 @pytest.mark.parametrize("message", FIRST_BY_WHOLE)
 def test_the_first_rule_to_confirm_is_judged_on_the_whole_message_before_a_later_one(
-    engine: Engine, message: str
+    engine: Engine, detector: Detector, message: str
 ) -> None:
     query = engine.analyse(message)
 
@@ -245,7 +245,37 @@ def test_the_first_rule_to_confirm_is_judged_on_the_whole_message_before_a_later
     answer = engine.answer(message)
 
     assert hit is not None and hit.otherwise is not None and hit.otherwise.confirm
+    assert detector.detect(query.normalised).probability < CONFIRM_AT  # not confirmed at once
     assert (answer.status, answer.category) == (Status.RED_FLAG, "collapse")
+
+
+# The same review: a later rule to confirm that the detector confirmed outranked a rule after
+# it that flags outright, and a seizure happening now was answered as a racing heart.
+OUTRIGHT_AFTER = [
+    (
+        "I feel faint haha. My heart is racing since I took magnesium. Partner seizing right"
+        " now, first ever. Which magnesium is best for cramps?",
+        "seizure",
+    ),
+    (
+        "I have lockjaw. I nearly passed out laughing at the match lol. My foot is cold and pale.",
+        "tetanus",
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "category"), OUTRIGHT_AFTER)
+def test_a_rule_that_flags_outright_comes_before_a_later_rule_to_confirm(
+    engine: Engine, message: str, category: str
+) -> None:
+    query = engine.analyse(message)
+
+    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    answer = engine.answer(message)
+
+    assert hit is not None and hit.otherwise is not None and hit.otherwise.confirm
+    assert hit.outright is not None and hit.outright.category == category
+    assert (answer.status, answer.category) == (Status.RED_FLAG, category)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from faq.query import Query
@@ -90,8 +91,8 @@ class Triage:
     def _confirmed(
         self, hit: RuleHit | None, detection: Detection | None, failed: bool, query: Query
     ) -> Flag | None:
-        """Give the first matched `confirm` rule the detector does not rule out, in priority
-        order, else the matched rule after them that flags outright, if any.
+        """Give a matched `confirm` rule the detector does not rule out, else the matched
+        rule that flags outright, else a later rule to confirm that it confirms.
 
         The first rule flags when the detector gives the message at least CONFIRM_AT, or
         could not read it (it failed, or the message has nothing it reads): the rule is then
@@ -100,35 +101,35 @@ class Triage:
         warning after an ordinary question ("How long does magnesium take to work? I
         fainted.") is diluted in the whole message, and the detector reads a report that ends
         in a plea as a cramp question ("chest pains" 0.92, "chest pains what do i do" 0.013).
-        Each later rule to confirm is then judged on its own sentences only (the whole message
-        has been read for the first); one it confirms outranks the outright rule after it, as
-        their priority says.
+        A rule that needs no confirming comes next; only without one is each later rule to
+        confirm judged, on its own sentences.
         """
         if hit is None or not hit.confirm:
             return None
         if failed or detection is None or detection.probability >= CONFIRM_AT:
             return self._by_rule(hit, detection.probability if detection is not None else 1.0)
-        whole = [] if query.word_list else [query.normalised]  # as detection() reads it
-        score = self._score(self._sentences_of(hit, query, whole))
+        whole = () if query.word_list else (query.normalised,)  # as detection() reads it
+        score = self._score(self._texts_of(hit, query, whole))
         if score >= CONFIRM_AT:
             return self._by_rule(hit, score)
-        later = hit.otherwise
-        while later is not None and later.confirm:
-            score = self._score(self._sentences_of(later, query))
-            if score >= CONFIRM_AT:
-                return self._by_rule(later, score)
-            later = later.otherwise
-        return self._by_rule(later)
+        return self._by_rule(hit.outright) or self._later_confirmed(hit.otherwise, query)
 
-    def _sentences_of(
-        self, hit: RuleHit, query: Query, whole: list[str] | None = None
-    ) -> list[list[str]]:
-        """Give the sentences a rule fired in, and those texts (`whole`, then the sentences)
-        that end in a plea without it."""
+    def _later_confirmed(self, hit: RuleHit | None, query: Query) -> Flag | None:
+        """Give the first later rule to confirm that the detector confirms on its sentences."""
+        while hit is not None and hit.confirm:
+            score = self._score(self._texts_of(hit, query))
+            if score >= CONFIRM_AT:
+                return self._by_rule(hit, score)
+            hit = hit.otherwise
+        return None
+
+    def _texts_of(self, hit: RuleHit, query: Query, whole: Sequence[str] = ()) -> list[list[str]]:
+        """Give the sentences a rule fired in, and `whole` and those sentences without the
+        plea they end in: the texts the detector reads to confirm the rule, in two calls."""
         if self.detector is None:
             return []
         firing = self.rules.firing_sentences(hit.rule, query.normalised, query.sentences)
-        bare = filter(None, map(self.rules.without_plea, [*(whole or []), *firing]))
+        bare = filter(None, map(self.rules.without_plea, [*whole, *firing]))
         return [firing, list(dict.fromkeys(bare))]
 
     def _score(self, groups: list[list[str]]) -> float:
