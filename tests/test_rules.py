@@ -283,7 +283,7 @@ MALFORMED = [
     pytest.param(
         "      - '\\b(lethal|fatal|deadly|killing) (dose|amount|overdose|quantity)\\b'",
         "      - '\\b(lethal|fatal (dose'",
-        "red_flags[0] (self-harm): patterns[16]: not a valid regular expression: "
+        "red_flags[0] (self-harm): patterns[18]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 16",
         id="a bad regular expression",
     ),
