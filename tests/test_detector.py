@@ -14,9 +14,11 @@ import pytest
 from faq.build import build_engine, default_data_dir, load_rules
 from faq.engine import Engine
 from faq.model import Status
+from faq.query import Query
 from faq.semantic import Encoder, ModelError, default_model_dir, file_sha256
 from faq.triage.assess import CONFIRM_AT, flag_threshold
 from faq.triage.detector import MANIFEST, NONE, Detector
+from faq.triage.rules import RuleHit
 
 SHIPPED = default_data_dir() / "triage" / "detector"
 
@@ -41,6 +43,12 @@ def _edit(directory: Path, **fields: Any) -> None:
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest.update(fields)
     path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _chain(engine: Engine, query: Query) -> RuleHit | None:
+    """Give the red-flag rules a message matches, chained as triage reads them beside the
+    detector."""
+    return engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
 
 
 def test_the_shipped_detector_knows_every_category_and_none(detector: Detector) -> None:
@@ -192,7 +200,7 @@ def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
 ) -> None:
     query = engine.analyse(message)
 
-    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    hit = _chain(engine, query)
     assessment = engine.triage.assess(query)
 
     assert hit is not None and hit.rule == rule and hit.confirm
@@ -218,7 +226,7 @@ def test_each_rule_to_confirm_that_matched_is_tried_in_turn(
 ) -> None:
     query = engine.analyse(message)
 
-    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    hit = _chain(engine, query)
     answer = engine.answer(message)
 
     assert hit is not None and (hit.rule, hit.confirm) == ("passed-out", True)
@@ -241,7 +249,7 @@ def test_the_first_rule_to_confirm_is_judged_on_the_whole_message_before_a_later
 ) -> None:
     query = engine.analyse(message)
 
-    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    hit = _chain(engine, query)
     answer = engine.answer(message)
 
     assert hit is not None and hit.otherwise is not None and hit.otherwise.confirm
@@ -270,7 +278,7 @@ def test_a_rule_that_flags_outright_comes_before_a_later_rule_to_confirm(
 ) -> None:
     query = engine.analyse(message)
 
-    hit = engine.triage.rules.red_flag(query.normalised, query.sentences, beside_detector=True)
+    hit = _chain(engine, query)
     answer = engine.answer(message)
 
     assert hit is not None and hit.otherwise is not None and hit.otherwise.confirm
