@@ -466,6 +466,20 @@ def test_no_caution_is_added_when_none_applies(engine: Engine, message: str) -> 
     assert "You mentioned" not in to_text(answer.reply)
 
 
+# Known misses, found by session 40's adversarial reviews: a general question, then a
+# sentence or clause saying it is happening now; "no warning" or "no change" before the sign.
+# Two fixes were tried (docs/evaluation-history.md, Session 40) and dropped, as each raised
+# many false alarms or lost other emergencies. Strict: the day one passes, drop its mark.
+KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (session 40)")
+KNOWN_MISSES = [
+    "how long can a seizure go on before it's dangerous? My dad has it right now.",
+    "does chest pain that spreads to the jaw and back mean a heart attack? It just started.",
+    "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
+    "had no warning, just collapsed",
+    "no change, still fitting",
+]
+
+
 # Written after the rule tables, as probes: each set once caught a gap in the rules.
 MORE_EMERGENCIES = [
     "my chest feels tight and heavy since the magnesium",
@@ -498,6 +512,7 @@ MORE_EMERGENCIES = [
     "my leg cramp won't stop and my foot is turning blue",
     "im severely dehydrated and confused",
     "i cant feel my legs and cant walk",
+    *(pytest.param(message, marks=KNOWN_MISS) for message in KNOWN_MISSES),
 ]
 NOT_EMERGENCIES = [
     "can magnesium make your heart beat slow",

@@ -198,31 +198,3 @@ def test_a_long_list_of_random_words_is_no_emergency(engine: Engine) -> None:
 )
 def test_a_long_message_in_language_is_not_a_word_list(engine: Engine, message: str) -> None:
     assert not engine.analyse(message).word_list
-
-
-# Known misses, found by session 40's adversarial reviews: emergencies that the engine
-# answers or declines. Two fixes were tried (docs/evaluation-history.md, Session 40) and
-# dropped because each also raised many false alarms or lost other emergencies. Strict: the
-# day one passes, move it to the tests that must pass.
-KNOWN_MISSES = [
-    pytest.param(
-        "how long can a seizure go on before it's dangerous? My dad has it right now.",
-        id="a general question, then: it is happening now",
-    ),
-    pytest.param(
-        "does chest pain that spreads to the jaw and back mean a heart attack? It just started.",
-        id="a general question, then: it just started",
-    ),
-    pytest.param(
-        "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
-        id="a general question, then a clause: on minute 7",
-    ),
-    pytest.param("had no warning, just collapsed", id="no warning, then the sign"),
-    pytest.param("no change, still fitting", id="no change, then the sign"),
-]
-
-
-@pytest.mark.xfail(strict=True, reason="a known miss (session 40): see the comment above")
-@pytest.mark.parametrize("message", KNOWN_MISSES)
-def test_a_known_miss_gets_the_emergency_reply(engine: Engine, message: str) -> None:
-    assert engine.answer(message).status is Status.RED_FLAG
