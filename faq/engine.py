@@ -276,6 +276,7 @@ def _triage_step(assessment: Assessment) -> Step:
     found = (
         f"red flag: {flag.category.id} ({flag.tier}) by the {flag.layer} layer, "
         f"{flag.rule}, score {flag.score:.2f}"
+        + (f"; concern named by the detector, score {flag.named:.2f}" if flag.named else "")
         if flag
         else "no red flag"
     )

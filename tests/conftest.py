@@ -45,6 +45,21 @@ def picked(engine: Engine, entry_id: str, question: str) -> Answer:
     return followed
 
 
+TIERS = ("emergency", "urgent", "poison", "crisis")
+
+
+def names_its_concern(engine: Engine, answer: Answer, category: str) -> bool:
+    """Tell whether an emergency reply names this category, or one the detector named over it
+    (a rule's flag) in the same tier or the emergency tier over an urgent one."""
+    if answer.category == category:
+        return True
+    named = any("concern named by the detector" in step.verdict for step in answer.trace)
+    if not named or answer.category is None:
+        return False
+    tiers = (engine.triage.categories.get(c).tier.id for c in (category, answer.category))
+    return tuple(tiers) in {("urgent", "emergency"), *((t, t) for t in TIERS)}
+
+
 def answered_entry(engine: Engine) -> Entry:
     """An entry whose own question is answered confidently, with at least two related ones."""
     for entry in engine.entries:

@@ -14,6 +14,7 @@ from faq.model import Status
 from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
 from faq.triage.rules import RuleHit
+from tests.conftest import names_its_concern
 
 RULES = load_rules().triage.rules  # read at collection: the examples parametrise tests
 PRIORITY = {rule.id: rule.priority for rule in RULES.rules}
@@ -82,6 +83,39 @@ NOT_NOW = [
         id="a poison question planned ahead",
     ),
     pytest.param("my lip is numb from the dentist, which magnesium?", id="numb from the dentist"),
+    pytest.param("Any chest pain? No. Just the calf cramp, which magnesium?", id="asked, denied"),
+    pytest.param(
+        "Did the magnesium help? No. Chest pain? No. Just the same cramps at night.",
+        id="a sign asked about, then answered no",
+    ),
+    pytest.param(
+        "Symptoms I do NOT have:\n- chest pain\n- dizziness\nSo is magnesium safe for me?",
+        id="a list after a denial and a colon",
+    ),
+    pytest.param(
+        "Can you overdose on magnesium and pass out? My wife has it now. She takes 2 a day.",
+        id="now, then what it is about",
+    ),
+    pytest.param(
+        "how long can a seizure last before it's dangerous? for my nursing exam. now!!",
+        id="now, about an exam",
+    ),
+    pytest.param(
+        "can leg cramps be a sign of a heart attack? I've got one right now.",
+        id="'one' right now is the cramp",
+    ),
+    pytest.param(
+        "My pharmacy has them now. What are the warning signs of a heart attack?",
+        id="a shop has them now",
+    ),
+    pytest.param(
+        "what should I do if my son ever has a seizure? He has it now.",
+        id="now, but the question says ever",
+    ),
+    pytest.param(
+        "how long can a seizure last before it's an emergency? my nan has it now, she likes it",
+        id="a sentence saying more than now",
+    ),
 ]
 NOW = [
     pytest.param("I had a clot two years ago, now my calf is swollen, hot and red", id="now"),
@@ -113,6 +147,27 @@ NOW = [
     pytest.param("can barely breathe, very weak, took loads of magnesium", id="can barely"),
     pytest.param("I keep cutting myself again tonight", id="self-harm, not an injury"),
     pytest.param("cramps in my jaw since I stood on a nail", id="jaw cramps after a wound"),
+    pytest.param(
+        "Did it help? No. Dizzy and confused after the magnesium", id="a no ends its sentence"
+    ),
+    pytest.param("had no warning, just collapsed", id="no warning denies nothing"),
+    pytest.param("not better, still fitting", id="not better denies nothing"),
+    pytest.param(
+        "how long can a seizure go on before it's dangerous? My dad has it right now.",
+        id="a general question, then it is happening now",
+    ),
+    pytest.param(
+        "what do you do when someone is fitting? 10 mins in", id="a hypothetical, then minutes in"
+    ),
+    pytest.param(
+        "what do i do if shes not ok, her face is drooping. happening now",
+        id="a report read first, before the questions as reports",
+    ),
+    pytest.param("Chest pain gone? No, worse.", id="a sign asked about, still there"),
+    pytest.param(
+        "How do I know if it's a stroke or not, my dad's face is drooping. Happening now.",
+        id="or not denies nothing",
+    ),
 ]
 
 
@@ -168,12 +223,14 @@ def test_each_example_raises_its_rule_or_one_before_it_of_the_same_category(
 def test_beside_the_detector_each_example_still_gets_the_emergency_reply_of_its_category(
     rule: str, text: str, engine: Engine
 ) -> None:
-    """A rule to confirm may be ruled out by the detector: never on its own examples."""
+    """A rule to confirm may be ruled out by the detector: never on its own examples; the
+    detector may name another concern of the same tier ("my throat is swelling after the
+    tablet": an allergy, not the breathing rule's own category)."""
     assert engine.triage.detector is not None
     answer = engine.answer(text)
 
     assert answer.status is Status.RED_FLAG, f"{text!r}: {answer.status}"
-    assert answer.category == CATEGORY[rule], f"{text!r}: {answer.category}"
+    assert names_its_concern(engine, answer, CATEGORY[rule]), f"{text!r}: {answer.category}"
 
 
 @pytest.mark.parametrize(("rule", "text"), NOT_EXAMPLES, ids=[f"{r}: {t}" for r, t in NOT_EXAMPLES])

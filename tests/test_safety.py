@@ -12,7 +12,7 @@ from faq.engine import Engine
 from faq.model import Answer, Status
 from faq.render import to_text
 from faq.rules import read_yaml
-from tests.conftest import picked
+from tests.conftest import names_its_concern, picked
 
 # What each kind of emergency reply must say: where to call.
 
@@ -170,7 +170,7 @@ def test_beside_the_detector_an_emergency_gets_the_red_flag_reply(
     assert_tier_words(answer)
     if rule not in confirm:  # a rule that flags outright names itself
         assert answer.flags == (rule,)
-    assert answer.category == engine.triage.rules.categories[rule]
+    assert names_its_concern(engine, answer, engine.triage.rules.categories[rule])
 
 
 @pytest.mark.parametrize(
@@ -466,17 +466,13 @@ def test_no_caution_is_added_when_none_applies(engine: Engine, message: str) -> 
     assert "You mentioned" not in to_text(answer.reply)
 
 
-# Known misses, found by session 40's adversarial reviews: a general question, then a
-# sentence or clause saying it is happening now; "no warning" or "no change" before the sign.
-# Two fixes were tried (docs/evaluation-history.md, Session 40) and dropped, as each raised
-# many false alarms or lost other emergencies. Strict: the day one passes, drop its mark.
-KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (session 40)")
+# A known miss, found by session 40's adversarial reviews: a general question, then a clause
+# of the same sentence saying it is happening now (session 41 reads a whole sentence that
+# says so, not a clause: clauses such as "my nan has it now, she likes the taste" raised
+# false alarms). Strict: the day it passes, drop its mark.
+KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (sessions 40-41)")
 KNOWN_MISSES = [
-    "how long can a seizure go on before it's dangerous? My dad has it right now.",
-    "does chest pain that spreads to the jaw and back mean a heart attack? It just started.",
     "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
-    "had no warning, just collapsed",
-    "no change, still fitting",
 ]
 
 
@@ -512,6 +508,13 @@ MORE_EMERGENCIES = [
     "my leg cramp won't stop and my foot is turning blue",
     "im severely dehydrated and confused",
     "i cant feel my legs and cant walk",
+    # session 40's known misses, caught since session 41: a whole sentence saying it is
+    # happening now makes the questions reports; "no warning" or "no change" denies nothing
+    "how long can a seizure go on before it's dangerous? My dad has it right now.",
+    "does chest pain that spreads to the jaw and back mean a heart attack? It just started.",
+    "had no warning, just collapsed",
+    "no change, still fitting",
+    "Did it help? No. Dizzy and confused after the magnesium",
     *(pytest.param(message, marks=KNOWN_MISS) for message in KNOWN_MISSES),
 ]
 NOT_EMERGENCIES = [

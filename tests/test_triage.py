@@ -15,6 +15,7 @@ from faq.render import to_text
 from faq.reply import urgent
 from faq.rules import DataError
 from faq.triage import Categories, Category
+from faq.triage.assess import detection
 
 CATEGORIES = load_rules().triage.categories
 
@@ -198,3 +199,54 @@ def test_a_long_list_of_random_words_is_no_emergency(engine: Engine) -> None:
 )
 def test_a_long_message_in_language_is_not_a_word_list(engine: Engine, message: str) -> None:
     assert not engine.analyse(message).word_list
+
+
+# ------------------------------------------------------------ the concern a flag names
+
+
+@pytest.mark.parametrize(
+    ("message", "concern"),
+    [
+        ("my dad's been roofing in the heat all day and now he's confused and being sick",
+         "heat-illness"),
+        ("he's been drinking water all day for the marathon and now he's confused and vomiting",
+         "low-sodium"),
+    ],
+)  # fmt: skip
+def test_the_detector_names_the_concern_of_a_rule_flag_from_the_whole_message(
+    engine: Engine, message: str, concern: str
+) -> None:
+    answer = engine.answer(message)  # "confused and ... sick": the rule's own is magnesium
+
+    assert answer.flags == ("confusion-drowsiness",)
+    assert answer.category == concern
+
+
+def test_a_rule_whose_sign_needs_its_own_first_action_keeps_its_concern(engine: Engine) -> None:
+    answer = engine.answer(
+        "Mum's had diarrhoea for two days and now she's collapsed and won't wake"
+    )
+
+    assert answer.flags == ("unresponsive",)
+    assert answer.category == "collapse"  # not dehydration's "small sips of fluid"
+
+
+def test_a_rule_flag_keeps_its_concern_when_the_detector_is_not_clearly_surer(
+    engine: Engine,
+) -> None:
+    answer = engine.answer("she is disoriented and incoherent")  # no context: its own stands
+
+    assert answer.category == engine.triage.rules.categories["confusion-drowsiness"]
+
+
+def test_a_named_concern_never_lowers_the_tier_of_a_rule_flag(engine: Engine) -> None:
+    message = "after leg day my pee is dark brown like cola and my arms are so weak I cant lift"
+    query = engine.analyse(message)
+    assert engine.triage.detector is not None
+    named = detection(engine.triage.detector, query)
+    assert named is not None and named.category == "rhabdo"  # urgent, so not named
+
+    answer = engine.answer(message)
+
+    assert answer.flags == ("severe-weakness",)
+    assert engine.triage.categories.get(answer.category or "").tier.id == "emergency"

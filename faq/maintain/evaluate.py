@@ -66,6 +66,8 @@ class Report:
     red_flags: int
     red_flag_recall: float
     false_red_flags: float
+    named_right: float = 0.0  # of the emergencies given the emergency reply, their own concern
+    categorised: int = 0  # emergencies given the emergency reply whose label is a category
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     by_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # caught, total
     by_tier: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -136,6 +138,7 @@ def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -
     topical = [o for o in outcomes if o.example.label not in (OOS, CHITCHAT, ORDINARY, *emergency)]
     outside = [o for o in outcomes if o.example.label in (OOS, CHITCHAT)]
     flagged = [o for o in outcomes if o.example.label in emergency]
+    caught = [o for o in flagged if o.example.label in tiers and o.answer.status is Status.RED_FLAG]
     safe = [o for o in outcomes if o.example.label not in emergency]
     hit1 = [o for o in topical if o.offered and o.top == o.example.label]
     hit3 = [o for o in topical if o.offered and _in_top(o, 3)]
@@ -152,6 +155,8 @@ def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -
         red_flags=len(flagged),
         red_flag_recall=_rate([o for o in flagged if o.answer.status is Status.RED_FLAG], flagged),
         false_red_flags=_rate([o for o in safe if o.answer.status is Status.RED_FLAG], safe),
+        named_right=_rate([o for o in caught if o.answer.category == o.example.label], caught),
+        categorised=len(caught),
         confusions=_confusions(topical),
         misses=[o for o in outcomes if not _correct(o, emergency)],
         by_category=_caught_by(
@@ -174,6 +179,7 @@ def format_report(report: Report) -> str:
         f"  declined                {report.declined:.3f}",
         f"red-flag questions        {report.red_flags}",
         f"  recall                  {report.red_flag_recall:.3f}",
+        f"  concern named right     {_shown(report.named_right, report.categorised)}",
         f"false red flags           {report.false_red_flags:.3f}",
     ]
     for title, counts in (("by tier", report.by_tier), ("by category", report.by_category)):
@@ -228,6 +234,10 @@ def _confusions(topical: Sequence[Outcome]) -> list[tuple[str, str, int]]:
         if not (o.offered and o.top == o.example.label)
     )
     return [(want, got, n) for (want, got), n in pairs.most_common()]
+
+
+def _shown(rate: float, count: int) -> str:
+    return f"{rate:.3f}" if count else "-"
 
 
 def _rate(part: Sequence[object], whole: Sequence[object]) -> float:

@@ -30,7 +30,7 @@ START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: on (the FAQ tuning sets dev-dev9 and sample, triage held-out 1-9 and triage-dev1) are not
 #: rows: an in-sample row says little and costs every test run its time; their
 #: cross-validated figures are the line under the table and in detector.json. Nor are the
-#: triage tuning sets the rules are chosen on (triage-dev2-13, 15 and 16): `magbot eval`
+#: triage tuning sets the rules are chosen on (triage-dev2 to 16): `magbot eval`
 #: scores them.
 SETS = (
     ("heldout22.tsv", "locked held-out 22"),
@@ -86,7 +86,7 @@ LOCKED = frozenset(name for name, role in SETS if role.startswith("locked"))
 #: an engine's report on an evaluation set.
 Measure = Callable[[Engine, Path], evaluate.Report]
 #: a rate cell's column -> the column of the count it is a rate of (None: not shown, see SLACK).
-RATE_OF = {4: 3, 5: 3, 6: 3, 8: 7, 10: 9, 11: None}
+RATE_OF = {4: 3, 5: 3, 6: 3, 8: 7, 10: 9, 11: None, 12: 9}
 #: how far a written false-alarm rate may sit from the measured one: the table does not show
 #: how many ordinary messages a set has, and every set has over a hundred.
 SLACK = 0.01
@@ -94,8 +94,8 @@ SLACK = 0.01
 POOLED = "Pooled over the"
 HEADER = (
     "| set | role | engine | in scope | hit@1 | answered right | answered wrong "
-    "| out of scope | declined | emergencies | recall | false alarms |\n"
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| out of scope | declined | emergencies | recall | false alarms | concern named |\n"
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
@@ -156,26 +156,30 @@ def pooled(table: str, fitted: frozenset[str]) -> str:
     fresh set they are the steadier figure. Derived from the rows (each checked against the
     engines) and the sets' ordinary messages no model was fitted on.
     """
-    sums: dict[str, list[int]] = {}  # engine -> caught, emergencies, false alarms, ordinary
+    sums: dict[str, list[int]] = {}  # engine -> caught, emergencies, false alarms, ordinary,
+    # and the caught whose concern was named right
     ordinary_in: dict[str, int] = {}  # set -> its ordinary messages, read once for both engines
     for cells in (line.strip("| ").split(" | ") for line in table.splitlines()):
         name = cells[0]
-        if len(cells) != 12 or name not in LOCKED or not name.startswith("triage-"):
+        if len(cells) != 13 or name not in LOCKED or not name.startswith("triage-"):
             continue
         if name not in ordinary_in:
             ordinary_in[name] = _ordinary(name, fitted)
         ordinary = ordinary_in[name]
         emergencies = int(cells[9])
-        counts = sums.setdefault(cells[2], [0, 0, 0, 0])
-        counts[0] += round(float(cells[10]) * emergencies)
+        counts = sums.setdefault(cells[2], [0, 0, 0, 0, 0])
+        caught = round(float(cells[10]) * emergencies)
+        counts[0] += caught
         counts[1] += emergencies
         counts[2] += round(float(cells[11]) * ordinary)
         counts[3] += ordinary
+        counts[4] += round(float(cells[12]) * caught)
     parts = [
         f"{label} recall {c[0] / c[1]:.3f} ({c[0]:,} of {c[1]:,}), false alarms"
-        f" {c[2] / c[3]:.1%} ({c[2]:,} of {c[3]:,})"
+        f" {c[2] / c[3]:.1%} ({c[2]:,} of {c[3]:,}), concern named right"
+        f" {c[4] / c[0]:.3f} ({c[4]:,} of {c[0]:,})"
         for label, c in sums.items()
-        if c[1] and c[3]
+        if c[0] and c[3]
     ]
     return f"{POOLED} {len(ordinary_in)} locked triage sets: {'; '.join(parts)}."
 
@@ -205,7 +209,7 @@ def _row(name: str, role: str, label: str, report: evaluate.Report) -> str:
         _rate(report.answered_right, inside), _rate(report.answered_wrong, inside),
         str(report.out_of_scope), _rate(report.declined, report.out_of_scope),
         str(report.red_flags), _rate(report.red_flag_recall, report.red_flags),
-        f"{report.false_red_flags:.3f}",
+        f"{report.false_red_flags:.3f}", _rate(report.named_right, report.categorised),
     ]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
 

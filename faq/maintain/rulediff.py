@@ -5,7 +5,7 @@ Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR] [--sets NAME
 Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
 the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
 out-of-scope bank, the tuning sets (the FAQ ones with dev9, and the triage ones: held-out
-sets 1-9 until session 23, triage-dev1 to 13, 15 and 16), the first version's sets, the
+sets 1-9 until session 23, triage-dev1 to 16), the first version's sets, the
 per-entry set and every corpus phrasing, and lists each message whose verdict changed: by
 its label, an emergency lost or caught, an ordinary message newly flagged (false-alarm) or
 no longer (fixed), or another rule or category (moved). Exits 1 on a lost emergency or a

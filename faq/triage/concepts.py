@@ -35,12 +35,14 @@ class Words:
     numbers: tuple[int, ...]  # each word's value when it is a number, else -1
     offsets: tuple[int, ...]  # where each word starts in the text
     at: Mapping[str, tuple[int, ...]]  # where each key occurs
+    sentences: tuple[int, ...]  # where each sentence starts in the text: a negation stops there
     # the spans of each concept already looked for in this text (every rule asks again)
     found: dict[Concept, list[Span]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, text: str) -> Words:
-        """Give the keys and offsets of a normalised text (words joined by single spaces)."""
+    def of(cls, text: str, sentence_lengths: Sequence[int] = ()) -> Words:
+        """Give the keys and offsets of a normalised text (words joined by single spaces), and
+        where its sentences start when their lengths in words are given and add up."""
         keys: list[frozenset[str]] = []
         numbers: list[int] = []
         offsets: list[int] = []
@@ -57,7 +59,12 @@ class Words:
             for key in both:
                 at.setdefault(key, []).append(index)
         where = {key: tuple(indices) for key, indices in at.items()}
-        return cls(text, tuple(keys), tuple(numbers), tuple(offsets), where)
+        sentences: tuple[int, ...] = (0,)
+        if sum(sentence_lengths) == len(offsets) > 0:
+            firsts = accumulate(sentence_lengths[:-1], initial=0)
+            starts = {offsets[i] for i, n in zip(firsts, sentence_lengths, strict=True) if n}
+            sentences = tuple(sorted(starts))
+        return cls(text, tuple(keys), tuple(numbers), tuple(offsets), where, sentences)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -71,8 +78,13 @@ class Words:
         return key in self.keys[index]
 
     def before(self, index: int) -> str:
-        """Give the text before the word at this index."""
-        return self.text[: self.offsets[index]] if index < len(self.offsets) else self.text
+        """Give the text of its sentence before the word at this index."""
+        return self.ahead_of(self.offsets[index] if index < len(self.offsets) else len(self.text))
+
+    def ahead_of(self, offset: int) -> str:
+        """Give the text of its sentence before this character offset."""
+        start = self.sentences[bisect_right(self.sentences, offset) - 1]
+        return self.text[start:offset]
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: a memo key, one per rule file

@@ -7,9 +7,12 @@ of a ruled-out sign ("not swollen, hot or red") are blanked before they are matc
 the clause says now ("now", "again", "still"...) or, after a past clause, is in the present
 tense ("..., his face is drooping"). A hypothetical or general question is blanked from
 where it begins ("my son ate some gummies, what do I do if he is sick?" keeps the first
-part). A rule that `reads: questions too` (poison) reads hypothetical and general questions
-("what if my toddler swallowed a whole bottle?"); one that `reads: everything` (crisis)
-reads every word. The learned detector reads the whole message either way.
+part), unless a whole sentence only says it is happening now ("how long can a seizure go on
+before it's dangerous? My dad has it right now."). A ruled-out sign is blanked within the
+sentence where its denial starts ("Did it help? No. Dizzy and confused" keeps the dizzy). A
+rule that `reads: questions too` (poison) reads hypothetical and general questions ("what
+if my toddler swallowed a whole bottle?"); one that `reads: everything` (crisis) reads every
+word. The learned detector reads the whole message either way.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from faq.text import split_words
 from faq.triage.schema import ContextSpec
@@ -40,38 +44,121 @@ class Context:
     hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
     unreal: re.Pattern[str]  # "nothing has happened", "just childproofing": hypotheticals too
     ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
+    reported: re.Pattern[str]  # a whole sentence "my dad has it right now": questions are now
+    not_a_report: re.Pattern[str]  # "cramp", "exam": then "I've got one now" is about that
+    answered_no: re.Pattern[str]  # "no", "nope": a sign asked about just before is denied
     general: re.Pattern[str]  # "can magnesium cause...": with no `personal` word, a question
     personal: re.Pattern[str]  # "my", "he", "mum": someone's own situation
+    negation: re.Pattern[str]  # "no", "not": denies what comes right after, in its sentence
 
     @classmethod
-    def of(cls, spec: ContextSpec, general: str, personal: str) -> Context:
-        """Give the compiled patterns of safety.yaml's `context:` and its question patterns."""
+    def of(cls, spec: ContextSpec, general: str, personal: str, negation: str) -> Context:
+        """Give the compiled patterns of safety.yaml's `context:`, its question patterns and
+        its negation."""
         patterns = {key: re.compile(p) for key, p in spec.model_dump().items()}
-        return cls(**patterns, general=re.compile(general), personal=re.compile(personal))
+        return cls(
+            **patterns,
+            general=re.compile(general),
+            personal=re.compile(personal),
+            negation=re.compile(negation),
+        )
 
-    def current(self, text: str, sentences: Sequence[str], questions: bool = True) -> str:
+    def denial_units(self, sentences: Sequence[str], lengths: Sequence[int]) -> list[int]:
+        """Give the lengths in words of the stretches a negation or denial reaches over: each
+        sentence, but a list after a colon, or after a line left open on a negation, as one
+        with it ("Symptoms I do not have:\n- chest pain\n- dizziness", "I have no\nchest
+        pain\nswelling"), up to a line that ends in . ? or !"""
+        units: list[int] = []
+        listing = False
+        for sentence, length in zip(sentences, lengths, strict=True):
+            if listing and units:
+                units[-1] += length
+            else:
+                units.append(length)
+            end = sentence.rstrip()[-1:]
+            open_on_negation = end not in (".", "?", "!") and self._ends_in_negation(sentence)
+            listing = end == ":" or open_on_negation or (listing and end not in (".", "?", "!"))
+        return units
+
+    def _ends_in_negation(self, sentence: str) -> bool:
+        return bool(self.negation.search(" ".join(split_words(sentence)) + " "))
+
+    def current(
+        self, text: str, sentences: Sequence[str], questions: bool = True, reported: bool = False
+    ) -> str:
         """Give the normalised text with every word that is not about now blanked.
 
         `sentences` are the message's sentences as written (their commas split clauses); when
         their words do not line up with the text's, only ruled-out signs are blanked. With
         `questions` off, hypothetical and general questions are read as if they were now,
-        unless the message says that nothing has happened.
+        unless the message says that nothing has happened; so they are with `reported` when
+        the message `reports_now`.
         """
         words = text.split(" ")
         split = [clauses_of(s) for s in sentences]
-        if sum(len(clause) for clauses in split for clause in clauses) == len(words):
-            resolved = bool(self.resolved.search(text))
-            questions = questions or bool(self.unreal.search(text))
-            keep = [
-                k
-                for clauses in split
-                for k in self._keep([" ".join(c) for c in clauses], resolved, questions)
-            ]
-            words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
-        return self.ruled_out.sub(_blanked, " ".join(words))
+        if sum(len(clause) for clauses in split for clause in clauses) != len(words):
+            return self._without_ruled_out(text)
+        resolved = bool(self.resolved.search(text))
+        unreal = bool(self.unreal.search(text))
+        reported = reported and self.reports_now(text, sentences)
+        questions = questions or unreal
+        keep = [
+            k
+            for clauses in split
+            for k in self._keep([" ".join(c) for c in clauses], resolved, questions, reported)
+        ]
+        words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
+        lengths = [sum(map(len, clauses)) for clauses in split]
+        words = self._answered_no(words, lengths, sentences)
+        units = accumulate(self.denial_units(sentences, lengths))
+        ends = [len(" ".join(words[:last])) + 1 for last in units]
+        return self._without_ruled_out(" ".join(words), ends)
 
-    def _keep(self, clauses: list[str], resolved: bool, questions: bool) -> list[bool]:
-        """Give, word by word, whether a sentence's words are about now."""
+    def reports_now(self, text: str, sentences: Sequence[str]) -> bool:
+        """Tell whether the message's last sentence, or the first of two, only says that it is
+        happening now ("how long can a seizure go on? My dad has it right now."; "10 mins in.
+        what do you do when someone is fitting?"), and the message does not say that nothing
+        has happened or what else it is about ("a cramp", "my nursing exam")."""
+        said = [" ".join(split_words(s)) for s in sentences]
+        said = [s for s in said if s]
+        ends = said[-1:] + (said[:1] if len(said) == 2 else [])
+        if self.unreal.search(text) or self.not_a_report.search(text):
+            return False
+        return any(self.reported.fullmatch(sentence) for sentence in ends)
+
+    def _answered_no(
+        self, words: list[str], lengths: Sequence[int], sentences: Sequence[str]
+    ) -> list[str]:
+        """Give the words with each sign asked about and answered no blanked ("Chest pain?
+        No."; "Breathless? Nope, just unfit"), as if it read "no chest pain": only a question
+        that is all signs ("Chest pain gone? No." still has it)."""
+        starts = list(accumulate(lengths, initial=0))
+        for i in range(len(sentences) - 1):
+            asked = words[starts[i] : starts[i + 1]]
+            answer = " ".join(words[starts[i + 1] : starts[i + 2]])
+            if not sentences[i].rstrip().endswith("?") or not self.answered_no.match(answer):
+                continue
+            denied = self.ruled_out.fullmatch("no " + " ".join(asked))  # not "chest pain gone"
+            if denied is not None:
+                words[starts[i] : starts[i + 1]] = [BLANK] * len(asked)
+        return words
+
+    def _without_ruled_out(self, text: str, ends: Sequence[int] = ()) -> str:
+        """Give the text with its ruled-out signs blanked, each within the sentence where it
+        starts ("swollen calf? nope": the calf; "did it help? no. dizzy": not the dizzy)."""
+
+        def blanked(match: re.Match[str]) -> str:
+            end = next((e for e in ends if e > match.start()), match.end())
+            inside, rest = match[0][: end - 1 - match.start()], match[0][end - 1 - match.start() :]
+            return _blanked_words(inside) + rest if match.end() > end else _blanked_words(match[0])
+
+        return self.ruled_out.sub(blanked, text)
+
+    def _keep(
+        self, clauses: list[str], resolved: bool, questions: bool, reported: bool = False
+    ) -> list[bool]:
+        """Give, word by word, whether a sentence's words are about now (its questions too
+        when `reported`: another sentence says it is happening now)."""
         whole = " ".join(clauses)
         keep: list[bool] = []
         back = False
@@ -83,7 +170,7 @@ class Context:
             elif self.present.search(clause):
                 back = False
             keep.extend([not back] * len(clause.split()))
-        if questions and not self.now.search(whole):
+        if questions and not reported and not self.now.search(whole):
             # a present tense does not end a hypothetical: "what do I do if she faints"
             start = self._question_start(whole)
             reports = self._reports(clauses, start)
@@ -128,5 +215,5 @@ def clauses_of(sentence: str) -> list[list[str]]:
     return [split_words(clause) for clause in _CLAUSE_END.split(sentence) if clause]
 
 
-def _blanked(match: re.Match[str]) -> str:
-    return " ".join(BLANK for _ in match[0].split())
+def _blanked_words(text: str) -> str:
+    return " ".join(BLANK for _ in text.split(" "))

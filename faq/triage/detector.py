@@ -11,8 +11,8 @@ beside "my calf is hot and swollen", the fine-tuned model learned to tell them a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ class Detection:
     category: str
     probability: float  # of any emergency, in the window where it is highest
     window: int  # 0 for the whole message, else the sentence window's number
+    scores: Mapping[str, float] = field(default_factory=dict)  # each class's, in that window
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ class Detector:
         row = probabilities[best].copy()
         row[none] = -1.0
         window = best if message is not None else best + 1
-        return Detection(self.classes[int(np.argmax(row))], float(emergency[best]), window)
+        scores = dict(zip(self.classes, map(float, probabilities[best]), strict=True))
+        return Detection(self.classes[int(np.argmax(row))], float(emergency[best]), window, scores)
 
 
 def _probability(manifest: dict[str, Any], directory: Path, name: str) -> float:

@@ -52,6 +52,7 @@ class RedFlag:
     personal: bool
     reads: Reading
     with_detector: WithDetector
+    keeps_concern: bool
     clauses: tuple[Near, ...]
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
@@ -64,7 +65,7 @@ class RedFlag:
             if any(not negation.search(words.before(i)) for i in clause.starts(words)):
                 return True
         for pattern in self.patterns:
-            if any(not negation.search(text[: m.start()]) for m in pattern.finditer(text)):
+            if any(not negation.search(words.ahead_of(m.start())) for m in pattern.finditer(text)):
                 return True
         return False
 
@@ -80,7 +81,9 @@ class RuleLayer:
     def __init__(self, data: dict[str, Any], categories: Iterable[str] | None = None) -> None:
         spec = read_safety(data, categories)
         self._negation = re.compile(spec.negation)
-        self._context = Context.of(spec.context, spec.general_question, spec.personal)
+        self._context = Context.of(
+            spec.context, spec.general_question, spec.personal, spec.negation
+        )
         concepts = concepts_from(spec.concepts)
         ordered = sorted(enumerate(spec.red_flags), key=lambda pair: (-pair[1].priority, pair[0]))
         self._red_flags = tuple(_red_flag(rule, concepts) for _, rule in ordered)
@@ -105,19 +108,39 @@ class RuleLayer:
         `confirm`, and carries the next lower-priority matching rule (`otherwise`): each rule
         to confirm that matched, in order, up to the first one that flags outright.
         """
-        parts = [" ".join(split_words(s)) for s in sentences] or [text]
+        split = [split_words(s) for s in sentences]
+        parts = [" ".join(words) for words in split] or [text]
+        lengths = self._context.denial_units(sentences, [len(words) for words in split])
         context = self._context
         personal = bool(context.personal.search(text)) or any(
             not context.general.search(part) for part in parts if part
         )
+        rules = [rule for rule in self._red_flags if personal or not rule.personal]
+        hits = self._hits(rules, text, sentences, lengths, beside_detector)
+        if not hits and context.reports_now(text, sentences):  # "..., my dad has it now"
+            hits = self._hits(rules, text, sentences, lengths, beside_detector, reported=True)
+        chained: RuleHit | None = None
+        for hit in reversed(hits):
+            chained = replace(hit, otherwise=chained)
+        return chained
+
+    def _hits(
+        self,
+        rules: Sequence[RedFlag],
+        text: str,
+        sentences: Sequence[str],
+        lengths: Sequence[int],
+        beside_detector: bool,
+        reported: bool = False,
+    ) -> list[RuleHit]:
+        """Give the matching rules to confirm, in order, then the first one that flags."""
         readings: dict[Reading, Words] = {}
-        hits: list[RuleHit] = []  # the matching rules to confirm, then one that flags
-        for rule in self._red_flags:
-            if not personal and rule.personal:
-                continue
+        hits: list[RuleHit] = []
+        for rule in rules:
             reads = rule.reads
             if reads not in readings:
-                readings[reads] = Words.of(self._reading(text, sentences, reads))
+                reading = self._reading(text, sentences, reads, reported)
+                readings[reads] = Words.of(reading, lengths)
             if not rule.matches(readings[reads], self._negation):
                 continue
             hits.append(
@@ -125,10 +148,7 @@ class RuleLayer:
             )
             if not hits[-1].confirm:
                 break
-        chained: RuleHit | None = None
-        for hit in reversed(hits):
-            chained = replace(hit, otherwise=chained)
-        return chained
+        return hits
 
     def firing_sentences(self, rule_id: str, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the sentences (normalised) in which this rule matches on its own, each read in
@@ -158,11 +178,14 @@ class RuleLayer:
         general = bool(clauses) and self._context.is_general(" ".join(clauses[0]))
         return (clauses, True) if general else (parts, False)
 
-    def _reading(self, text: str, sentences: Sequence[str], reads: Reading) -> str:
-        """Give the text as a rule that reads `reads` sees it (see schema.Reading)."""
+    def _reading(
+        self, text: str, sentences: Sequence[str], reads: Reading, reported: bool = False
+    ) -> str:
+        """Give the text as a rule that reads `reads` sees it (see schema.Reading); with
+        `reported`, its questions as reports if a sentence says it is happening now."""
         if reads == "everything":
             return text
-        return self._context.current(text, sentences, questions=reads == "now")
+        return self._context.current(text, sentences, reads == "now", reported)
 
     def current(self, text: str, sentences: Sequence[str] = ()) -> str:
         """Give the normalised text as the rules read it: what is not about now blanked."""
@@ -196,6 +219,11 @@ class RuleLayer:
         """Give the red-flag rules, in the order they are checked."""
         return self._red_flags
 
+    def keeps_concern(self, rule_id: str) -> bool:
+        """Tell whether a rule's flag always names the rule's own category."""
+        rule = self._by_id.get(rule_id)
+        return rule is not None and rule.keeps_concern
+
     @property
     def categories(self) -> dict[str, str]:
         """Give the category each red-flag rule stands for."""
@@ -219,6 +247,7 @@ def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
         spec.personal,
         spec.reads,
         spec.with_detector,
+        spec.keeps_concern,
         clauses,
         tuple(re.compile(p) for p in spec.patterns),
         spec.examples,

@@ -45,6 +45,7 @@ class RedFlagSpec(_Strict):
     personal: bool = False
     reads: Reading = "now"
     with_detector: WithDetector = "flag"
+    keeps_concern: bool = False  # the detector never names another concern for its flag
     match: tuple[Clause, ...] = ()
     patterns: tuple[str, ...] = ()
     examples: tuple[str, ...] = Field(min_length=1)
@@ -70,6 +71,9 @@ class ContextSpec(_Strict):
     hypothetical: str
     unreal: str
     ruled_out: str
+    reported: str
+    not_a_report: str
+    answered_no: str
 
 
 class SafetySpec(_Strict):
