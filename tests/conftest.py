@@ -45,19 +45,18 @@ def picked(engine: Engine, entry_id: str, question: str) -> Answer:
     return followed
 
 
-TIERS = ("emergency", "urgent", "poison", "crisis")
+#: the rules' examples whose flag the detector names another concern of (faq/triage/assess.py):
+#: the same tier, at least NAMED_OVER times surer than of the rule's own
+RENAMED = {
+    "my throat is swelling after the tablet": "allergy",  # the breathing rule's
+    "my pulse is 38 and I feel weak": "magnesium-toxicity",  # the heartbeat rule's
+}
 
 
-def names_its_concern(engine: Engine, answer: Answer, category: str) -> bool:
-    """Tell whether an emergency reply names this category, or one the detector named over it
-    (a rule's flag) in the same tier or the emergency tier over an urgent one."""
-    if answer.category == category:
-        return True
-    named = any("concern named by the detector" in step.verdict for step in answer.trace)
-    if not named or answer.category is None:
-        return False
-    tiers = (engine.triage.categories.get(c).tier.id for c in (category, answer.category))
-    return tuple(tiers) in {("urgent", "emergency"), *((t, t) for t in TIERS)}
+def names_its_concern(answer: Answer, message: str, category: str) -> bool:
+    """Tell whether an emergency reply to a rule's example names the rule's category, or the
+    one the detector is known to name for it instead (RENAMED)."""
+    return answer.category == RENAMED.get(message, category)
 
 
 def answered_entry(engine: Engine) -> Entry:

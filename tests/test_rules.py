@@ -109,9 +109,10 @@ NOT_NOW = [
         id="a shop has them now",
     ),
     pytest.param(
-        "what should I do if my son ever has a seizure? He has it now.",
-        id="now, but the question says ever",
+        "🙏\nno chest pain or trouble breathing, is magnesium ok with my heart pills?",
+        id="a denial after a line with no words",
     ),
+    pytest.param("Not swollen. Nor red. Which magnesium?", id="a denial, then nor"),
     pytest.param(
         "how long can a seizure last before it's an emergency? my nan has it now, she likes it",
         id="a sentence saying more than now",
@@ -164,6 +165,13 @@ NOW = [
         id="a report read first, before the questions as reports",
     ),
     pytest.param("Chest pain gone? No, worse.", id="a sign asked about, still there"),
+    pytest.param(
+        "Is it a heart attack? No idea. Chest pain? Never this bad. Sweating.",
+        id="a sign asked about, answered but not denied",
+    ),
+    pytest.param(
+        "No headache, face drooping on one side and arm weak", id="one sign denied, others not"
+    ),
     pytest.param(
         "How do I know if it's a stroke or not, my dad's face is drooping. Happening now.",
         id="or not denies nothing",
@@ -230,7 +238,7 @@ def test_beside_the_detector_each_example_still_gets_the_emergency_reply_of_its_
     answer = engine.answer(text)
 
     assert answer.status is Status.RED_FLAG, f"{text!r}: {answer.status}"
-    assert names_its_concern(engine, answer, CATEGORY[rule]), f"{text!r}: {answer.category}"
+    assert names_its_concern(answer, text, CATEGORY[rule]), f"{text!r}: {answer.category}"
 
 
 @pytest.mark.parametrize(("rule", "text"), NOT_EXAMPLES, ids=[f"{r}: {t}" for r, t in NOT_EXAMPLES])

@@ -170,7 +170,7 @@ def test_beside_the_detector_an_emergency_gets_the_red_flag_reply(
     assert_tier_words(answer)
     if rule not in confirm:  # a rule that flags outright names itself
         assert answer.flags == (rule,)
-    assert names_its_concern(engine, answer, engine.triage.rules.categories[rule])
+    assert names_its_concern(answer, message, engine.triage.rules.categories[rule])
 
 
 @pytest.mark.parametrize(

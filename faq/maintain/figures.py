@@ -153,7 +153,8 @@ def pooled(table: str, fitted: frozenset[str]) -> str:
     """Give the line that pools a table's rows of the locked triage sets, for each engine.
 
     One set's false alarms move by a point with one message of about 140; pooled over every
-    fresh set they are the steadier figure. Derived from the rows (each checked against the
+    fresh set they are the steadier figure. So is the share of the caught emergencies whose
+    reply names their own concern. Derived from the rows (each checked against the
     engines) and the sets' ordinary messages no model was fitted on.
     """
     sums: dict[str, list[int]] = {}  # engine -> caught, emergencies, false alarms, ordinary,
@@ -173,7 +174,7 @@ def pooled(table: str, fitted: frozenset[str]) -> str:
         counts[1] += emergencies
         counts[2] += round(float(cells[11]) * ordinary)
         counts[3] += ordinary
-        counts[4] += round(float(cells[12]) * caught)
+        counts[4] += round(float(cells[12]) * caught) if caught else 0
     parts = [
         f"{label} recall {c[0] / c[1]:.3f} ({c[0]:,} of {c[1]:,}), false alarms"
         f" {c[2] / c[3]:.1%} ({c[2]:,} of {c[3]:,}), concern named right"

@@ -21,8 +21,8 @@ FLAGGED_AT_NET = "crisis"  # the tier the detector flags from the safety net's t
 CONFIRM_AT = 0.05
 #: The detector names the concern of a rule's flag when it gives its category this many times
 #: the rule's (see Triage._named): on the triage tuning sets, at 1 it named 384 flags right and
-#: 12 wrong, at 20 it names 367 right and 2 wrong; the rules' own examples, which name a
-#: symptom with no context ("she is disoriented and incoherent"), keep their category below 20.
+#: 12 wrong, at 20 it names 367 right and 2 wrong; all but two of the rules' own examples,
+#: which name a symptom with no context ("she is disoriented and incoherent"), keep theirs.
 NAMED_OVER = 20.0
 
 
@@ -178,8 +178,8 @@ class Triage:
         tiers = (flag.tier, category.tier.id)
         same_or_higher = tiers[0] == tiers[1] or tiers == ("urgent", "emergency")
         threshold = flag_threshold(category.tier.id, detector.flag_at, detector.net_at)
-        scores = detection.scores
-        clear = scores.get(category.id, 0.0) >= NAMED_OVER * scores.get(flag.category.id, 0.0)
+        named, own = detection.scores.get(category.id, 0.0), detection.scores.get(flag.category.id)
+        clear = own is not None and named >= NAMED_OVER * own
         if not same_or_higher or not clear or detection.probability < threshold:
             return flag
         return replace(flag, category=category, named=detection.probability)
@@ -203,7 +203,7 @@ class Triage:
         try:
             return detection(self.detector, query), False
         except Exception:  # an onnxruntime fault must not cost the reply; the rules have run
-            log.exception("the triage detector failed; the safety net is added instead")
+            log.exception("the triage detector failed; the rules decide, else the safety net")
             return None, True
 
     def _net_at(self) -> float:

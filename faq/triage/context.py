@@ -81,6 +81,7 @@ class Context:
         return units
 
     def _ends_in_negation(self, sentence: str) -> bool:
+        """Tell whether a line ends within a negation's reach ("I have no", "never had")."""
         return bool(self.negation.search(" ".join(split_words(sentence)) + " "))
 
     def current(
@@ -97,7 +98,7 @@ class Context:
         words = text.split(" ")
         split = [clauses_of(s) for s in sentences]
         if sum(len(clause) for clauses in split for clause in clauses) != len(words):
-            return self._without_ruled_out(text)
+            return self._without_ruled_out(words, [len(words)])
         resolved = bool(self.resolved.search(text))
         unreal = bool(self.unreal.search(text))
         reported = reported and self.reports_now(text, sentences)
@@ -110,9 +111,7 @@ class Context:
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
         lengths = [sum(map(len, clauses)) for clauses in split]
         words = self._answered_no(words, lengths, sentences)
-        units = accumulate(self.denial_units(sentences, lengths))
-        ends = [len(" ".join(words[:last])) + 1 for last in units]
-        return self._without_ruled_out(" ".join(words), ends)
+        return self._without_ruled_out(words, self.denial_units(sentences, lengths))
 
     def reports_now(self, text: str, sentences: Sequence[str]) -> bool:
         """Tell whether the message's last sentence, or the first of two, only says that it is
@@ -136,21 +135,37 @@ class Context:
         for i in range(len(sentences) - 1):
             asked = words[starts[i] : starts[i + 1]]
             answer = " ".join(words[starts[i + 1] : starts[i + 2]])
-            if not sentences[i].rstrip().endswith("?") or not self.answered_no.match(answer):
+            if not sentences[i].rstrip().endswith("?") or not self.answered_no.fullmatch(answer):
                 continue
             denied = self.ruled_out.fullmatch("no " + " ".join(asked))  # not "chest pain gone"
             if denied is not None:
                 words[starts[i] : starts[i + 1]] = [BLANK] * len(asked)
         return words
 
-    def _without_ruled_out(self, text: str, ends: Sequence[int] = ()) -> str:
-        """Give the text with its ruled-out signs blanked, each within the sentence where it
-        starts ("swollen calf? nope": the calf; "did it help? no. dizzy": not the dizzy)."""
+    def _without_ruled_out(self, words: list[str], units: Sequence[int]) -> str:
+        """Give the words as text with their ruled-out signs blanked: first within each stretch
+        a negation reaches over (`units`, their lengths in words), then across them, each only
+        in the stretch where it starts ("swollen calf? nope": the calf; "did it help? no.
+        dizzy": not the dizzy)."""
+        within: list[str] = []
+        for last, length in zip(accumulate(units), units, strict=True):
+            unit = " ".join(words[last - length : last])
+            within.extend(self.ruled_out.sub(_blanked, unit).split(" ") if length else [])
+        text = " ".join(within)
+        ends = [
+            len(" ".join(within[:last]))
+            for last, n in zip(accumulate(units), units, strict=True)
+            if n
+        ]
 
         def blanked(match: re.Match[str]) -> str:
-            end = next((e for e in ends if e > match.start()), match.end())
-            inside, rest = match[0][: end - 1 - match.start()], match[0][end - 1 - match.start() :]
-            return _blanked_words(inside) + rest if match.end() > end else _blanked_words(match[0])
+            end = next((e for e in ends if e > match.start()), len(text))
+            cut = end - match.start()  # the first character past its own stretch
+            return (
+                _blanked(match)
+                if match.end() <= end
+                else _blanked_words(match[0][:cut]) + match[0][cut:]
+            )
 
         return self.ruled_out.sub(blanked, text)
 
@@ -215,5 +230,9 @@ def clauses_of(sentence: str) -> list[list[str]]:
     return [split_words(clause) for clause in _CLAUSE_END.split(sentence) if clause]
 
 
+def _blanked(match: re.Match[str]) -> str:
+    return _blanked_words(match[0])
+
+
 def _blanked_words(text: str) -> str:
-    return " ".join(BLANK for _ in text.split(" "))
+    return " ".join(BLANK for _ in text.split())

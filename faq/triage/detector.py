@@ -12,7 +12,7 @@ beside "my calf is hot and swollen", the fine-tuned model learned to tell them a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ class Detection:
     category: str
     probability: float  # of any emergency, in the window where it is highest
     window: int  # 0 for the whole message, else the sentence window's number
-    scores: Mapping[str, float] = field(default_factory=dict)  # each class's, in that window
+    scores: Mapping[str, float]  # each class's probability, in that window
 
 
 @dataclass(frozen=True)

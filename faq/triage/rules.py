@@ -106,7 +106,9 @@ class RuleLayer:
         general question ("passed out twice today") is enough. `beside_detector`: the learned
         detector runs too, so a matching rule that says `with_detector: confirm` is marked
         `confirm`, and carries the next lower-priority matching rule (`otherwise`): each rule
-        to confirm that matched, in order, up to the first one that flags outright.
+        to confirm that matched, in order, up to the first one that flags outright. When no
+        rule matches, the message is read again with its questions as reports if a sentence
+        says it is happening now (see Context.reports_now).
         """
         split = [split_words(s) for s in sentences]
         parts = [" ".join(words) for words in split] or [text]
