@@ -470,9 +470,21 @@ def test_no_caution_is_added_when_none_applies(engine: Engine, message: str) -> 
 # of the same sentence saying it is happening now (session 41 reads a whole sentence that
 # says so, not a clause: clauses such as "my nan has it now, she likes the taste" raised
 # false alarms). Strict: the day it passes, drop its mark.
+# Session 41's reviews found more, in the shipped engine and after session 41's change: "one"
+# after a question about a seizure (not read: it raised false alarms about a stent or an
+# ECG); a denial and a sign in one sentence; "seizing" (a cramp word too); a question
+# about a normal function answered no; a rule to confirm that the detector rules out on a
+# question read as a report.
 KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (sessions 40-41)")
 KNOWN_MISSES = [
     "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
+    "how long can a seizure go on before it's dangerous? my dad is having one right now",
+    "Dizzy any better? No, fainted twice since.",
+    "No change, seizing for 8 minutes.",
+    "Is he responding? No.",
+    "Can she swallow? No. Her tongue is swelling.",
+    "What should you do if someone collapses? It's happening to my wife right now!!",
+    "is it dangerous if your throat is closing up? It just started.",
 ]
 
 
