@@ -179,7 +179,7 @@ def format_report(report: Report) -> str:
         f"  declined                {report.declined:.3f}",
         f"red-flag questions        {report.red_flags}",
         f"  recall                  {report.red_flag_recall:.3f}",
-        f"  concern named right     {_shown(report.named_right, report.categorised)}",
+        f"  concern named right     {shown(report.named_right, report.categorised)}",
         f"false red flags           {report.false_red_flags:.3f}",
     ]
     for title, counts in (("by tier", report.by_tier), ("by category", report.by_category)):
@@ -236,7 +236,8 @@ def _confusions(topical: Sequence[Outcome]) -> list[tuple[str, str, int]]:
     return [(want, got, n) for (want, got), n in pairs.most_common()]
 
 
-def _shown(rate: float, count: int) -> str:
+def shown(rate: float, count: int) -> str:
+    """Give a rate to three places, or "-" when it is a rate of nothing."""
     return f"{rate:.3f}" if count else "-"
 
 

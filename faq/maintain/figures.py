@@ -205,18 +205,15 @@ def measure(engine: Engine, path: Path, fitted: frozenset[str]) -> evaluate.Repo
 
 def _row(name: str, role: str, label: str, report: evaluate.Report) -> str:
     inside = report.in_scope
+    rate = evaluate.shown
     cells = [
-        name, role, label, str(inside), _rate(report.hit_at_1, inside),
-        _rate(report.answered_right, inside), _rate(report.answered_wrong, inside),
-        str(report.out_of_scope), _rate(report.declined, report.out_of_scope),
-        str(report.red_flags), _rate(report.red_flag_recall, report.red_flags),
-        f"{report.false_red_flags:.3f}", _rate(report.named_right, report.categorised),
+        name, role, label, str(inside), rate(report.hit_at_1, inside),
+        rate(report.answered_right, inside), rate(report.answered_wrong, inside),
+        str(report.out_of_scope), rate(report.declined, report.out_of_scope),
+        str(report.red_flags), rate(report.red_flag_recall, report.red_flags),
+        f"{report.false_red_flags:.3f}", rate(report.named_right, report.categorised),
     ]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
-
-
-def _rate(value: float, count: int) -> str:
-    return f"{value:.3f}" if count else "-"
 
 
 def _cross_validated() -> str:

@@ -76,8 +76,8 @@ class Context:
             else:
                 units.append(length)
             end = sentence.rstrip()[-1:]
-            open_on_negation = end not in (".", "?", "!") and self._ends_in_negation(sentence)
-            listing = end == ":" or open_on_negation or (listing and end not in (".", "?", "!"))
+            closed = end in (".", "?", "!")
+            listing = end == ":" or (not closed and (listing or self._ends_in_negation(sentence)))
         return units
 
     def _ends_in_negation(self, sentence: str) -> bool:
@@ -92,8 +92,8 @@ class Context:
         `sentences` are the message's sentences as written (their commas split clauses); when
         their words do not line up with the text's, only ruled-out signs are blanked. With
         `questions` off, hypothetical and general questions are read as if they were now,
-        unless the message says that nothing has happened; so they are with `reported` when
-        the message `reports_now`.
+        unless the message says that nothing has happened; so they are with `reported`, which
+        the caller passes when the message `reports_now`.
         """
         words = text.split(" ")
         split = [clauses_of(s) for s in sentences]
@@ -101,7 +101,6 @@ class Context:
             return self._without_ruled_out(words, [len(words)])
         resolved = bool(self.resolved.search(text))
         unreal = bool(self.unreal.search(text))
-        reported = reported and self.reports_now(text, sentences)
         questions = questions or unreal
         keep = [
             k

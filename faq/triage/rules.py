@@ -80,7 +80,6 @@ class RuleLayer:
 
     def __init__(self, data: dict[str, Any], categories: Iterable[str] | None = None) -> None:
         spec = read_safety(data, categories)
-        self._negation = re.compile(spec.negation)
         self._context = Context.of(
             spec.context, spec.general_question, spec.personal, spec.negation
         )
@@ -143,7 +142,7 @@ class RuleLayer:
             if reads not in readings:
                 reading = self._reading(text, sentences, reads, reported)
                 readings[reads] = Words.of(reading, lengths)
-            if not rule.matches(readings[reads], self._negation):
+            if not rule.matches(readings[reads], self._context.negation):
                 continue
             hits.append(
                 RuleHit(rule.id, rule.category, beside_detector and rule.with_detector == "confirm")
@@ -166,7 +165,7 @@ class RuleLayer:
         for words in parts:
             chunk = " ".join(reading[start : start + len(words)])
             start += len(words)
-            if words and rule.matches(Words.of(chunk), self._negation):
+            if words and rule.matches(Words.of(chunk), self._context.negation):
                 firing.append(" ".join(words))
         return [part for part in firing if not by_clause or self._context.speaks_of_now(part)]
 
