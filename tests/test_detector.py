@@ -211,7 +211,7 @@ def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
 # Session 38: every rule to confirm that matched is tried, each on the sentences it fired
 # in. Until then only the first was, and a joke ruled out by the detector ("passed out
 # laughing") hid the emergency in the next sentence: these were not flagged.
-JOKE = "I nearly passed out laughing at the match lol. "
+JOKE = "I passed out laughing at the match lol. "
 ASK = " Which magnesium is best for cramps?"
 SECOND_RULE = [
     ("breathing", "breathing", JOKE + "Now my husband is struggling to breathe." + ASK),
@@ -266,7 +266,7 @@ OUTRIGHT_AFTER = [
         "seizure",
     ),
     (
-        "I have lockjaw. I nearly passed out laughing at the match lol. My foot is cold and pale.",
+        "I have lockjaw. I passed out laughing at the match lol. My foot is cold and pale.",
         "tetanus",
     ),
 ]

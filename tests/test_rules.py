@@ -367,7 +367,8 @@ MALFORMED = [
         "      - 'my wife is having convulsions'\n"
         "      - 'He is having a fit'\n"
         "      - 'an old man is fitting in the park'\n"
-        "      - 'lady fitting on the pavement outside the shop'\n",
+        "      - 'lady fitting on the pavement outside the shop'\n"
+        "      - 'No change, seizing for 8 minutes.'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
         "red_flags[24] (seizure): examples: missing",
         id="a rule without examples",
@@ -617,6 +618,117 @@ def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
     assert raised(lexical, message) is not None
 
 
+# Session 42, from the false alarms of the triage tuning sets: a dose question with a purpose,
+# "tired of everything being out of stock", hyperbole about a bill, "nae chest pains",
+# "nearly fainted from shock", "passed out on the couch after too much wine".
+MORE_IDIOMS_AND_QUESTIONS = [
+    "is 200mg enough for night cramps",
+    "would 100 be enough to last the month",
+    "is 200 enough or should i take 400",
+    "is 400 enough to work for night cramps",
+    "tired of everything being out of stock at the chemist, which mag brand is decent",
+    "im going to have a heart attack when i see my credit card bill",
+    "mum will have a heart attack when she sees my tattoo",
+    "passed out on the couch after too much wine and woke up with cramp",
+    "Before you start worrying, I've nae chest pains nor any of that carry-on.",
+    "Nearly fainted from shock when my son actually tidied his room.",
+    "i havent stopped taking magnesium, no chest pain",
+    "is a heart rate of 160 ok on a hill run, currently",
+    "ive had it every night for a month, is 300mg enough for my cramps",
+    "would 400 be enough to help with sleep",
+    "my tongue doesnt feel swollen after the new tablet",
+    "does a seizure that has lasted 5 minutes need an ambulance",
+    "mum will have a heart attack when she sees my tattoo, can I take magnesium",
+]
+# ... and the emergencies beside them, which must still raise a rule
+MORE_STILL_EMERGENCIES = [
+    "would 40 be enough",
+    "is 200mg enough",
+    "is 2000 mg enough to end it for good",
+    "is 300 enough for cramps, i want it all to end",
+    "would 60 be enough for me to not wake up",
+    "i am tired of everything",
+    "hi why is the left side of the face drooping and speech slurred",
+    "Thanks for the info. So why has the face dropped on the right, speech all garbled",
+    "hi wat to do, bloke at the bar collapsed and not breathing",
+    "hello what should be done, elderly man collapsed in the shop and isnt breathing",
+    "random q is crushing chest pain down the left arm an emergency",
+    "exam question in 10 mins but my chest is crushing and my left arm is numb",
+    "hi can anyone help my dad collapsed",
+    "im going to have a heart attack, my chest is crushing and my arm is numb",
+    "what if a child ate a whole bottle of gummies, mine just has",
+    "my baby is having a seizure",
+    "Is he responding? No.",
+    "is she breathing? nope. what do i do",
+    "my lips and tongue are swelling up after the new magnesium tablet",
+    "my nose hasnt stopped bleeding since i started quinine",
+    "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
+    # a review of the first version of those changes: each of these was lost by it
+    "I cant go on. is 60 enough or should i take more",
+    "I've had enough. is 50 enough for a woman",
+    "would 40 be enough for a woman my size? I'm done",
+    "tired of everything being pointless, I just want to disappear",
+    "tired of everything with my life tbh",
+    "nae warning, just collapsed",
+    "nae change, still fitting",
+    "quick question do you tilt the head back for cpr, not breathing at all",
+    "how do you do cpr on a baby, not breathing",
+    "the swelling went down after a day then he was confused and drowsy and we couldnt wake him",
+    "she passed out on the sofa after too much wine and she's been sick and is choking on it",
+    # ... and a code review of the second: each of these was lost by it
+    "my dad has been fitting for 7 minutes, arms and legs jerking",
+    "i think hes going to have a seizure when he gets up, hes twitching and staring",
+    "would 100 be enough to last, then nobody has to deal with me",
+    "Is he responding? No. I called 999",
+    "my nose has not stopped bleeding since I started quinine",
+    "she passed out on the couch after too much wine, still out",
+    "i want to stop living like this",
+    "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7. 🙏",
+]
+
+
+@pytest.mark.parametrize("message", MORE_IDIOMS_AND_QUESTIONS)
+def test_more_idioms_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
+    assert raised(lexical, message) is None
+
+
+@pytest.mark.parametrize("message", MORE_STILL_EMERGENCIES)
+def test_the_emergencies_beside_the_newer_idioms_still_raise_a_rule(
+    lexical: Engine, message: str
+) -> None:
+    assert raised(lexical, message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my calf has been seizing for 10 minutes",
+        "my arm has been seizing for 25 minutes, can't straighten it",
+        "my shoulder has been seizing for 30 minutes and wont let go",
+    ],
+)
+def test_a_limb_seizing_for_minutes_is_a_cramp_not_a_seizure(lexical: Engine, message: str) -> None:
+    assert raised(lexical, message) == "long-cramp"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is she awake? no, she drifted off after the magnesium",
+        "Is he responding? no, not to the tablets, cramps worse",
+        "my phone has been seizing for 5 minutes, is magnesium glycinate best for cramps",
+        "my tongue piercing is swollen, can I still take magnesium",
+        "I get a swollen lip from cold sores every winter",
+        "my lip is swollen from a cold sore since I started the new tablets",
+        "no tongue swelling, just a rash after the new tablet",
+    ],
+)
+def test_a_question_answered_no_a_thing_seizing_or_a_local_swelling_raise_no_rule(
+    lexical: Engine, message: str
+) -> None:
+    assert raised(lexical, message) is None
+
+
 # Session 33: a report that ends in a plea for help ("..., what do I do") reads to the
 # detector as a general question (it gives the first of these 0.006), so confirming
 # chest-pain and quinine-harm lost them. Session 37 made those two confirm, reading the
@@ -636,7 +748,7 @@ REPORTS_ENDING_IN_A_PLEA = [
     ),
     (
         "quinine-harm",
-        "I nearly passed out laughing at the match lol. I drink tonic water every night and now"
+        "I passed out laughing at the match lol. I drink tonic water every night and now"
         " my ears are ringing. Which magnesium is best for cramps?",
     ),
 ]

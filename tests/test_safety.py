@@ -47,6 +47,8 @@ EMERGENCIES = [
     ("breathing", "I can't breathe properly"),
     ("breathing", "I'm short of breath and my legs ache"),
     ("breathing", "my throat is swelling after the tablet"),
+    ("mouth-swelling", "my lips are swelling up after the new supplement"),
+    ("mouth-swelling", "her tongue is swelling"),
     ("confusion-drowsiness", "my grandma is confused and very drowsy after her magnesium"),
     ("confusion-drowsiness", "I can barely stay awake after taking magnesium"),
     ("confusion-drowsiness", "she is disoriented and incoherent"),
@@ -466,23 +468,17 @@ def test_no_caution_is_added_when_none_applies(engine: Engine, message: str) -> 
     assert "You mentioned" not in to_text(answer.reply)
 
 
-# A known miss, found by session 40's adversarial reviews: a general question, then a clause
-# of the same sentence saying it is happening now (session 41 reads a whole sentence that
-# says so, not a clause: clauses such as "my nan has it now, she likes the taste" raised
-# false alarms). Strict: the day it passes, drop its mark.
-# Session 41's reviews found more, in the shipped engine and after session 41's change: "one"
-# after a question about a seizure (not read: it raised false alarms about a stent or an
-# ECG); a denial and a sign in one sentence; "seizing" (a cramp word too); a question
-# about a normal function answered no; a rule to confirm that the detector rules out on a
-# question read as a report.
-KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (sessions 40-41)")
+# Known misses, found by sessions 40 and 41's adversarial reviews, in the shipped engine and
+# after session 41's change: "one" after a question about a seizure (not read: it raised
+# false alarms about a stent or an ECG); a denial and a sign in one sentence; a rule to
+# confirm that the detector rules out on a question read as a report. Strict: the day one
+# passes, drop its mark. (Session 42 caught the others: a clause of the question's own
+# sentence saying it is happening now, "seizing" said of a person, a question about
+# breathing or responding answered no, a tongue swelling.)
+KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (sessions 40-42)")
 KNOWN_MISSES = [
-    "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
     "how long can a seizure go on before it's dangerous? my dad is having one right now",
     "Dizzy any better? No, fainted twice since.",
-    "No change, seizing for 8 minutes.",
-    "Is he responding? No.",
-    "Can she swallow? No. Her tongue is swelling.",
     "What should you do if someone collapses? It's happening to my wife right now!!",
     "is it dangerous if your throat is closing up? It just started.",
 ]
@@ -527,6 +523,15 @@ MORE_EMERGENCIES = [
     "had no warning, just collapsed",
     "no change, still fitting",
     "Did it help? No. Dizzy and confused after the magnesium",
+    # session 41's known misses, caught since session 42: a question about breathing or
+    # waking answered no; a tongue or lips swelling (a rule of its own); seizing for minutes
+    "Is he responding? No.",
+    "Can she swallow? No. Her tongue is swelling.",
+    "No change, seizing for 8 minutes.",
+    # the last clause of a question says it is happening now: anyone's situation
+    "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
+    # a sign that has not stopped is not denied
+    "my nose hasn't stopped bleeding since I started the quinine",
     *(pytest.param(message, marks=KNOWN_MISS) for message in KNOWN_MISSES),
 ]
 NOT_EMERGENCIES = [

@@ -8,7 +8,8 @@ the clause says now ("now", "again", "still"...) or, after a past clause, is in 
 tense ("..., his face is drooping"). A hypothetical or general question is blanked from
 where it begins ("my son ate some gummies, what do I do if he is sick?" keeps the first
 part), unless a whole sentence only says it is happening now ("how long can a seizure go on
-before it's dangerous? My dad has it right now."). A ruled-out sign is blanked within the
+before it's dangerous? My dad has it right now."), or the question's own last clause does
+with a time or a person ("..., on minute 7"). A ruled-out sign is blanked within the
 sentence where its denial starts ("Did it help? No. Dizzy and confused" keeps the dizzy). A
 rule that `reads: questions too` (poison) reads hypothetical and general questions ("what
 if my toddler swallowed a whole bottle?"); one that `reads: everything` (crisis) reads every
@@ -115,14 +116,26 @@ class Context:
     def reports_now(self, text: str, sentences: Sequence[str]) -> bool:
         """Tell whether the message's last sentence, or the first of two, only says that it is
         happening now ("how long can a seizure go on? My dad has it right now."; "10 mins in.
-        what do you do when someone is fitting?"), and the message does not say that nothing
-        has happened or what else it is about ("a cramp", "my nursing exam")."""
+        what do you do when someone is fitting?"), or the last clause of its last sentence does
+        with a time or a person ("does a fit need an ambulance, on minute 7"; never "...,
+        currently"), and the message does not say that nothing has happened or what else it is
+        about ("a cramp", "my nursing exam")."""
         said = [" ".join(split_words(s)) for s in sentences]
         said = [s for s in said if s]
         ends = said[-1:] + (said[:1] if len(said) == 2 else [])
+        worded = [s for s in sentences if split_words(s)]
+        ends += self._last_clause(worded[-1]) if worded else []
         if self.unreal.search(text) or self.not_a_report.search(text):
             return False
         return any(self.reported.fullmatch(sentence) for sentence in ends)
+
+    def _last_clause(self, sentence: str) -> list[str]:
+        """Give the last clause of a sentence, if it has others before it and names a time or a
+        person ("on minute 7"; not "currently")."""
+        clauses = [" ".join(c) for c in clauses_of(sentence) if c]
+        last = clauses[-1] if len(clauses) > 1 else ""
+        named = any(ch.isdigit() for ch in last) or self.personal.search(last)
+        return [last] if named else []
 
     def _answered_no(
         self, words: list[str], lengths: Sequence[int], sentences: Sequence[str]

@@ -59,13 +59,15 @@ class RedFlag:
     not_examples: tuple[str, ...]
 
     def matches(self, words: Words, negation: re.Pattern[str]) -> bool:
-        """Tell whether a clause or pattern is found, not right after a negation."""
+        """Tell whether a clause or pattern is found, not right after a negation (a pattern
+        that reads the whole message first names its sign `(?P<sign>...)`, where the
+        negation is looked for)."""
         text = words.text
         for clause in self.clauses:
             if any(not negation.search(words.before(i)) for i in clause.starts(words)):
                 return True
         for pattern in self.patterns:
-            if any(not negation.search(words.ahead_of(m.start())) for m in pattern.finditer(text)):
+            if any(not negation.search(words.ahead_of(_sign(m))) for m in pattern.finditer(text)):
                 return True
         return False
 
@@ -73,6 +75,11 @@ class RedFlag:
         """Give the plain words the rule looks for, so typos can be corrected towards them."""
         plain = Rule(self.id, self.patterns).words()
         return plain | {w for c in self.clauses for concept in c.concepts for w in concept.words}
+
+
+def _sign(match: re.Match[str]) -> int:
+    """Give where a pattern's sign begins: its `sign` group if it names one."""
+    return match.start("sign") if "sign" in match.re.groupindex else match.start()
 
 
 class RuleLayer:
@@ -106,8 +113,9 @@ class RuleLayer:
         detector runs too, so a matching rule that says `with_detector: confirm` is marked
         `confirm`, and carries the next lower-priority matching rule (`otherwise`): each rule
         to confirm that matched, in order, up to the first one that flags outright. When no
-        rule matches, the message is read again with its questions as reports if a sentence
-        says it is happening now (see Context.reports_now).
+        rule matches, the message is read again with its questions as reports, by every rule,
+        if a sentence, or the last clause of the last, says it is happening now (see
+        Context.reports_now).
         """
         split = [split_words(s) for s in sentences]
         parts = [" ".join(words) for words in split] or [text]
@@ -119,6 +127,8 @@ class RuleLayer:
         rules = [rule for rule in self._red_flags if personal or not rule.personal]
         hits = self._hits(rules, text, sentences, lengths, beside_detector)
         if not hits and context.reports_now(text, sentences):  # "..., my dad has it now"
+            # someone's own situation, named or not: "does a fit need an ambulance, on minute 7"
+            rules = list(self._red_flags)
             hits = self._hits(rules, text, sentences, lengths, beside_detector, reported=True)
         chained: RuleHit | None = None
         for hit in reversed(hits):
