@@ -81,7 +81,7 @@ class Triage:
         cautions = self.rules.cautions(text)
         hit = self.rules.red_flag(text, query.sentences, self.detector is not None)
         flag = self._by_rule(hit) if hit and not hit.confirm else None
-        detection, failed = self._detect(query)
+        detection, failed = (None, False) if self._settled(flag) else self._detect(query)
         flag = (
             flag or self._confirmed(hit, detection, failed, query) or self._by_detector(detection)
         )
@@ -175,14 +175,23 @@ class Triage:
         if detection.category in (NONE, flag.category.id):
             return flag
         category = self.categories.get(detection.category)
-        tiers = (flag.tier, category.tier.id)
-        same_or_higher = tiers[0] == tiers[1] or tiers == ("urgent", "emergency")
+        same_or_higher = _may_name(flag.tier, category.tier.id)
         threshold = flag_threshold(category.tier.id, detector.flag_at, detector.net_at)
         named, own = detection.scores.get(category.id, 0.0), detection.scores.get(flag.category.id)
         clear = own is not None and named >= NAMED_OVER * own
         if not same_or_higher or not clear or detection.probability < threshold:
             return flag
         return replace(flag, category=category, named=detection.probability)
+
+    def _settled(self, flag: Flag | None) -> bool:
+        """Tell whether a rule's flag stands as it is, whatever the detector reads: its rule
+        keeps its concern, or no other category could name it (the crisis and poison tiers)."""
+        if flag is None:
+            return False
+        if self.rules.keeps_concern(flag.rule):
+            return True
+        others = (c for c in self.categories if c.id != flag.category.id)
+        return not any(_may_name(flag.tier, c.tier.id) for c in others)
 
     def _by_detector(self, detection: Detection | None) -> Flag | None:
         detector = self.detector
@@ -237,6 +246,12 @@ class Triage:
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for, so typos are corrected towards them."""
         return self.rules.vocabulary()
+
+
+def _may_name(tier: str, other: str) -> bool:
+    """Tell whether a category of tier `other` may name the concern of a flag of `tier`: the
+    same tier, or the emergency tier over an urgent one (a flag is never lowered)."""
+    return tier == other or (tier, other) == ("urgent", "emergency")
 
 
 def flag_threshold(tier: str, flag: float, net: float) -> float:
