@@ -606,18 +606,6 @@ STILL_EMERGENCIES = [
 ]
 
 
-@pytest.mark.parametrize("message", IDIOMS_AND_QUESTIONS)
-def test_idioms_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
-    assert raised(lexical, message) is None
-
-
-@pytest.mark.parametrize("message", STILL_EMERGENCIES)
-def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
-    lexical: Engine, message: str
-) -> None:
-    assert raised(lexical, message) is not None
-
-
 # Session 42, from the false alarms of the triage tuning sets: a dose question with a purpose,
 # "tired of everything being out of stock", hyperbole about a bill, "nae chest pains",
 # "nearly fainted from shock", "passed out on the couch after too much wine".
@@ -639,6 +627,14 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "my tongue doesnt feel swollen after the new tablet",
     "does a seizure that has lasted 5 minutes need an ambulance",
     "mum will have a heart attack when she sees my tattoo, can I take magnesium",
+    # a question answered no, a thing seizing, a local swelling
+    "is she awake? no, she drifted off after the magnesium",
+    "Is he responding? no, not to the tablets, cramps worse",
+    "my phone has been seizing for 5 minutes, is magnesium glycinate best for cramps",
+    "my tongue piercing is swollen, can I still take magnesium",
+    "I get a swollen lip from cold sores every winter",
+    "my lip is swollen from a cold sore since I started the new tablets",
+    "no tongue swelling, just a rash after the new tablet",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -687,13 +683,13 @@ MORE_STILL_EMERGENCIES = [
 ]
 
 
-@pytest.mark.parametrize("message", MORE_IDIOMS_AND_QUESTIONS)
-def test_more_idioms_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
+@pytest.mark.parametrize("message", IDIOMS_AND_QUESTIONS + MORE_IDIOMS_AND_QUESTIONS)
+def test_idioms_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
     assert raised(lexical, message) is None
 
 
-@pytest.mark.parametrize("message", MORE_STILL_EMERGENCIES)
-def test_the_emergencies_beside_the_newer_idioms_still_raise_a_rule(
+@pytest.mark.parametrize("message", STILL_EMERGENCIES + MORE_STILL_EMERGENCIES)
+def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
     lexical: Engine, message: str
 ) -> None:
     assert raised(lexical, message) is not None
@@ -709,24 +705,6 @@ def test_the_emergencies_beside_the_newer_idioms_still_raise_a_rule(
 )
 def test_a_limb_seizing_for_minutes_is_a_cramp_not_a_seizure(lexical: Engine, message: str) -> None:
     assert raised(lexical, message) == "long-cramp"
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "is she awake? no, she drifted off after the magnesium",
-        "Is he responding? no, not to the tablets, cramps worse",
-        "my phone has been seizing for 5 minutes, is magnesium glycinate best for cramps",
-        "my tongue piercing is swollen, can I still take magnesium",
-        "I get a swollen lip from cold sores every winter",
-        "my lip is swollen from a cold sore since I started the new tablets",
-        "no tongue swelling, just a rash after the new tablet",
-    ],
-)
-def test_a_question_answered_no_a_thing_seizing_or_a_local_swelling_raise_no_rule(
-    lexical: Engine, message: str
-) -> None:
-    assert raised(lexical, message) is None
 
 
 # Session 33: a report that ends in a plea for help ("..., what do I do") reads to the

@@ -170,9 +170,7 @@ class Triage:
         detector = self.detector
         if flag is None or flag.layer != "rule" or detector is None or detection is None:
             return flag
-        if self.rules.keeps_concern(flag.rule):
-            return flag
-        if detection.category in (NONE, flag.category.id):
+        if self._settled(flag) or detection.category in (NONE, flag.category.id):
             return flag
         category = self.categories.get(detection.category)
         same_or_higher = _may_name(flag.tier, category.tier.id)

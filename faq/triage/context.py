@@ -120,13 +120,12 @@ class Context:
         with a time or a person ("does a fit need an ambulance, on minute 7"; never "...,
         currently"), and the message does not say that nothing has happened or what else it is
         about ("a cramp", "my nursing exam")."""
-        said = [" ".join(split_words(s)) for s in sentences]
-        said = [s for s in said if s]
-        ends = said[-1:] + (said[:1] if len(said) == 2 else [])
-        worded = [s for s in sentences if split_words(s)]
-        ends += self._last_clause(worded[-1]) if worded else []
         if self.unreal.search(text) or self.not_a_report.search(text):
             return False
+        worded = [(s, " ".join(split_words(s))) for s in sentences]
+        worded = [(s, said) for s, said in worded if said]
+        ends = [said for _, said in worded[-1:] + (worded[:1] if len(worded) == 2 else [])]
+        ends += self._last_clause(worded[-1][0]) if worded else []
         return any(self.reported.fullmatch(sentence) for sentence in ends)
 
     def _last_clause(self, sentence: str) -> list[str]:

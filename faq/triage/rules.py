@@ -124,11 +124,11 @@ class RuleLayer:
         personal = bool(context.personal.search(text)) or any(
             not context.general.search(part) for part in parts if part
         )
-        rules = [rule for rule in self._red_flags if personal or not rule.personal]
+        rules: Sequence[RedFlag] = [r for r in self._red_flags if personal or not r.personal]
         hits = self._hits(rules, text, sentences, lengths, beside_detector)
         if not hits and context.reports_now(text, sentences):  # "..., my dad has it now"
             # someone's own situation, named or not: "does a fit need an ambulance, on minute 7"
-            rules = list(self._red_flags)
+            rules = self._red_flags
             hits = self._hits(rules, text, sentences, lengths, beside_detector, reported=True)
         chained: RuleHit | None = None
         for hit in reversed(hits):
