@@ -16,6 +16,10 @@ its reply went, and a chat's next update is only taken after that, so each reply
 the update of the same chat marked done first after it. That gives, per update, how many
 replies it got (lost: none although it had to be answered; duplicated: more than one) and
 its latency (queued at the fake → first reply; for a silenced flooder message, → handled).
+An update is marked done about a millisecond after the fake answered its reply, so every
+time is stamped with one clock as it happens (time.time(): the fake as it answers, the bot
+as it marks done, this process just before it queues), never converted from another clock
+afterwards: an offset off by a millisecond would tie replies to the wrong updates.
 """
 
 from __future__ import annotations
@@ -249,8 +253,9 @@ def _push_all(fake: FakeBotAPI, mix: Mix, sends: list[Send], started: float) -> 
             fake.inject("sendMessage", faults.pop(0)[1])
         time.sleep(max(0.0, started + send.at - time.time()))
         chat_type = "group" if send.kind == GROUP else "private"
+        queued = time.time()  # before: the reply may come before this thread runs again
         update = fake.push_message(send.chat, send.text, chat_type=chat_type, sender=send.sender)
-        pushed.append(Pushed(int(update["update_id"]), send.chat, send.kind, time.time()))
+        pushed.append(Pushed(int(update["update_id"]), send.chat, send.kind, queued))
     for _, fault in faults:
         fake.inject("sendMessage", fault)
     return pushed
@@ -352,11 +357,10 @@ class Reply:
 
 
 def _replies(fake: FakeBotAPI) -> list[Reply]:
-    wall = time.time() - time.perf_counter()  # the fake stamps calls with perf_counter
     return [
         Reply(
             int(call.params["chat_id"]),
-            call.at + wall,
+            call.wall,  # the clock the bot stamps done with, read as the fake answered
             html_to_plain(str(call.params.get("text", ""))).strip() == SLOW_DOWN,
         )
         for call in fake.calls("sendMessage")

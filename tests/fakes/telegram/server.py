@@ -118,6 +118,7 @@ class Call(NamedTuple):
     status: int
     token: str
     at: float  # time.perf_counter() when it was answered
+    wall: float  # time.time() then: comparable with what other processes stamp
 
     @property
     def delivered(self) -> bool:
@@ -199,7 +200,8 @@ class Router:
             status, payload = self._respond(method, params)
         with self._cond:
             dropped = status == 0 or self._drop_answer.pop((method, id(params)), False)
-            self.calls.append(Call(method, params, status, token, time.perf_counter()))
+            answered = time.perf_counter(), time.time()
+            self.calls.append(Call(method, params, status, token, *answered))
             self._cond.notify_all()
         return None if dropped else (status, payload)
 
