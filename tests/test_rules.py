@@ -682,13 +682,69 @@ MORE_STILL_EMERGENCIES = [
     "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7. 🙏",
 ]
 
+# Session 43: a greeting or "quick question" before a general question leaves it general; a
+# question that asks for signs, or goes on with its condition, lists what it asks about
+GENERAL_QUESTIONS_AND_LISTS = [
+    "hi quick question can magnesium cause chest pain",
+    "ok so can low magnesium cause a seizure",
+    "hello doc what does a seizure look like",
+    "dumb question can magnesium cause chest tightness or fainting",
+    "Random question: does magnesium help with lockjaw?",
+    "sorry, does low magnesium cause seizures?",
+    "what are the signs of a stroke, face drooping, slurred speech",
+    "hi what are the signs of a stroke, face drooping, slurred speech",
+    "can magnesium cause chest pain, dizziness and palpitations",
+    # ... and what a code review of the change found it alarmed on: a question about "that"
+    # later in a textbook question, a habit stated after a question, "my kids like this"
+    "can leg cramps cause chest pain, and does that mean a heart attack?",
+    "what is going on with night leg cramps and chest tightness",
+    "what is happening in the body during a heart attack",
+    "what is happening during a stroke, face drooping and slurred speech",
+    "can low magnesium cause seizures, would that look like jerking?",
+    "is magnesium good for anxiety, not breathing properly when anxious",
+    "can magnesium help a blocked nose, cant breathe through it at night",
+    "does magnesium help with sleep, not waking up rested",
+    "can magnesium help asthma, wheezing and gasping after running",
+    "does magnesium help speech, slurring a bit after wine",
+    "can low magnesium cause seizures in children? my kids like this",
+    "my legs jolt just as im falling asleep and it wakes me up. is that a seizure?",
+]
+# ... while a clause after a general question that only states a sign, a question about
+# "this", and a greeting before a report still raise a rule
+REPORTS_AFTER_A_QUESTION = [
+    "should the defib be used, collapsed and no pulse",
+    "hello could an ambulance get here faster if called on 112, man down not breathing",
+    "hi, quick question, do you tilt the head back for cpr, not breathing at all",
+    "ok so do you time a seizure from the start, jerking all over on the floor",
+    "hi could this be a stroke, face dropped on the left and arm wont lift",
+    "hey would a stroke look like this, one side of the face sagging and the arm gone weak",
+    "sorry can this wait till the morning, mouth drooping on the right and cant get the words out",
+    "hey what is happening, chest is so tight and crushing, sweat pouring off",
+    "hello does a seizure need 999 if it goes past 5 minutes, on minute 7 here",
+    "quick question does someone who collapsed and isnt breathing need cpr, happening right here",
+    "ok so does a droopy face and slurred speech mean stroke? grandads like this in the chair",
+    "ok so if chest pain goes down the arm into the jaw is that a heart attack? it's doing that",
+    "hi symptoms: one calf swollen hot and red after the long flight",
+    "hi any advice, crushing chest pain and sweating and feel sick",
+    "can magnesium make your throat swell, it's doing that",
+    "can a stroke make words not come out, mum's like this on the sofa",
+    "does jaw stiffness after a rusty cut mean tetanus, it's doing that",
+    "could this be a stroke, face drooping on one side and slurred speech",
+    "hi does anybody know the recovery position, collapsed and not breathing",
+    "do you tilt the head back for cpr, not breathing at all. please help",
+]
 
-@pytest.mark.parametrize("message", IDIOMS_AND_QUESTIONS + MORE_IDIOMS_AND_QUESTIONS)
+
+@pytest.mark.parametrize(
+    "message", IDIOMS_AND_QUESTIONS + MORE_IDIOMS_AND_QUESTIONS + GENERAL_QUESTIONS_AND_LISTS
+)
 def test_idioms_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:
     assert raised(lexical, message) is None
 
 
-@pytest.mark.parametrize("message", STILL_EMERGENCIES + MORE_STILL_EMERGENCIES)
+@pytest.mark.parametrize(
+    "message", STILL_EMERGENCIES + MORE_STILL_EMERGENCIES + REPORTS_AFTER_A_QUESTION
+)
 def test_the_emergencies_beside_those_idioms_still_raise_a_rule(
     lexical: Engine, message: str
 ) -> None:

@@ -1,19 +1,21 @@
 """What tells that a clause of a message is not about now: a past, a hypothetical, a
 ruled-out sign.
 
-Rules read only what is happening now: the words of a clause about the past ("two years ago I
-collapsed"), of a hypothetical sentence ("if my dad ever collapsed, what should I do?") and
-of a ruled-out sign ("not swollen, hot or red") are blanked before they are matched, unless
-the clause says now ("now", "again", "still"...) or, after a past clause, is in the present
-tense ("..., his face is drooping"). A hypothetical or general question is blanked from
-where it begins ("my son ate some gummies, what do I do if he is sick?" keeps the first
+Rules read only what is happening now: the words of a clause about the past ("two years ago
+I collapsed"), of a hypothetical sentence ("if my dad ever collapsed, what should I do?")
+and of a ruled-out sign ("not swollen, hot or red") are blanked before they are matched,
+unless the clause says now ("now", "again", "still"...) or, after a past clause, is in the
+present tense ("..., his face is drooping"). A hypothetical or general question is blanked
+from where it begins ("my son ate some gummies, what do I do if he is sick?" keeps the first
 part), unless a whole sentence only says it is happening now ("how long can a seizure go on
 before it's dangerous? My dad has it right now."), or the question's own last clause does
-with a time or a person ("..., on minute 7"). A ruled-out sign is blanked within the
-sentence where its denial starts ("Did it help? No. Dizzy and confused" keeps the dizzy). A
-rule that `reads: questions too` (poison) reads hypothetical and general questions ("what
-if my toddler swallowed a whole bottle?"); one that `reads: everything` (crisis) reads every
-word. The learned detector reads the whole message either way.
+with a time, a person or a pointing word ("..., on minute 7", "..., it's doing that"), or a
+clause after a general question states a sign ("..., not breathing at all"). A ruled-out
+sign is blanked within the sentence where its denial starts ("Did it help? No. Dizzy and
+confused" keeps the dizzy). A rule that `reads: questions too` (poison) reads hypothetical
+and general questions ("what if my toddler swallowed a whole bottle?"); one that `reads:
+everything` (crisis) reads every word. The learned detector reads the whole message either
+way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from faq.text import split_words
 from faq.triage.schema import ContextSpec
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
+_POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
 # "now and then", "now and again" are one phrase: "and" does not begin a clause there
 _CLAUSE_END = re.compile(
     r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)", re.IGNORECASE
@@ -48,6 +51,8 @@ class Context:
     reported: re.Pattern[str]  # a whole sentence "my dad has it right now": questions are now
     not_a_report: re.Pattern[str]  # "cramp", "exam": then "I've got one now" is about that
     answered_no: re.Pattern[str]  # "no", "nope": a sign asked about just before is denied
+    stated: re.Pattern[str]  # "not breathing", "collapsed": after a general question, a report
+    lists: re.Pattern[str]  # "what are the signs of...", "can it cause...": its clauses a list
     general: re.Pattern[str]  # "can magnesium cause...": with no `personal` word, a question
     personal: re.Pattern[str]  # "my", "he", "mum": someone's own situation
     negation: re.Pattern[str]  # "no", "not": denies what comes right after, in its sentence
@@ -114,27 +119,46 @@ class Context:
         return self._without_ruled_out(words, self.denial_units(sentences, lengths))
 
     def reports_now(self, text: str, sentences: Sequence[str]) -> bool:
-        """Tell whether the message's last sentence, or the first of two, only says that it is
-        happening now ("how long can a seizure go on? My dad has it right now."; "10 mins in.
-        what do you do when someone is fitting?"), or the last clause of its last sentence does
-        with a time or a person ("does a fit need an ambulance, on minute 7"; never "...,
-        currently"), and the message does not say that nothing has happened or what else it is
-        about ("a cramp", "my nursing exam")."""
+        """Tell whether a message that asks a question says it is happening now.
+
+        It does when its last sentence, or the first of two, only says so ("how long can a
+        seizure go on? My dad has it right now."; "10 mins in. what do you do when someone is
+        fitting?"); when the last clause of its last sentence does, naming a time, a person,
+        the place or the thing asked about ("does a fit need an ambulance, on minute 7", "...,
+        it's doing that"; never "..., currently"); or when a clause after a general question
+        states a sign ("do you tilt the head back for cpr, not breathing at all"). Never when
+        the message says that nothing has happened or what else it is about ("a cramp", "my
+        nursing exam").
+        """
         if self.unreal.search(text) or self.not_a_report.search(text):
             return False
         worded = [(s, " ".join(split_words(s))) for s in sentences]
         worded = [(s, said) for s, said in worded if said]
         ends = [said for _, said in worded[-1:] + (worded[:1] if len(worded) == 2 else [])]
         ends += self._last_clause(worded[-1][0]) if worded else []
-        return any(self.reported.fullmatch(sentence) for sentence in ends)
+        states = any(self._states_signs(sentence) for sentence, _ in worded)
+        return states or any(self.reported.fullmatch(sentence) for sentence in ends)
+
+    def _states_signs(self, sentence: str) -> bool:
+        """Tell whether a sentence opens with a general question and a later clause only
+        states a sign ("should the defib be used, collapsed and no pulse"), unless the question
+        lists what it asks about ("what are the signs of a stroke, face drooping")."""
+        clauses = [" ".join(c) for c in clauses_of(sentence) if c]
+        # the clauses up to each one: a greeting may be a clause of its own ("ok, so do you...")
+        openings = accumulate(clauses, lambda said, clause: f"{said} {clause}")
+        asked = next((i for i, said in enumerate(openings) if self.is_general(said)), None)
+        if asked is None or self.lists.search(" ".join(clauses[: asked + 1])):
+            return False
+        return any(self.stated.fullmatch(clause) for clause in clauses[asked + 1 :])
 
     def _last_clause(self, sentence: str) -> list[str]:
-        """Give the last clause of a sentence, if it has others before it and names a time or a
-        person ("on minute 7"; not "currently")."""
+        """Give the last clause of a sentence, if it has others before it and names a time, a
+        person, the place or the thing asked about ("on minute 7", "happening right here",
+        "it's doing that"; not "currently")."""
         clauses = [" ".join(c) for c in clauses_of(sentence) if c]
         last = clauses[-1] if len(clauses) > 1 else ""
-        named = any(ch.isdigit() for ch in last) or self.personal.search(last)
-        return [last] if named else []
+        named = any(ch.isdigit() for ch in last) or not _POINTING.isdisjoint(last.split())
+        return [last] if named or self.personal.search(last) else []
 
     def _answered_no(
         self, words: list[str], lengths: Sequence[int], sentences: Sequence[str]

@@ -74,6 +74,8 @@ class ContextSpec(_Strict):
     reported: str
     not_a_report: str
     answered_no: str
+    stated: str
+    lists: str
 
 
 class SafetySpec(_Strict):
