@@ -353,6 +353,13 @@ MALFORMED = [
         id="a bad regular expression",
     ),
     pytest.param(
+        "    unless:\n      - '\\b(can|could|does",
+        "    unless:\n      - '\\b((can|could|does",
+        "red_flags[29] (mouth-swelling): unless[0]: not a valid regular expression: "
+        "missing ), unterminated subpattern at position 2",
+        id="a bad regular expression in unless",
+    ),
+    pytest.param(
         CHEST,
         "      - {near: [chest, chest-pain], within: 6, ordered: true, nearby: true}",
         "red_flags[3] (chest-pain): match.0.nearby: unknown key",

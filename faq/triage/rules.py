@@ -55,14 +55,17 @@ class RedFlag:
     keeps_concern: bool
     clauses: tuple[Near, ...]
     patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
 
     def matches(self, words: Words, negation: re.Pattern[str]) -> bool:
         """Tell whether a clause or pattern is found, not right after a negation (a pattern
         that reads the whole message first names its sign `(?P<sign>...)`, where the
-        negation is looked for)."""
+        negation is looked for), in a text where none of the rule's `unless` is found."""
         text = words.text
+        if any(pattern.search(text) for pattern in self.unless):
+            return False
         for clause in self.clauses:
             if any(not negation.search(words.before(i)) for i in clause.starts(words)):
                 return True
@@ -73,7 +76,7 @@ class RedFlag:
 
     def words(self) -> set[str]:
         """Give the plain words the rule looks for, so typos can be corrected towards them."""
-        plain = Rule(self.id, self.patterns).words()
+        plain = Rule(self.id, self.patterns + self.unless).words()
         return plain | {w for c in self.clauses for concept in c.concepts for w in concept.words}
 
 
@@ -261,6 +264,7 @@ def _red_flag(spec: RedFlagSpec, concepts: dict[str, Concept]) -> RedFlag:
         spec.keeps_concern,
         clauses,
         tuple(re.compile(p) for p in spec.patterns),
+        tuple(re.compile(p) for p in spec.unless),
         spec.examples,
         spec.not_examples,
     )

@@ -48,6 +48,7 @@ class RedFlagSpec(_Strict):
     keeps_concern: bool = False  # the detector never names another concern for its flag
     match: tuple[Clause, ...] = ()
     patterns: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()  # found anywhere in what the rule reads: it does not fire
     examples: tuple[str, ...] = Field(min_length=1)
     not_examples: tuple[str, ...] = ()
 
@@ -151,6 +152,12 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
         *top,
         *context,
         *pattern_faults("red_flags", spec.red_flags),
+        *(
+            f"red_flags[{i}] ({rule.id}): unless[{j}]: {why}"
+            for i, rule in enumerate(spec.red_flags)
+            for j, pattern in enumerate(rule.unless)
+            if (why := regex_fault(pattern))
+        ),
         *pattern_faults("cautions", spec.cautions),
     ]
 
