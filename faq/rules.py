@@ -170,11 +170,12 @@ class _Patterned(Protocol):
     def patterns(self) -> tuple[str, ...]: ...
 
 
-def pattern_faults(section: str, rules: Sequence[_Patterned]) -> list[str]:
-    """Give "section[i] (id): patterns[j]: reason" for each invalid pattern of these rules."""
+def pattern_faults(section: str, rules: Sequence[_Patterned], key: str = "patterns") -> list[str]:
+    """Give "section[i] (id): key[j]: reason" for each invalid pattern these rules hold under
+    `key` (their `patterns`, or another list of patterns such as a red flag's `unless`)."""
     return [
-        f"{section}[{i}] ({rule.id}): patterns[{j}]: {reason}"
+        f"{section}[{i}] ({rule.id}): {key}[{j}]: {reason}"
         for i, rule in enumerate(rules)
-        for j, pattern in enumerate(rule.patterns)
+        for j, pattern in enumerate(getattr(rule, key))
         if (reason := regex_fault(pattern))
     ]

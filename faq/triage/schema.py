@@ -152,12 +152,7 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
         *top,
         *context,
         *pattern_faults("red_flags", spec.red_flags),
-        *(
-            f"red_flags[{i}] ({rule.id}): unless[{j}]: {why}"
-            for i, rule in enumerate(spec.red_flags)
-            for j, pattern in enumerate(rule.unless)
-            if (why := regex_fault(pattern))
-        ),
+        *pattern_faults("red_flags", spec.red_flags, "unless"),
         *pattern_faults("cautions", spec.cautions),
     ]
 
