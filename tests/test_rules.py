@@ -642,6 +642,9 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "I get a swollen lip from cold sores every winter",
     "my lip is swollen from a cold sore since I started the new tablets",
     "no tongue swelling, just a rash after the new tablet",
+    # session 44: a reply before a colon lists what is absent; "has one" is a thing owned
+    "No: chest pain, swelling or dizziness. Just cramps",
+    "is magnesium safe with a stent? my dad has one right now",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -687,6 +690,13 @@ MORE_STILL_EMERGENCIES = [
     "she passed out on the couch after too much wine, still out",
     "i want to stop living like this",
     "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7. 🙏",
+    # session 44: a reply that opens a sentence denies nothing after it; "having one" now
+    "Dizzy any better? No, fainted twice since.",
+    "Are you ok? No, I want to die",
+    "nope, going to take all my pills tonight",
+    "is my dad responding? nope, call who?",
+    "Is he responding? No, he's just lying there with his eyes open",
+    "how long can a seizure go on before it's dangerous? my dad is having one right now",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it

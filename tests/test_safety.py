@@ -468,22 +468,6 @@ def test_no_caution_is_added_when_none_applies(engine: Engine, message: str) -> 
     assert "You mentioned" not in to_text(answer.reply)
 
 
-# Known misses, found by sessions 40 and 41's adversarial reviews, in the shipped engine and
-# after session 41's change: "one" after a question about a seizure (not read: it raised
-# false alarms about a stent or an ECG); a denial and a sign in one sentence; a rule to
-# confirm that the detector rules out on a question read as a report. Strict: the day one
-# passes, drop its mark. (Session 42 caught the others: a clause of the question's own
-# sentence saying it is happening now, "seizing" said of a person, a question about
-# breathing or responding answered no, a tongue swelling.)
-KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (sessions 40-42)")
-KNOWN_MISSES = [
-    "how long can a seizure go on before it's dangerous? my dad is having one right now",
-    "Dizzy any better? No, fainted twice since.",
-    "What should you do if someone collapses? It's happening to my wife right now!!",
-    "is it dangerous if your throat is closing up? It just started.",
-]
-
-
 # Written after the rule tables, as probes: each set once caught a gap in the rules.
 MORE_EMERGENCIES = [
     "my chest feels tight and heavy since the magnesium",
@@ -532,7 +516,15 @@ MORE_EMERGENCIES = [
     "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7",
     # a sign that has not stopped is not denied
     "my nose hasn't stopped bleeding since I started the quinine",
-    *(pytest.param(message, marks=KNOWN_MISS) for message in KNOWN_MISSES),
+    # session 40-42's known misses, caught since session 44: "having one" after a question; a
+    # reply that opens a sentence denies nothing after it; a rule matched once a sentence says
+    # the question is happening now flags outright (the detector reads a question there)
+    "how long can a seizure go on before it's dangerous? my dad is having one right now",
+    "Dizzy any better? No, fainted twice since.",
+    "What should you do if someone collapses? It's happening to my wife right now!!",
+    "is it dangerous if your throat is closing up? It just started.",
+    "Are you ok? No, I want to die",
+    "nope, going to take all my pills tonight",
 ]
 NOT_EMERGENCIES = [
     "can magnesium make your heart beat slow",
@@ -558,6 +550,11 @@ NOT_EMERGENCIES = [
     # a general question and a past event in one sentence: the clause is not confirmed alone
     "can magnesium make you faint, my sister fainted once at school",
     "is it dangerous to pass out from a cramp, my husband passed out from the pain once",
+    # a denial after a colon is a list of what is absent, not a reply
+    "No: chest pain, swelling or dizziness. Just cramps",
+    "Any chest pain? No, just a cramp",
+    # "one" the writer has, not one they are having
+    "is magnesium safe with a stent? my dad has one right now",
 ]
 
 

@@ -30,6 +30,8 @@ from faq.triage.schema import ContextSpec
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
+# a reply that opens a sentence, before a comma ("No, fainted twice since"): no negation
+_ANSWER = re.compile(r"\W*(?:(?:no|nope|nah|naw|nae)\b\W*?)+,", re.IGNORECASE)
 # "now and then", "now and again" are one phrase: "and" does not begin a clause there
 _CLAUSE_END = re.compile(
     r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)", re.IGNORECASE
@@ -73,12 +75,18 @@ class Context:
         """Give the lengths in words of the stretches a negation or denial reaches over: each
         sentence, but a list after a colon, or after a line left open on a negation, as one
         with it ("Symptoms I do not have:\n- chest pain\n- dizziness", "I have no\nchest
-        pain\nswelling"), up to a line that ends in . ? or !"""
+        pain\nswelling"), up to a line that ends in . ? or !; and a reply that opens a
+        sentence before a comma as a stretch of its own ("Dizzy any better? No, fainted twice
+        since": it answers, it does not deny what follows)."""
         units: list[int] = []
         listing = False
         for sentence, length in zip(sentences, lengths, strict=True):
+            reply = _ANSWER.match(sentence)
+            replied = len(split_words(reply[0])) if reply and not listing else 0
             if listing and units:
                 units[-1] += length
+            elif 0 < replied < length:
+                units.extend((replied, length - replied))
             else:
                 units.append(length)
             end = sentence.rstrip()[-1:]

@@ -118,7 +118,7 @@ class RuleLayer:
         to confirm that matched, in order, up to the first one that flags outright. When no
         rule matches, the message is read again with its questions as reports, by every rule,
         if a sentence, or the last clause of the last, says it is happening now (see
-        Context.reports_now).
+        Context.reports_now); a rule that matches then flags outright.
         """
         split = [split_words(s) for s in sentences]
         parts = [" ".join(words) for words in split] or [text]
@@ -130,9 +130,11 @@ class RuleLayer:
         rules: Sequence[RedFlag] = [r for r in self._red_flags if personal or not r.personal]
         hits = self._hits(rules, text, sentences, lengths, beside_detector)
         if not hits and context.reports_now(text, sentences):  # "..., my dad has it now"
-            # someone's own situation, named or not: "does a fit need an ambulance, on minute 7"
+            # someone's own situation, named or not: "does a fit need an ambulance, on minute 7";
+            # the writer says it is happening now, so no rule waits for the detector, which
+            # reads the question ("what should you do if someone collapses? it's happening")
             rules = self._red_flags
-            hits = self._hits(rules, text, sentences, lengths, beside_detector, reported=True)
+            hits = self._hits(rules, text, sentences, lengths, False, reported=True)
         chained: RuleHit | None = None
         for hit in reversed(hits):
             chained = replace(hit, otherwise=chained)
