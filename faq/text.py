@@ -256,6 +256,8 @@ class Analyzer:
             return word
         if word in self._known or word in self._stopwords or _is_english(word):
             return word
+        if word.endswith("in") and _is_english(word + "g"):
+            return word + "g"  # a dropped g: "kiddin", "breathin", "weddin"
         fixed = self._learnt.get(word)
         if fixed is None:
             fixed = self._fix(word)

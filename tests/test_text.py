@@ -176,6 +176,32 @@ def test_the_engine_corrects_common_typos(analyzer: Analyzer, typo: str, fixed: 
 
 
 @pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("sweatin", "sweating"),  # once corrected to "statin", a medicine
+        ("shakin", "shaking"),  # once "skin"
+        ("farmin", "farming"),  # once "harming"
+        ("kiddin", "kidding"),  # once "hidden"
+        ("lookin", "looking"),
+        ("weddin", "wedding"),
+        ("breathin", "breathing"),
+    ],
+)
+def test_a_dropped_g_is_put_back_before_any_typo_is_corrected(
+    analyzer: Analyzer, typed: str, meant: str
+) -> None:
+    assert analyzer.analyze(typed).words == (meant,)
+
+
+@pytest.mark.parametrize("word", ["crampy", "bruxism"])
+def test_the_words_the_triage_context_reads_are_not_corrected_into_others(
+    analyzer: Analyzer, word: str
+) -> None:
+    # "crampy" was "cramps", "bruxism" "bruise" (a sign of quinine harm)
+    assert analyzer.analyze(word).words == (word,)
+
+
+@pytest.mark.parametrize(
     "word",
     [
         "calm",  # an English word one letter from "calf"

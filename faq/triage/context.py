@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from faq.rules import Rule
 from faq.text import split_words
 from faq.triage.schema import ContextSpec
 
@@ -70,6 +71,12 @@ class Context:
             personal=re.compile(personal),
             negation=re.compile(negation),
         )
+
+    def words(self) -> set[str]:
+        """Give the plain words the context patterns spell out ("kidding", "crampy"), so typos
+        are corrected towards them and they are not corrected into other words."""
+        patterns = tuple(getattr(self, name) for name in self.__dataclass_fields__)
+        return Rule("context", patterns).words()
 
     def denial_units(self, sentences: Sequence[str], lengths: Sequence[int]) -> list[int]:
         """Give the lengths in words of the stretches a negation or denial reaches over: each

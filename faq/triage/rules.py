@@ -228,7 +228,7 @@ class RuleLayer:
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for."""
         red = {w for rule in self._red_flags for w in rule.words()}
-        return red | {w for rule in self._cautions for w in rule.words()}
+        return red | {w for rule in self._cautions for w in rule.words()} | self._context.words()
 
     @property
     def rules(self) -> tuple[RedFlag, ...]:
