@@ -645,6 +645,12 @@ MORE_IDIOMS_AND_QUESTIONS = [
     # session 44: a reply before a colon lists what is absent; "has one" is a thing owned
     "No: chest pain, swelling or dizziness. Just cramps",
     "is magnesium safe with a stent? my dad has one right now",
+    # ... alarm words in other senses, and a question about an unnamed someone
+    "after seeing the price of magnesium at the pharmacy I almost fainted. cheaper options?",
+    "my bank account had a heart attack after buying the fancy glycinate",
+    "our team collapsed in the second half again, half the lads cramp after 70 mins",
+    "our kitchen ceiling literally collapsed this week so my legs cramp on the sofa",
+    "in first aid if someone is fitting do you put something in their mouth? my uncle says so",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -697,6 +703,13 @@ MORE_STILL_EMERGENCIES = [
     "is my dad responding? nope, call who?",
     "Is he responding? No, he's just lying there with his eyes open",
     "how long can a seizure go on before it's dangerous? my dad is having one right now",
+    # ... a plea is no hypothetical; someone else's shock is no figure of speech
+    "if anyone knows first aid please my wife collapsed",
+    "help if anyone is there my friend collapsed and isnt breathing",
+    "after the bill came my dad almost passed out and now hes grey and sweaty",
+    "what do i do if someone is not breathing, my husband isnt breathing",
+    "check if someone has called 999, man not breathing by the bins",
+    "not sure if someone has called an ambulance, woman collapsed outside the shop not breathing",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it
