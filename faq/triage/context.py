@@ -89,7 +89,7 @@ class Context:
         listing = False
         for sentence, length in zip(sentences, lengths, strict=True):
             reply = _ANSWER.match(sentence)
-            replied = len(split_words(reply[0])) if reply and not listing else 0
+            replied = len(split_words(reply[0])) if reply else 0
             if listing and units:
                 units[-1] += length
             elif 0 < replied < length:
