@@ -37,8 +37,13 @@ class Rule:
 
     def words(self) -> set[str]:
         """Give the plain words the patterns spell out, so typos can be corrected towards them."""
-        plain = (_ESCAPE.sub(" ", p.pattern) for p in self.patterns)
-        return {word for text in plain for word in _LITERAL_WORD.findall(text)}
+        return plain_words(self.patterns)
+
+
+def plain_words(patterns: Sequence[re.Pattern[str]]) -> set[str]:
+    """Give the plain words regular expressions spell out ("chest", "crampy")."""
+    plain = (_ESCAPE.sub(" ", p.pattern) for p in patterns)
+    return {word for text in plain for word in _LITERAL_WORD.findall(text)}
 
 
 def compile_rules(

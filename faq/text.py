@@ -256,14 +256,17 @@ class Analyzer:
             return word
         if word in self._known or word in self._stopwords or _is_english(word):
             return word
-        if word.endswith("in") and _is_english(word + "g"):
-            return word + "g"  # a dropped g: "kiddin", "breathin", "weddin"
+        if word.endswith("in") and _is_english(word + "g") and not self._is_word(word + "e"):
+            return word + "g"  # a dropped g: "kiddin", "breathin" (not "creatin": creatine)
         fixed = self._learnt.get(word)
         if fixed is None:
             fixed = self._fix(word)
             if self._learning:
                 self._learnt[word] = fixed
         return fixed
+
+    def _is_word(self, word: str) -> bool:
+        return word in self._known or _is_english(word)
 
     def _closest(self, word: str) -> str:
         return _closest(word, self._vocabulary)

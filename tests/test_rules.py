@@ -645,12 +645,16 @@ MORE_IDIOMS_AND_QUESTIONS = [
     # session 44: a reply before a colon lists what is absent; "has one" is a thing owned
     "No: chest pain, swelling or dizziness. Just cramps",
     "is magnesium safe with a stent? my dad has one right now",
-    # ... alarm words in other senses, and a question about an unnamed someone
+    # ... alarm words in other senses
     "after seeing the price of magnesium at the pharmacy I almost fainted. cheaper options?",
     "my bank account had a heart attack after buying the fancy glycinate",
     "our team collapsed in the second half again, half the lads cramp after 70 mins",
     "our kitchen ceiling literally collapsed this week so my legs cramp on the sofa",
-    "in first aid if someone is fitting do you put something in their mouth? my uncle says so",
+    # ... a "No," that still denies, and "having one" said of a bath or a drink
+    "No, chest pain, dizziness, swelling, none of that",
+    "Does your heart race? No, heart racing only after coffee",
+    "do hot baths help heart attack recovery? having one now",
+    "is a glass of wine risky after a seizure? having one right now",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -696,20 +700,41 @@ MORE_STILL_EMERGENCIES = [
     "she passed out on the couch after too much wine, still out",
     "i want to stop living like this",
     "does a seizure that lasts more than 5 minutes need an ambulance, on minute 7. 🙏",
-    # session 44: a reply that opens a sentence denies nothing after it; "having one" now
+    # session 44, missed before it: a reply after a question denies nothing after it ("No,
+    # fainted"), unless that still denies; "having one" now; a plea is no hypothetical
     "Dizzy any better? No, fainted twice since.",
     "Are you ok? No, I want to die",
+    "Are you ok?! No, I want to die",
+    "Is he breathing ok? No, not breathing and lips blue",
+    "how long can a seizure go on before it's dangerous? my dad is having one right now",
+    "if anyone knows first aid please my wife collapsed",
+    "if anyone here knows cpr my dad collapsed",
+    # ... and what a version of session 44's change lost (two reviews): replies with "just",
+    # "nope" or no question before them; "if someone ..." as a hypothetical; a person at, in,
+    # outside or on a thing that collapsed; someone at the bank, in court or by the police;
+    # nose or mouth; someone else's shock
     "nope, going to take all my pills tonight",
     "is my dad responding? nope, call who?",
     "Is he responding? No, he's just lying there with his eyes open",
-    "how long can a seizure go on before it's dangerous? my dad is having one right now",
-    # ... a plea is no hypothetical; someone else's shock is no figure of speech
-    "if anyone knows first aid please my wife collapsed",
+    "Is he ok? No, collapsed and not breathing, just lying there",
+    "Is the pain gone? No, chest pain is worse and I just threw up",
     "help if anyone is there my friend collapsed and isnt breathing",
     "after the bill came my dad almost passed out and now hes grey and sweaty",
     "what do i do if someone is not breathing, my husband isnt breathing",
     "check if someone has called 999, man not breathing by the bins",
     "not sure if someone has called an ambulance, woman collapsed outside the shop not breathing",
+    "my son had a seizure by the police station",
+    "my wife outside the building collapsed",
+    "my husband inside the tent collapsed and not moving",
+    "what to do if someone is fitting he has been fitting 8 minutes",
+    "i dont know what to do if someone collapses, my dad collapsed and hes not moving",
+    "mum at the table just collapsed help",
+    "my husband in the tent collapsed and not moving",
+    "guy at the bank just had a seizure on the floor",
+    "my son is at the basketball court having a seizure",
+    "shes having a seizure of some kind after her magnesium tablets",
+    "my baby cant breathe through her nose or mouth",
+    "my dad is having a heart attack after he got the results",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it

@@ -524,7 +524,7 @@ MORE_EMERGENCIES = [
     "What should you do if someone collapses? It's happening to my wife right now!!",
     "is it dangerous if your throat is closing up? It just started.",
     "Are you ok? No, I want to die",
-    "nope, going to take all my pills tonight",
+    "Is he breathing ok? No, not breathing and lips blue",
 ]
 NOT_EMERGENCIES = [
     "can magnesium make your heart beat slow",

@@ -22,17 +22,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import accumulate
 
-from faq.rules import Rule
+from faq.rules import plain_words
 from faq.text import split_words
 from faq.triage.schema import ContextSpec
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
-# a reply that opens a sentence, before a comma ("No, fainted twice since"): no negation
+# a reply that opens a sentence after a question, before a comma ("Dizzy any better? No,
+# fainted twice since"): it answers the question and denies nothing after it ...
 _ANSWER = re.compile(r"\W*(?:(?:no|nope|nah|naw|nae)\b\W*?)+,", re.IGNORECASE)
+# ... unless what follows still denies or plays down ("No, heart racing only after coffee")
+_STILL_DENIES = re.compile(
+    r"\b(none of (that|those|them|these|it)|only (after|when|with|if|during|on|at|in|from)"
+    r"|never (had|have|get|got)|(isnt|is not|arent|are not) (an issue|a problem|something)"
+    r"|(fine|ok|okay|better) now|all good)\b"
+)
+_QUESTION_END = re.compile(r"\?\W*$")  # "Any better?", "Are you ok?!"
 # "now and then", "now and again" are one phrase: "and" does not begin a clause there
 _CLAUSE_END = re.compile(
     r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)", re.IGNORECASE
@@ -75,8 +83,7 @@ class Context:
     def words(self) -> set[str]:
         """Give the plain words the context patterns spell out ("kidding", "crampy"), so typos
         are corrected towards them and they are not corrected into other words."""
-        patterns = tuple(getattr(self, name) for name in self.__dataclass_fields__)
-        return Rule("context", patterns).words()
+        return plain_words([getattr(self, field.name) for field in fields(self)])
 
     def denial_units(self, sentences: Sequence[str], lengths: Sequence[int]) -> list[int]:
         """Give the lengths in words of the stretches a negation or denial reaches over: each
@@ -84,12 +91,14 @@ class Context:
         with it ("Symptoms I do not have:\n- chest pain\n- dizziness", "I have no\nchest
         pain\nswelling"), up to a line that ends in . ? or !; and a reply that opens a
         sentence before a comma as a stretch of its own ("Dizzy any better? No, fainted twice
-        since": it answers, it does not deny what follows)."""
+        since": it answers the question before it, and does not deny what follows unless
+        that still denies or plays down, "No, heart racing only after coffee")."""
         units: list[int] = []
         listing = False
+        after_question = False
         for sentence, length in zip(sentences, lengths, strict=True):
-            reply = _ANSWER.match(sentence)
-            replied = len(split_words(reply[0])) if reply else 0
+            replied = _reply_length(sentence) if after_question else 0
+            after_question = _asks(sentence)
             if listing and units:
                 units[-1] += length
             elif 0 < replied < length:
@@ -185,7 +194,7 @@ class Context:
         for i in range(len(sentences) - 1):
             asked = words[starts[i] : starts[i + 1]]
             answer = " ".join(words[starts[i + 1] : starts[i + 2]])
-            if not sentences[i].rstrip().endswith("?") or not self.answered_no.fullmatch(answer):
+            if not _asks(sentences[i]) or not self.answered_no.fullmatch(answer):
                 continue
             denied = self.ruled_out.fullmatch("no " + " ".join(asked))  # not "chest pain gone"
             if denied is not None:
@@ -273,6 +282,21 @@ class Context:
         if hypothetical is None:
             return len(sentence.split())
         return len(sentence[: hypothetical.start()].split())
+
+
+def _asks(sentence: str) -> bool:
+    """Tell whether a sentence as written is a question ("Any better?", "Are you ok?!")."""
+    return _QUESTION_END.search(sentence) is not None
+
+
+def _reply_length(sentence: str) -> int:
+    """Give the length in words of the reply that opens a sentence before a comma ("No,
+    fainted twice since"), or 0 if none, or if the rest still denies or plays down."""
+    reply = _ANSWER.match(sentence)
+    rest = " ".join(split_words(sentence[reply.end() :])) if reply else ""
+    if reply is None or _STILL_DENIES.search(rest):
+        return 0
+    return len(split_words(reply[0]))
 
 
 def clauses_of(sentence: str) -> list[list[str]]:

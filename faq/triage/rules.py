@@ -134,7 +134,7 @@ class RuleLayer:
             # the writer says it is happening now, so no rule waits for the detector, which
             # reads the question ("what should you do if someone collapses? it's happening")
             rules = self._red_flags
-            hits = self._hits(rules, text, sentences, lengths, False, reported=True)
+            hits = self._hits(rules, text, sentences, lengths, beside_detector=False, reported=True)
         chained: RuleHit | None = None
         for hit in reversed(hits):
             chained = replace(hit, otherwise=chained)
