@@ -199,7 +199,8 @@ HYBRID = {  # later looks with the triage of session 26 in the comments
     # first looked at on session 31's engine (session 32): 0.930, wrong 0.023, 0.943
     "heldout20.tsv": {"hit1": 0.92, "wrong": 0.03, "declined": 0.92},
     # first looked at on session 32's engine (session 33): 0.918, wrong 0.000, 0.900
-    "heldout21.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.88},
+    # hit@1 0.925 since session 44's spelling change (a dropped g put back)
+    "heldout21.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.88},
     # first looked at on session 33's engine (session 36): 0.945, wrong 0.000, 0.972
     "heldout22.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},
 }
@@ -471,7 +472,7 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, name: str
 HYBRID_BELOW_TARGET = {
     ("hit1", "heldout.tsv"): "0.885",
     ("hit1", "heldout2.tsv"): "0.905",
-    ("hit1", "heldout4.tsv"): "0.914",
+    ("hit1", "heldout4.tsv"): "0.919 (0.914 before session 44)",
     ("declined", "heldout10.tsv"): "0.936 (later look; first 0.926)",
     ("declined", "heldout11.tsv"): "0.945",
     ("declined", "heldout12.tsv"): "0.929",
@@ -481,7 +482,6 @@ HYBRID_BELOW_TARGET = {
     ("declined", "heldout15.tsv"): "0.905 (first look)",
     ("wrong", "heldout20.tsv"): "0.023 (first look)",
     ("declined", "heldout20.tsv"): "0.943 (first look)",
-    ("hit1", "heldout21.tsv"): "0.918 (first look)",
     ("declined", "heldout21.tsv"): "0.900 (first look)",
 }
 
