@@ -297,9 +297,16 @@ def test_a_rule_that_flags_outright_comes_before_a_later_rule_to_confirm(
         ("help", ""),
         ("chest pains", ""),  # no plea
         ("can magnesium help my cramps", ""),  # a question, not a plea at the end
+        # pleas it opens with (session 44: "if anyone here knows cpr my dad collapsed" 0.03)
+        ("if anyone here knows cpr my dad collapsed", "my dad collapsed"),
+        ("please help can someone help my dad collapsed", "my dad collapsed"),
+        ("if anyone knows first aid please my wife collapsed what do i do", "my wife collapsed"),
+        ("if anyone can help my dad collapsed", "my dad collapsed"),
     ],
 )
-def test_the_plea_a_message_ends_in_is_taken_off(engine: Engine, text: str, bare: str) -> None:
+def test_the_plea_a_message_opens_or_ends_in_is_taken_off(
+    engine: Engine, text: str, bare: str
+) -> None:
     assert engine.triage.rules.without_plea(text) == bare
 
 

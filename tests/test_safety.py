@@ -525,6 +525,8 @@ MORE_EMERGENCIES = [
     "is it dangerous if your throat is closing up? It just started.",
     "Are you ok? No, I want to die",
     "Is he breathing ok? No, not breathing and lips blue",
+    # a plea that opens the message is left out when the detector confirms the rule
+    "if anyone here knows cpr my dad collapsed",
 ]
 NOT_EMERGENCIES = [
     "can magnesium make your heart beat slow",

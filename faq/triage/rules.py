@@ -102,6 +102,7 @@ class RuleLayer:
         self._cautions = compile_rules([c.model_dump() for c in spec.cautions])
         self._symptoms_now = re.compile(spec.symptoms_now)
         self._plea = re.compile(spec.plea) if spec.plea else None
+        self._opening_plea = re.compile(spec.opening_plea) if spec.opening_plea else None
         self.safety_net = " ".join(spec.safety_net.split())
 
     def red_flag(
@@ -212,10 +213,14 @@ class RuleLayer:
         return bool(self._symptoms_now.search(text))
 
     def without_plea(self, text: str) -> str:
-        """Give the normalised text without the pleas it ends in, or "" if none or only pleas."""
+        """Give the normalised text without the pleas it opens or ends in ("if anyone knows
+        cpr ...", "..., what do i do"), or "" if it has none or is only pleas."""
         start = max(0, len(text) - PLEA_TAIL)
         found = self._plea.search(text, start) if self._plea is not None else None
-        return text[: found.start()].strip() if found else ""
+        bare = text[: found.start()].strip() if found else text
+        opening = self._opening_plea.match(bare) if self._opening_plea is not None else None
+        bare = bare[opening.end() :].strip() if opening else bare
+        return "" if bare == text else bare
 
     def cautions(self, text: str) -> tuple[Rule, ...]:
         """Give the caution rules ("check with your doctor first") the text calls for."""

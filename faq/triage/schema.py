@@ -89,6 +89,7 @@ class SafetySpec(_Strict):
     personal: str
     symptoms_now: str
     plea: str = ""
+    opening_plea: str = ""
     safety_net: str = Field(min_length=1)
     red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
     cautions: tuple[CautionSpec, ...] = ()
@@ -157,7 +158,14 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     ]
 
 
-_TOP_PATTERNS = ("negation", "general_question", "personal", "symptoms_now", "plea")
+_TOP_PATTERNS = (
+    "negation",
+    "general_question",
+    "personal",
+    "symptoms_now",
+    "plea",
+    "opening_plea",
+)
 
 
 def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
