@@ -254,7 +254,7 @@ class Analyzer:
     def _correct(self, word: str) -> str:
         if len(word) < _MIN_CORRECTABLE or not word.isalpha():
             return word
-        if word in self._known or word in self._stopwords or _is_english(word):
+        if word in self._stopwords or self._is_word(word):
             return word
         if word.endswith("in") and _is_english(word + "g") and not self._is_word(word + "e"):
             return word + "g"  # a dropped g: "kiddin", "breathin" (not "creatin": creatine)
@@ -266,6 +266,7 @@ class Analyzer:
         return fixed
 
     def _is_word(self, word: str) -> bool:
+        """Tell whether a word is one never corrected: in the vocabulary, or English."""
         return word in self._known or _is_english(word)
 
     def _closest(self, word: str) -> str:

@@ -156,18 +156,18 @@ class Context:
         """
         if self.unreal.search(text) or self.not_a_report.search(text):
             return False
-        worded = [(s, " ".join(split_words(s))) for s in sentences]
-        worded = [(s, said) for s, said in worded if said]
+        worded = [(_clauses(s), " ".join(split_words(s))) for s in sentences]
+        worded = [(clauses, said) for clauses, said in worded if said]
         ends = [said for _, said in worded[-1:] + (worded[:1] if len(worded) == 2 else [])]
         ends += self._last_clause(worded[-1][0]) if worded else []
-        states = any(self._states_signs(sentence) for sentence, _ in worded)
+        states = any(self._states_signs(clauses) for clauses, _ in worded)
         return states or any(self.reported.fullmatch(sentence) for sentence in ends)
 
-    def _states_signs(self, sentence: str) -> bool:
-        """Tell whether a sentence opens with a general question and a later clause only
-        states a sign ("should the defib be used, collapsed and no pulse"), unless the question
-        lists what it asks about ("what are the signs of a stroke, face drooping")."""
-        clauses = [" ".join(c) for c in clauses_of(sentence) if c]
+    def _states_signs(self, clauses: list[str]) -> bool:
+        """Tell whether a sentence (its clauses) opens with a general question and a later
+        clause only states a sign ("should the defib be used, collapsed and no pulse"), unless
+        the question lists what it asks about ("what are the signs of a stroke, face
+        drooping")."""
         # the clauses up to each one: a greeting may be a clause of its own ("ok, so do you...")
         openings = accumulate(clauses, lambda said, clause: f"{said} {clause}")
         asked = next((i for i, said in enumerate(openings) if self.is_general(said)), None)
@@ -175,11 +175,10 @@ class Context:
             return False
         return any(self.stated.fullmatch(clause) for clause in clauses[asked + 1 :])
 
-    def _last_clause(self, sentence: str) -> list[str]:
-        """Give the last clause of a sentence, if it has others before it and names a time, a
-        person, the place or the thing asked about ("on minute 7", "happening right here",
+    def _last_clause(self, clauses: list[str]) -> list[str]:
+        """Give the last of a sentence's clauses, if it has others before it and names a time,
+        a person, the place or the thing asked about ("on minute 7", "happening right here",
         "it's doing that"; not "currently")."""
-        clauses = [" ".join(c) for c in clauses_of(sentence) if c]
         last = clauses[-1] if len(clauses) > 1 else ""
         named = any(ch.isdigit() for ch in last) or not _POINTING.isdisjoint(last.split())
         return [last] if named or self.personal.search(last) else []
@@ -297,6 +296,11 @@ def _reply_length(sentence: str) -> int:
     if reply is None or _STILL_DENIES.search(rest):
         return 0
     return len(split_words(reply[0]))
+
+
+def _clauses(sentence: str) -> list[str]:
+    """Give each clause of a sentence as written, as words joined by spaces (none empty)."""
+    return [" ".join(c) for c in clauses_of(sentence) if c]
 
 
 def clauses_of(sentence: str) -> list[list[str]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from faq.rules import Rule, compile_rules
+from faq.rules import Rule, compile_rules, plain_words
 from faq.text import split_words
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context, clauses_of
@@ -76,7 +76,7 @@ class RedFlag:
 
     def words(self) -> set[str]:
         """Give the plain words the rule looks for, so typos can be corrected towards them."""
-        plain = Rule(self.id, self.patterns + self.unless).words()
+        plain = plain_words(self.patterns + self.unless)
         return plain | {w for c in self.clauses for concept in c.concepts for w in concept.words}
 
 
