@@ -128,7 +128,8 @@ def validated(model: type[Model], data: dict[str, Any]) -> Model:
 
 
 def _problem(data: dict[str, Any], err: Any) -> str:
-    location = tuple(err["loc"])
+    # a field written one of two ways ("<one>" pattern or "<alternatives>") is named as written
+    location = tuple(part for part in err["loc"] if not str(part).startswith("<"))
     reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
     if err["type"] == "missing":
         reason = "missing"

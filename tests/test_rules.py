@@ -396,9 +396,34 @@ MALFORMED = [
     pytest.param(
         "(when|since) (i|he|she|we|they|(my|our|his|her|their) \\w+) (was|were) (\\d+|",
         "(when|since) (i|he|she|we|they|(my|our|his|her|their) \\w+) (was|were) (\\\\d+|",
-        "context.past: \\\\d matches a backslash and a letter: in single quotes write \\d "
+        "context.past[14]: \\\\d matches a backslash and a letter: in single quotes write \\d "
         "(YAML keeps both backslashes)",
         id="a doubled backslash",
+    ),
+    pytest.param(
+        "examples: ['it happened once before']",
+        "examples: ['it happened once']",
+        "context.past[9]: example 'it happened once' is not matched by its pattern",
+        id="an example its alternative does not match",
+    ),
+    pytest.param(
+        "    - pattern: '\\bonce before\\b'\n      examples: ['it happened once before']\n",
+        "    - pattern: '\\bonce before\\b'\n",
+        "context.past.9.examples: missing",
+        id="an alternative without examples",
+    ),
+    pytest.param(
+        "    - pattern: '\\bonce before\\b'\n      examples: ['it happened once before']\n",
+        "    - '\\bonce before\\b'\n",
+        "context.past.9: Input should be a valid dictionary or instance of Alternative",
+        id="an alternative written as a bare pattern",
+    ),
+    pytest.param(
+        "    - pattern: '\\bseizures? (free|control",
+        "    - pattern: '\\bseizures? ((free|control",
+        "context.ruled_out[9]: not a valid regular expression: missing ), unterminated "
+        "subpattern at position 12",
+        id="a bad alternative",
     ),
     pytest.param(
         "  earlier: '\\b(yesterday|",

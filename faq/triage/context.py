@@ -27,7 +27,7 @@ from itertools import accumulate
 
 from faq.rules import plain_words
 from faq.text import split_words
-from faq.triage.schema import ContextSpec
+from faq.triage.schema import ContextSpec, joined
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
@@ -72,7 +72,7 @@ class Context:
     def of(cls, spec: ContextSpec, general: str, personal: str, negation: str) -> Context:
         """Give the compiled patterns of safety.yaml's `context:`, its question patterns and
         its negation."""
-        patterns = {key: re.compile(p) for key, p in spec.model_dump().items()}
+        patterns = {key: re.compile(joined(getattr(spec, key))) for key in ContextSpec.model_fields}
         return cls(
             **patterns,
             general=re.compile(general),

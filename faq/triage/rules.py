@@ -19,7 +19,7 @@ from faq.rules import Rule, compile_rules, plain_words
 from faq.text import split_words
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context, clauses_of
-from faq.triage.schema import Reading, RedFlagSpec, WithDetector, read_safety
+from faq.triage.schema import Reading, RedFlagSpec, WithDetector, joined, read_safety
 
 PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
 
@@ -91,7 +91,10 @@ class RuleLayer:
     def __init__(self, data: dict[str, Any], categories: Iterable[str] | None = None) -> None:
         spec = read_safety(data, categories)
         self._context = Context.of(
-            spec.context, spec.general_question, spec.personal, spec.negation
+            spec.context,
+            joined(spec.general_question),
+            joined(spec.personal),
+            joined(spec.negation),
         )
         concepts = concepts_from(spec.concepts)
         ordered = sorted(enumerate(spec.red_flags), key=lambda pair: (-pair[1].priority, pair[0]))
@@ -100,9 +103,9 @@ class RuleLayer:
         self.examples = {rule.id: rule.examples for rule in self._red_flags}
         self.not_examples = {rule.id: rule.not_examples for rule in self._red_flags}
         self._cautions = compile_rules([c.model_dump() for c in spec.cautions])
-        self._symptoms_now = re.compile(spec.symptoms_now)
-        self._plea = re.compile(spec.plea) if spec.plea else None
-        self._opening_plea = re.compile(spec.opening_plea) if spec.opening_plea else None
+        self._symptoms_now = re.compile(joined(spec.symptoms_now))
+        self._plea = re.compile(joined(spec.plea)) if spec.plea else None
+        self._opening_plea = re.compile(joined(spec.opening_plea)) if spec.opening_plea else None
         self.safety_net = " ".join(spec.safety_net.split())
 
     def red_flag(

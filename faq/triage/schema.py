@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from faq.rules import RuleFileError, pattern_faults, regex_fault, validated
+from faq.text import split_words
 from faq.triage.concepts import concepts_from
 
 
@@ -61,35 +62,61 @@ class CautionSpec(_Strict):
     message: str = Field(min_length=1)
 
 
+class Alternative(_Strict):
+    """One way a pattern of many may match, with the plain text it must match."""
+
+    pattern: str
+    examples: tuple[str, ...] = Field(min_length=1)
+
+
+def _written_as(value: Any) -> str:
+    return "<alternatives>" if isinstance(value, list | tuple) else "<one>"
+
+
+#: a regular expression, or its alternatives one by one, each with examples it must match (a
+#: fault names the list, not the union's branches: see rules._problem)
+Patterns = Annotated[
+    Annotated[str, Tag("<one>")] | Annotated[tuple[Alternative, ...], Tag("<alternatives>")],
+    Discriminator(_written_as),
+]
+
+
+def joined(patterns: Patterns) -> str:
+    """Give the one regular expression a pattern or its alternatives stand for."""
+    if isinstance(patterns, str):
+        return patterns
+    return "|".join(f"(?:{alternative.pattern})" for alternative in patterns)
+
+
 class ContextSpec(_Strict):
     """The patterns that tell a clause is not about something happening now (see rules.py)."""
 
-    now: str
-    present: str
-    past: str
-    earlier: str
-    resolved: str
-    hypothetical: str
-    unreal: str
-    ruled_out: str
-    reported: str
-    not_a_report: str
-    answered_no: str
-    stated: str
-    lists: str
+    now: Patterns
+    present: Patterns
+    past: Patterns
+    earlier: Patterns
+    resolved: Patterns
+    hypothetical: Patterns
+    unreal: Patterns
+    ruled_out: Patterns
+    reported: Patterns
+    not_a_report: Patterns
+    answered_no: Patterns
+    stated: Patterns
+    lists: Patterns
 
 
 class SafetySpec(_Strict):
     """The whole of safety.yaml."""
 
     concepts: dict[str, tuple[str, ...]] = {}
-    negation: str
+    negation: Patterns
     context: ContextSpec
-    general_question: str
-    personal: str
-    symptoms_now: str
-    plea: str = ""
-    opening_plea: str = ""
+    general_question: Patterns
+    personal: Patterns
+    symptoms_now: Patterns
+    plea: Patterns = ""
+    opening_plea: Patterns = ""
     safety_net: str = Field(min_length=1)
     red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
     cautions: tuple[CautionSpec, ...] = ()
@@ -143,11 +170,11 @@ def _bad_concepts(spec: SafetySpec) -> list[str]:
 
 
 def _bad_patterns(spec: SafetySpec) -> list[str]:
-    top = [f"{key}: {why}" for key in _TOP_PATTERNS if (why := regex_fault(getattr(spec, key)))]
+    top = [fault for key in _TOP_PATTERNS for fault in _faults(key, getattr(spec, key))]
     context = [
-        f"context.{key}: {why}"
-        for key, pattern in spec.context.model_dump().items()
-        if (why := regex_fault(pattern))
+        fault
+        for key in ContextSpec.model_fields
+        for fault in _faults(f"context.{key}", getattr(spec.context, key))
     ]
     return [
         *top,
@@ -156,6 +183,25 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
         *pattern_faults("red_flags", spec.red_flags, "unless"),
         *pattern_faults("cautions", spec.cautions),
     ]
+
+
+def _faults(where: str, patterns: Patterns) -> list[str]:
+    """Give "where: reason" for an invalid pattern, and "where[i]: ..." for an alternative that
+    is invalid or does not match one of its examples (read as plain words, as rules read)."""
+    if isinstance(patterns, str):
+        return [f"{where}: {why}"] if (why := regex_fault(patterns)) else []
+    problems = []
+    for i, alternative in enumerate(patterns):
+        if why := regex_fault(alternative.pattern):
+            problems.append(f"{where}[{i}]: {why}")
+            continue
+        found = re.compile(alternative.pattern).search
+        problems.extend(
+            f"{where}[{i}]: example {example!r} is not matched by its pattern"
+            for example in alternative.examples
+            if not found(" ".join(split_words(example)))
+        )
+    return problems
 
 
 _TOP_PATTERNS = (
