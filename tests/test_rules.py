@@ -118,6 +118,13 @@ NOT_NOW = [
         id="a sentence saying more than now",
     ),
 ]
+NOT_NOW += [
+    pytest.param("is a fit longer than 5 minutes an emergency", id="a fit's length asked about"),
+    pytest.param(
+        "my son had a fit that lasted 6 minutes last year, is magnesium ok for him",
+        id="a long fit last year",
+    ),
+]
 NOW = [
     pytest.param("I had a clot two years ago, now my calf is swollen, hot and red", id="now"),
     pytest.param("Two years ago I had a clot. My calf is swollen, hot and red", id="next sentence"),
@@ -175,6 +182,22 @@ NOW = [
     pytest.param(
         "How do I know if it's a stroke or not, my dad's face is drooping. Happening now.",
         id="or not denies nothing",
+    ),
+    pytest.param(
+        "I took 30 of my magnesium tablets all at once before bed", id="all at once is no past"
+    ),
+    pytest.param(
+        "my dad fainted, he came round for a minute but now he's gone all floppy again",
+        id="gone floppy is not gone",
+    ),
+    pytest.param("how do you stop a seizure, still going", id="a question, then it is still going"),
+    pytest.param(
+        "is a fit longer than 5 minutes an emergency, 6 minutes so far",
+        id="so far ends the clause it is in",
+    ),
+    pytest.param(
+        "what do you do when a toddler is fitting with a temperature, on minute 5",
+        id="fitting with a temperature",
     ),
 ]
 

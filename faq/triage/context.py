@@ -31,6 +31,7 @@ from faq.triage.schema import ContextSpec, joined
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
+_GOING_ON = {"happening", "going"}  # "it's happening now", "still going": never "currently"
 # a reply that opens a sentence after a question, before a comma ("Dizzy any better? No,
 # fainted twice since"): it answers the question and denies nothing after it ...
 _ANSWER = re.compile(r"\W*(?:(?:no|nope|nah|naw|nae)\b\W*?)+,", re.IGNORECASE)
@@ -41,9 +42,11 @@ _STILL_DENIES = re.compile(
     r"|(fine|ok|okay|better) now|all good)\b"
 )
 _QUESTION_END = re.compile(r"\?\W*$")  # "Any better?", "Are you ok?!"
-# "now and then", "now and again" are one phrase: "and" does not begin a clause there
+# "now and then", "now and again" are one phrase: "and" does not begin a clause there; nor
+# does "so far" or "and counting", which end the clause before ("6 minutes so far")
 _CLAUSE_END = re.compile(
-    r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)", re.IGNORECASE
+    r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)(?!so far\b|and counting\b)",
+    re.IGNORECASE,
 )
 
 
@@ -177,10 +180,12 @@ class Context:
 
     def _last_clause(self, clauses: list[str]) -> list[str]:
         """Give the last of a sentence's clauses, if it has others before it and names a time,
-        a person, the place or the thing asked about ("on minute 7", "happening right here",
-        "it's doing that"; not "currently")."""
+        a person, the place or the thing asked about, or says it is going on ("on minute 7",
+        "happening right here", "it's doing that", "it's happening now", "still going"; not
+        "currently")."""
         last = clauses[-1] if len(clauses) > 1 else ""
-        named = any(ch.isdigit() for ch in last) or not _POINTING.isdisjoint(last.split())
+        words = set(last.split())
+        named = any(ch.isdigit() for ch in last) or not (_POINTING | _GOING_ON).isdisjoint(words)
         return [last] if named or self.personal.search(last) else []
 
     def _answered_no(

@@ -63,10 +63,11 @@ class CautionSpec(_Strict):
 
 
 class Alternative(_Strict):
-    """One way a pattern of many may match, with the plain text it must match."""
+    """One way a pattern of many may match, with the plain text it must and must not match."""
 
     pattern: str
     examples: tuple[str, ...] = Field(min_length=1)
+    not_examples: tuple[str, ...] = ()
 
 
 def _written_as(value: Any) -> str:
@@ -187,7 +188,8 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
 
 def _faults(where: str, patterns: Patterns) -> list[str]:
     """Give "where: reason" for an invalid pattern, and "where[i]: ..." for an alternative that
-    is invalid or does not match one of its examples (read as plain words, as rules read)."""
+    is invalid, misses one of its examples or matches one of its not_examples (each read as
+    plain words, as rules read)."""
     if isinstance(patterns, str):
         return [f"{where}: {why}"] if (why := regex_fault(patterns)) else []
     problems = []
@@ -200,6 +202,11 @@ def _faults(where: str, patterns: Patterns) -> list[str]:
             f"{where}[{i}]: example {example!r} is not matched by its pattern"
             for example in alternative.examples
             if not found(" ".join(split_words(example)))
+        )
+        problems.extend(
+            f"{where}[{i}]: not_example {example!r} is matched by its pattern"
+            for example in alternative.not_examples
+            if found(" ".join(split_words(example)))
         )
     return problems
 
