@@ -430,15 +430,17 @@ MALFORMED = [
         id="an example its alternative does not match",
     ),
     pytest.param(
-        "    - pattern: '\\bonce before\\b'\n      examples: ['it happened once before']\n",
-        "    - pattern: '\\bonce before\\b'\n",
-        "context.past.9.examples: missing",
+        "    - pattern: '\\bpreviously\\b'\n"
+        "      examples: ['previously had a clot in that leg']\n",
+        "    - pattern: '\\bpreviously\\b'\n",
+        "context.past.11.examples: missing",
         id="an alternative without examples",
     ),
     pytest.param(
-        "    - pattern: '\\bonce before\\b'\n      examples: ['it happened once before']\n",
-        "    - '\\bonce before\\b'\n",
-        "context.past.9: Input should be a valid dictionary or instance of Alternative",
+        "    - pattern: '\\bpreviously\\b'\n"
+        "      examples: ['previously had a clot in that leg']\n",
+        "    - '\\bpreviously\\b'\n",
+        "context.past.11: Input should be a valid dictionary or instance of Alternative",
         id="an alternative written as a bare pattern",
     ),
     pytest.param(
