@@ -124,6 +124,27 @@ NOT_NOW += [
         "my son had a fit that lasted 6 minutes last year, is magnesium ok for him",
         id="a long fit last year",
     ),
+    pytest.param(
+        "the epilepsy nurse says call 999 for a fit longer than 5 minutes, is magnesium safe "
+        "with keppra",
+        id="a care plan's threshold",
+    ),
+    pytest.param(
+        "my son had seizures as a baby so far none this year, can he take magnesium",
+        id="so far inside a clause",
+    ),
+    pytest.param(
+        "my calf was swollen and hot last week, it's gone down, can i take magnesium",
+        id="gone down is gone",
+    ),
+    pytest.param(
+        "my face is still numb like 5 hours after the dentist, is that normal",
+        id="numb like 5 hours after the dentist",
+    ),
+    pytest.param(
+        "In a practice scenario, a toddler fitting with a temperature: what should you do first?",
+        id="a practice scenario",
+    ),
 ]
 NOW = [
     pytest.param("I had a clot two years ago, now my calf is swollen, hot and red", id="now"),
@@ -198,6 +219,15 @@ NOW = [
     pytest.param(
         "what do you do when a toddler is fitting with a temperature, on minute 5",
         id="fitting with a temperature",
+    ),
+    pytest.param("my toddler is fitting with a raised temperature", id="toddler fitting"),
+    pytest.param("my daughter's fit has lasted 7 minutes", id="a fit that has lasted minutes"),
+    pytest.param(
+        "i was diagnosed with a clot last year so far my calf is swollen and red",
+        id="so far inside a clause after a past",
+    ),
+    pytest.param(
+        "how do you stop a seizure, its still ongoing", id="a question, then still ongoing"
     ),
 ]
 
@@ -442,6 +472,25 @@ MALFORMED = [
         "    - '\\bpreviously\\b'\n",
         "context.past.11: Input should be a valid dictionary or instance of Alternative",
         id="an alternative written as a bare pattern",
+    ),
+    pytest.param(
+        "examples: ['previously had a clot in that leg']",
+        "examples: ['previously had a clot in that leg']\n      not_examples: ['years ago']",
+        "context.past[11]: not_example 'years ago' is matched by the pattern",
+        id="a not_example the pattern matches",
+    ),
+    pytest.param(
+        "    - pattern: '\\bpreviously\\b'\n",
+        "    - pattern: '\\b(previously)?\\b'\n",
+        "context.past[11]: matches an empty text, so the whole pattern would match every clause",
+        id="an alternative that matches nothing at all",
+    ),
+    pytest.param(
+        "    - pattern: '\\bpreviously\\b'\n",
+        "    - pattern: '\\b(previously) \\1\\b'\n",
+        "context.past[11]: a numbered back-reference (\\1) points elsewhere once alternatives "
+        "are joined",
+        id="a back-reference in an alternative",
     ),
     pytest.param(
         "    - pattern: '\\bseizures? (free|control",

@@ -31,7 +31,8 @@ from faq.triage.schema import ContextSpec, joined
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
-_GOING_ON = {"happening", "going"}  # "it's happening now", "still going": never "currently"
+# "it's happening now", "still going", "still ongoing" (a clause of "currently" alone: never)
+_GOING_ON = {"happening", "going", "ongoing"}
 # a reply that opens a sentence after a question, before a comma ("Dizzy any better? No,
 # fainted twice since"): it answers the question and denies nothing after it ...
 _ANSWER = re.compile(r"\W*(?:(?:no|nope|nah|naw|nae)\b\W*?)+,", re.IGNORECASE)
@@ -43,9 +44,11 @@ _STILL_DENIES = re.compile(
 )
 _QUESTION_END = re.compile(r"\?\W*$")  # "Any better?", "Are you ok?!"
 # "now and then", "now and again" are one phrase: "and" does not begin a clause there; nor
-# does "so far" or "and counting", which end the clause before ("6 minutes so far")
+# does "so far" or "and counting" that ends a clause ("6 minutes so far, help"; not "had a
+# clot last year so far my calf is swollen")
 _CLAUSE_END = re.compile(
-    r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)(?!so far\b|and counting\b)",
+    r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)"
+    r"(?!(?:so far|and counting)\W*(?:$|[,;:.!?()]))",
     re.IGNORECASE,
 )
 
@@ -75,7 +78,7 @@ class Context:
     def of(cls, spec: ContextSpec, general: str, personal: str, negation: str) -> Context:
         """Give the compiled patterns of safety.yaml's `context:`, its question patterns and
         its negation."""
-        patterns = {key: re.compile(joined(getattr(spec, key))) for key in ContextSpec.model_fields}
+        patterns = {key: re.compile(joined(spec.pattern(key))) for key in ContextSpec.model_fields}
         return cls(
             **patterns,
             general=re.compile(general),
@@ -182,7 +185,7 @@ class Context:
         """Give the last of a sentence's clauses, if it has others before it and names a time,
         a person, the place or the thing asked about, or says it is going on ("on minute 7",
         "happening right here", "it's doing that", "it's happening now", "still going"; not
-        "currently")."""
+        "currently" alone)."""
         last = clauses[-1] if len(clauses) > 1 else ""
         words = set(last.split())
         named = any(ch.isdigit() for ch in last) or not (_POINTING | _GOING_ON).isdisjoint(words)

@@ -63,21 +63,22 @@ class CautionSpec(_Strict):
 
 
 class Alternative(_Strict):
-    """One way a pattern of many may match, with the plain text it must and must not match."""
+    """One way a pattern of many may match, with the plain text it must match."""
 
-    pattern: str
+    pattern: str = Field(min_length=1)
     examples: tuple[str, ...] = Field(min_length=1)
-    not_examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()  # the whole pattern, every alternative, must miss them
 
 
 def _written_as(value: Any) -> str:
-    return "<alternatives>" if isinstance(value, list | tuple) else "<one>"
+    return "<one>" if isinstance(value, str) else "<alternatives>"
 
 
 #: a regular expression, or its alternatives one by one, each with examples it must match (a
 #: fault names the list, not the union's branches: see rules._problem)
 Patterns = Annotated[
-    Annotated[str, Tag("<one>")] | Annotated[tuple[Alternative, ...], Tag("<alternatives>")],
+    Annotated[str, Tag("<one>")]
+    | Annotated[tuple[Alternative, ...], Field(min_length=1), Tag("<alternatives>")],
     Discriminator(_written_as),
 ]
 
@@ -91,6 +92,11 @@ def joined(patterns: Patterns) -> str:
 
 class ContextSpec(_Strict):
     """The patterns that tell a clause is not about something happening now (see rules.py)."""
+
+    def pattern(self, key: str) -> Patterns:
+        """Give the pattern, or its alternatives, written under `key`."""
+        patterns: Patterns = getattr(self, key)
+        return patterns
 
     now: Patterns
     present: Patterns
@@ -175,7 +181,7 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     context = [
         fault
         for key in ContextSpec.model_fields
-        for fault in _faults(f"context.{key}", getattr(spec.context, key))
+        for fault in _faults(f"context.{key}", spec.context.pattern(key))
     ]
     return [
         *top,
@@ -187,14 +193,14 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
 
 
 def _faults(where: str, patterns: Patterns) -> list[str]:
-    """Give "where: reason" for an invalid pattern, and "where[i]: ..." for an alternative that
-    is invalid, misses one of its examples or matches one of its not_examples (each read as
-    plain words, as rules read)."""
+    """Give "where: reason" for an invalid pattern, and "where[i]: reason" for an alternative
+    that is invalid, cannot be joined with the others, misses one of its examples, or lists a
+    not_example the joined pattern matches (each read as plain words, as rules read)."""
     if isinstance(patterns, str):
         return [f"{where}: {why}"] if (why := regex_fault(patterns)) else []
     problems = []
     for i, alternative in enumerate(patterns):
-        if why := regex_fault(alternative.pattern):
+        if why := regex_fault(alternative.pattern) or _unjoinable(alternative.pattern):
             problems.append(f"{where}[{i}]: {why}")
             continue
         found = re.compile(alternative.pattern).search
@@ -203,12 +209,33 @@ def _faults(where: str, patterns: Patterns) -> list[str]:
             for example in alternative.examples
             if not found(" ".join(split_words(example)))
         )
-        problems.extend(
-            f"{where}[{i}]: not_example {example!r} is matched by its pattern"
-            for example in alternative.not_examples
-            if found(" ".join(split_words(example)))
-        )
-    return problems
+    if problems:
+        return problems
+    whole = re.compile(joined(patterns)).search
+    return [
+        f"{where}[{i}]: not_example {example!r} is matched by the pattern"
+        for i, alternative in enumerate(patterns)
+        for example in alternative.not_examples
+        if whole(" ".join(split_words(example)))
+    ]
+
+
+_NUMBERED_REFERENCE = re.compile(r"(?<!\\)\\[1-9]")
+_PLAIN = ("", "a", "plain words")  # texts an alternative must not match with no words at all
+
+
+def _unjoinable(pattern: str) -> str:
+    """Give why an alternative cannot be joined with others into one expression, or ""."""
+    search = re.compile(pattern).search
+    if any((found := search(text)) is not None and not found[0] for text in _PLAIN):
+        return "matches an empty text, so the whole pattern would match every clause"
+    if _NUMBERED_REFERENCE.search(pattern):
+        return "a numbered back-reference (\\1) points elsewhere once alternatives are joined"
+    if "(?P<" in pattern or "(?<" in pattern.replace("(?<=", "").replace("(?<!", ""):
+        return "a named group cannot be used: the alternatives are joined into one expression"
+    if re.search(r"\(\?[aiLmsux]+[:)]", pattern):
+        return "an inline flag ((?i)...) applies to every alternative once they are joined"
+    return ""
 
 
 _TOP_PATTERNS = (
