@@ -408,7 +408,7 @@ MALFORMED = [
     pytest.param(
         "    unless:\n      - '\\b(can|could|does",
         "    unless:\n      - '\\b((can|could|does",
-        "red_flags[29] (mouth-swelling): unless[0]: not a valid regular expression: "
+        "red_flags[32] (mouth-swelling): unless[0]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 2",
         id="a bad regular expression in unless",
     ),
