@@ -521,7 +521,7 @@ MALFORMED = [
     pytest.param(
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: confirm\n",
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: maybe\n",
-        "red_flags[14] (stroke): with_detector: Input should be 'flag' or 'confirm'",
+        "red_flags[14] (stroke): with_detector: Input should be 'flag', 'confirm' or 'defer'",
         id="an unknown with_detector",
     ),
 ]

@@ -76,6 +76,18 @@ EMERGENCIES = [
     ("hands-into-claws", "had my thyroid out yesterday and now my fingers are clawing"),
     ("hard-limb-after-injury", "got kicked in the shin at football and it's rock hard now"),
     ("hard-limb-after-injury", "since the crash my calf is tight as a drum and numb"),
+    ("saddle-numbness", "my back is agony and now my bum and between my legs are numb"),
+    ("saddle-numbness", "bad back all week, today I wet myself without feeling it, legs weak"),
+    ("water-and-muddled", "he drank litres of water at the marathon, now confused and vomiting"),
+    ("water-and-muddled", "drank loads of water all day, now a pounding headache and being sick"),
+    (
+        "weakness-creeping-up",
+        "tingling started in my feet and the weakness is creeping up to my knees",
+    ),
+    (
+        "weakness-creeping-up",
+        "after a stomach bug my legs are weak and it's moving up, cant do stairs",
+    ),
     ("paralysed-on-magnesium", "my legs feel paralysed since the magnesium laxative"),
     ("paralysed-on-magnesium", "lost my reflexes after the epsom salts I drank"),
     ("tetanus", "I have lockjaw"),
@@ -166,7 +178,8 @@ def test_beside_the_detector_an_emergency_gets_the_red_flag_reply(
     engine: Engine, rule: str, message: str
 ) -> None:
     answer = engine.answer(message)
-    confirm = {r.id for r in engine.triage.rules.rules if r.with_detector == "confirm"}
+    # a rule to confirm, or one that defers, leaves the flag to the detector where it reads it
+    confirm = {r.id for r in engine.triage.rules.rules if r.with_detector != "flag"}
 
     assert_emergency_reply(answer)
     assert_tier_words(answer)

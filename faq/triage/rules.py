@@ -59,6 +59,11 @@ class RedFlag:
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
 
+    @property
+    def defers(self) -> bool:
+        """Tell whether the rule leaves the message to the detector when it runs."""
+        return self.with_detector == "defer"
+
     def matches(self, words: Words, negation: re.Pattern[str]) -> bool:
         """Tell whether a clause or pattern is found, not right after a negation (a pattern
         that reads the whole message first names its sign `(?P<sign>...)`, where the
@@ -131,13 +136,17 @@ class RuleLayer:
         personal = bool(context.personal.search(text)) or any(
             not context.general.search(part) for part in parts if part
         )
-        rules: Sequence[RedFlag] = [r for r in self._red_flags if personal or not r.personal]
+        rules: Sequence[RedFlag] = [
+            r
+            for r in self._red_flags
+            if (personal or not r.personal) and not (beside_detector and r.defers)
+        ]
         hits = self._hits(rules, text, sentences, lengths, beside_detector)
         if not hits and context.reports_now(text, sentences):  # "..., my dad has it now"
             # someone's own situation, named or not: "does a fit need an ambulance, on minute 7";
             # the writer says it is happening now, so no rule waits for the detector, which
             # reads the question ("what should you do if someone collapses? it's happening")
-            rules = self._red_flags
+            rules = [r for r in self._red_flags if not (beside_detector and r.defers)]
             hits = self._hits(rules, text, sentences, lengths, beside_detector=False, reported=True)
         chained: RuleHit | None = None
         for hit in reversed(hits):

@@ -33,8 +33,10 @@ Reading = Literal["now", "questions too", "everything"]
 #: what a hit of the rule does while the learned detector runs: "flag" raises the emergency;
 #: "confirm" raises it unless the detector all but rules it out (under CONFIRM_AT in
 #: faq/triage/assess.py), and then adds the safety net's line (for a rule that raised false
-#: alarms on writing it was not written from); with rules alone, both flag
-WithDetector = Literal["flag", "confirm"]
+#: alarms on writing it was not written from); "defer" leaves the message to the detector, so
+#: the rule is a fallback for when it is off (a category the detector reads well, whose words
+#: are common); with rules alone, all three flag
+WithDetector = Literal["flag", "confirm", "defer"]
 
 
 class RedFlagSpec(_Strict):
