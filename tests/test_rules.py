@@ -264,6 +264,17 @@ def test_the_rules_read_the_words_not_about_now_as_blanks(lexical: Engine) -> No
 # ------------------------------------------------------------ the shipped rules' examples
 
 
+def test_a_rule_that_defers_is_read_only_when_the_detector_is_off(
+    engine: Engine, lexical: Engine
+) -> None:
+    message = "slipped disc flared up and I just wet myself without feeling it"
+
+    flag = engine.triage.assess(engine.analyse(message)).flag
+
+    assert raised(lexical, message) == "saddle-numbness"
+    assert flag is None or flag.layer == "detector"
+
+
 def test_every_red_flag_rule_has_at_least_two_examples() -> None:
     assert all(len(texts) >= 2 for texts in RULES.examples.values()), RULES.examples
 

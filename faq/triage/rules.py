@@ -124,8 +124,9 @@ class RuleLayer:
         general question ("passed out twice today") is enough. `beside_detector`: the learned
         detector runs too, so a matching rule that says `with_detector: confirm` is marked
         `confirm`, and carries the next lower-priority matching rule (`otherwise`): each rule
-        to confirm that matched, in order, up to the first one that flags outright. When no
-        rule matches, the message is read again with its questions as reports, by every rule,
+        to confirm that matched, in order, up to the first one that flags outright; a rule that
+        says `with_detector: defer` is not read at all beside the detector. When no rule
+        matches, the message is read again with its questions as reports, by every rule,
         if a sentence, or the last clause of the last, says it is happening now (see
         Context.reports_now); a rule that matches then flags outright.
         """
