@@ -33,6 +33,7 @@ BLANK = "_"  # stands for a word that is not about now: it matches no concept or
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
 # "it's happening now", "still going", "still ongoing" (a clause of "currently" alone: never)
 _GOING_ON = {"happening", "going", "ongoing"}
+_NAMING = _POINTING | _GOING_ON  # a last clause with one of these is read as a report
 # a reply that opens a sentence after a question, before a comma ("Dizzy any better? No,
 # fainted twice since"): it answers the question and denies nothing after it ...
 _ANSWER = re.compile(r"\W*(?:(?:no|nope|nah|naw|nae)\b\W*?)+,", re.IGNORECASE)
@@ -187,8 +188,7 @@ class Context:
         "happening right here", "it's doing that", "it's happening now", "still going"; not
         "currently" alone)."""
         last = clauses[-1] if len(clauses) > 1 else ""
-        words = set(last.split())
-        named = any(ch.isdigit() for ch in last) or not (_POINTING | _GOING_ON).isdisjoint(words)
+        named = any(ch.isdigit() for ch in last) or not _NAMING.isdisjoint(last.split())
         return [last] if named or self.personal.search(last) else []
 
     def _answered_no(

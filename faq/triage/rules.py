@@ -137,18 +137,16 @@ class RuleLayer:
         personal = bool(context.personal.search(text)) or any(
             not context.general.search(part) for part in parts if part
         )
-        rules: Sequence[RedFlag] = [
-            r
-            for r in self._red_flags
-            if (personal or not r.personal) and not (beside_detector and r.defers)
-        ]
+        readable = [r for r in self._red_flags if not (beside_detector and r.defers)]
+        rules: Sequence[RedFlag] = [r for r in readable if personal or not r.personal]
         hits = self._hits(rules, text, sentences, lengths, beside_detector)
         if not hits and context.reports_now(text, sentences):  # "..., my dad has it now"
             # someone's own situation, named or not: "does a fit need an ambulance, on minute 7";
             # the writer says it is happening now, so no rule waits for the detector, which
             # reads the question ("what should you do if someone collapses? it's happening")
-            rules = [r for r in self._red_flags if not (beside_detector and r.defers)]
-            hits = self._hits(rules, text, sentences, lengths, beside_detector=False, reported=True)
+            hits = self._hits(
+                readable, text, sentences, lengths, beside_detector=False, reported=True
+            )
         chained: RuleHit | None = None
         for hit in reversed(hits):
             chained = replace(hit, otherwise=chained)

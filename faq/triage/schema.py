@@ -209,7 +209,7 @@ def _faults(where: str, patterns: Patterns) -> list[str]:
         problems.extend(
             f"{where}[{i}]: example {example!r} is not matched by its pattern"
             for example in alternative.examples
-            if not found(" ".join(split_words(example)))
+            if not found(_plain(example))
         )
     if problems:
         return problems
@@ -218,8 +218,13 @@ def _faults(where: str, patterns: Patterns) -> list[str]:
         f"{where}[{i}]: not_example {example!r} is matched by the pattern"
         for i, alternative in enumerate(patterns)
         for example in alternative.not_examples
-        if whole(" ".join(split_words(example)))
+        if whole(_plain(example))
     ]
+
+
+def _plain(text: str) -> str:
+    """Give a text as the rules read it: its words, lower case, joined by single spaces."""
+    return " ".join(split_words(text))
 
 
 _NUMBERED_REFERENCE = re.compile(r"(?<!\\)\\[1-9]")
