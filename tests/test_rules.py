@@ -491,6 +491,13 @@ MALFORMED = [
         id="a not_example the pattern matches",
     ),
     pytest.param(
+        "['near heart attack as my son fell off the trampoline hes now not moving']",
+        "['near heart attack as my son fell off the trampoline']",
+        "context.other_senses[6]: not_example 'near heart attack as my son fell off the "
+        "trampoline' is matched by the pattern",
+        id="an ordinary sense's not_example with no alarm after it",
+    ),
+    pytest.param(
         "    - pattern: '\\bpreviously\\b'\n",
         "    - pattern: '\\b(previously)?\\b'\n",
         "context.past[11]: matches an empty text, so the whole pattern would match every clause",
@@ -765,6 +772,23 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "Does your heart race? No, heart racing only after coffee",
     "do hot baths help heart attack recovery? having one now",
     "is a glass of wine risky after a seizure? having one right now",
+    # session 46, from triage-dev23's false alarms: words in other senses (a machine "having a
+    # fit", customs' "seizure", an office "fit out", a tent that collapsed, an essay "giving me a
+    # seizure"), exam nerves, a heart rate on the climbs, a leaflet's list, a novel, homework,
+    # "not my heart", magnesium asked about for fits, a slurry pump
+    "the engine on the old tractor is having a fit again, mag for grip cramps?",
+    "customs did a seizure of my supplement order, which brand is legit",
+    "our office is having a fit out so I'm on my feet all day, calves cramp at night",
+    "tent collapsed at the show in the wind, cramps after, gone by morning",
+    "this essay is giving me a seizure, does mag help focus",
+    "interview tomorrow and I'm going to have a heart attack, can magnesium help nerves",
+    "my heart rate monitor says 175 on the climbs, is that why I cramp",
+    "The leaflet says stop if you get bruising or ringing in the ears. I've got none of that",
+    "writing a novel where a farmer has a seizure, what would his wife see",
+    "health class assignment: list the signs of a stroke",
+    "they did an ECG and said it was costochondritis, not my heart. magnesium ok?",
+    "does magnesium help with seizures, I read they give it in pregnancy for fits",
+    "the slurry pump took all day and my calves are cramping, farmer here",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -845,6 +869,21 @@ MORE_STILL_EMERGENCIES = [
     "shes having a seizure of some kind after her magnesium tablets",
     "my baby cant breathe through her nose or mouth",
     "my dad is having a heart attack after he got the results",
+    # session 46: an ordinary sense of a word with an alarm after it keeps the alarm ("the
+    # marquee collapsed and a pole hit my wife's head"); a clause that goes on "and my..." or
+    # "but ... my" after a leaflet's "if" or a "read online" reports the writer's own present
+    "the marquee collapsed and a pole hit my wife's head, she's drowsy and being sick",
+    "barn collapsed in the storm and my husband "
+    "is under a beam, breathing noisily and not answering",
+    "near heart attack when my son fell off the trampoline, he's not moving now",
+    "I know magnesium helps prevent seizures but my daughter "
+    "is having one now and it's been 10 minutes",
+    "the packet says stop if your lips swell and my lips are swelling and i cant breathe",
+    "read online that clots are rare but my calf is swollen hot and red now",
+    "the car was having a fit on the motorway and now my "
+    "dad is having a fit in the back, shaking and going blue",
+    "about to collapse from exhaustion, temperature is "
+    "41 and I've stopped sweating and I'm confused",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it

@@ -12,7 +12,9 @@ before it's dangerous? My dad has it right now."), or the question's own last cl
 with a time, a person or a pointing word ("..., on minute 7", "..., it's doing that"), or a
 clause after a general question states a sign ("..., not breathing at all"). A ruled-out
 sign is blanked within the sentence where its denial starts ("Did it help? No. Dizzy and
-confused" keeps the dizzy). A rule that `reads: questions too` (poison) reads hypothetical
+confused" keeps the dizzy); so is a word in an ordinary sense ("the engine is having a fit",
+"customs did a seizure"), unless an alarm follows it ("the tent collapsed on him and he's not
+moving"). A rule that `reads: questions too` (poison) reads hypothetical
 and general questions ("what if my toddler swallowed a whole bottle?"); one that `reads:
 everything` (crisis) reads every word. The learned detector reads the whole message either
 way.
@@ -54,6 +56,13 @@ _CLAUSE_END = re.compile(
 )
 
 
+# a clause that opens with a conjunction and the writer's own ("... if your lips swell and
+# my lips are swelling"; not "... face droops and her arm is weak", the same hypothetical)
+_AND_OWN = re.compile(
+    r"(?:and|but|so) (?:i|im|ive|my|we|our)\b|but (?:\w+ ){0,3}?(?:i|im|ive|my|we|our)\b"
+)
+
+
 @dataclass(frozen=True)
 class Context:
     """What tells that a clause is not about now: a past, a hypothetical, a ruled-out sign."""
@@ -65,7 +74,8 @@ class Context:
     resolved: re.Pattern[str]  # "they said it was fine", "fine since"
     hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
     unreal: re.Pattern[str]  # "nothing has happened", "just childproofing": hypotheticals too
-    ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
+    ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine", "customs did
+    # a seizure" (an ordinary sense, with no alarm after it): those words
     reported: re.Pattern[str]  # a whole sentence "my dad has it right now": questions are now
     not_a_report: re.Pattern[str]  # "cramp", "exam": then "I've got one now" is about that
     answered_no: re.Pattern[str]  # "no", "nope": a sign asked about just before is denied
@@ -79,9 +89,10 @@ class Context:
     def of(cls, spec: ContextSpec, general: str, personal: str, negation: str) -> Context:
         """Give the compiled patterns of safety.yaml's `context:`, its question patterns and
         its negation."""
-        patterns = {key: re.compile(joined(spec.pattern(key))) for key in ContextSpec.model_fields}
+        keys = ContextSpec.model_fields.keys() - {"other_senses", "alarm"}
+        patterns = {key: re.compile(joined(spec.pattern(key))) for key in keys}
         return cls(
-            **patterns,
+            **patterns | {"ruled_out": re.compile(spec.ruled_out_pattern())},
             general=re.compile(general),
             personal=re.compile(personal),
             negation=re.compile(negation),
@@ -261,12 +272,14 @@ class Context:
     def _reports(self, clauses: list[str], start: int) -> list[bool]:
         """Give, word by word, whether a clause after the one where a question begins reports
         someone's present, or follows one that does before another question begins ("how do
-        you know if it's a stroke, my dad's face is drooping, one side")."""
+        you know if it's a stroke, my dad's face is drooping, one side"; "... if your lips
+        swell and my lips are swelling")."""
         reports: list[bool] = []
         reporting = False
         for clause in clauses:
             later = len(reports) > start
-            if later and self.personal.match(clause) and self.present.search(clause):
+            opens = self.personal.match(clause) or _AND_OWN.match(clause)
+            if later and opens and self.present.search(clause):
                 reporting = True
             elif self.general.search(clause) or self.hypothetical.search(clause):
                 reporting = False

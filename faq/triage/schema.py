@@ -92,6 +92,9 @@ def joined(patterns: Patterns) -> str:
     return "|".join(f"(?:{alternative.pattern})" for alternative in patterns)
 
 
+ALARM_REACH = 200  # characters after an ordinary sense of a word in which an alarm counts
+
+
 class ContextSpec(_Strict):
     """The patterns that tell a clause is not about something happening now (see rules.py)."""
 
@@ -99,6 +102,16 @@ class ContextSpec(_Strict):
         """Give the pattern, or its alternatives, written under `key`."""
         patterns: Patterns = getattr(self, key)
         return patterns
+
+    def unless_alarm(self) -> str:
+        """Give the lookahead that keeps an `other_senses` match from counting when an alarm
+        follows it in its sentence ("the marquee collapsed and a pole hit her head")."""
+        return f"(?!.{{0,{ALARM_REACH}}}(?:{joined(self.alarm)}))"
+
+    def ruled_out_pattern(self) -> str:
+        """Give the one expression for what is ruled out: `ruled_out`, and `other_senses`
+        with no alarm after them."""
+        return f"{joined(self.ruled_out)}|(?:{joined(self.other_senses)}){self.unless_alarm()}"
 
     now: Patterns
     present: Patterns
@@ -108,6 +121,8 @@ class ContextSpec(_Strict):
     hypothetical: Patterns
     unreal: Patterns
     ruled_out: Patterns
+    other_senses: Patterns
+    alarm: Patterns
     reported: Patterns
     not_a_report: Patterns
     answered_no: Patterns
@@ -183,7 +198,11 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     context = [
         fault
         for key in ContextSpec.model_fields
-        for fault in _faults(f"context.{key}", spec.context.pattern(key))
+        for fault in _faults(
+            f"context.{key}",
+            spec.context.pattern(key),
+            spec.context.unless_alarm() if key == "other_senses" else "",
+        )
     ]
     return [
         *top,
@@ -194,10 +213,11 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     ]
 
 
-def _faults(where: str, patterns: Patterns) -> list[str]:
+def _faults(where: str, patterns: Patterns, guard: str = "") -> list[str]:
     """Give "where: reason" for an invalid pattern, and "where[i]: reason" for an alternative
     that is invalid, cannot be joined with the others, misses one of its examples, or lists a
-    not_example the joined pattern matches (each read as plain words, as rules read)."""
+    not_example the joined pattern matches (each read as plain words, as rules read); `guard`
+    follows every alternative as it is read (other_senses: no alarm after it)."""
     if isinstance(patterns, str):
         return [f"{where}: {why}"] if (why := regex_fault(patterns)) else []
     problems = []
@@ -205,7 +225,7 @@ def _faults(where: str, patterns: Patterns) -> list[str]:
         if why := regex_fault(alternative.pattern) or _unjoinable(alternative.pattern):
             problems.append(f"{where}[{i}]: {why}")
             continue
-        found = re.compile(alternative.pattern).search
+        found = re.compile(f"(?:{alternative.pattern}){guard}").search
         problems.extend(
             f"{where}[{i}]: example {example!r} is not matched by its pattern"
             for example in alternative.examples
@@ -213,7 +233,7 @@ def _faults(where: str, patterns: Patterns) -> list[str]:
         )
     if problems:
         return problems
-    whole = re.compile(joined(patterns)).search
+    whole = re.compile(f"(?:{joined(patterns)}){guard}").search
     return [
         f"{where}[{i}]: not_example {example!r} is matched by the pattern"
         for i, alternative in enumerate(patterns)
