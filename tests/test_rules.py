@@ -491,9 +491,16 @@ MALFORMED = [
         id="a not_example the pattern matches",
     ),
     pytest.param(
+        "    - pattern: '\\b(swallowed|overdosed?)\\b'",
+        "    - pattern: '\\b((swallowed|overdosed?)\\b'",
+        "context.alarm[5]: not a valid regular expression: missing ), unterminated subpattern "
+        "at position 2",
+        id="a bad alarm, named before the ordinary senses it guards are read",
+    ),
+    pytest.param(
         "['near heart attack as my son fell off the trampoline hes now not moving']",
         "['near heart attack as my son fell off the trampoline']",
-        "context.other_senses[6]: not_example 'near heart attack as my son fell off the "
+        "context.other_senses[7]: not_example 'near heart attack as my son fell off the "
         "trampoline' is matched by the pattern",
         id="an ordinary sense's not_example with no alarm after it",
     ),
@@ -789,6 +796,13 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "they did an ECG and said it was costochondritis, not my heart. magnesium ok?",
     "does magnesium help with seizures, I read they give it in pregnancy for fits",
     "the slurry pump took all day and my calves are cramping, farmer here",
+    # ... and, from the same review, alarm words that are no alarm after an ordinary sense
+    "my laptop is having a fit again, blue screen every hour, does magnesium help with stress",
+    "the washing machine is having a fit and shaking the whole kitchen lol",
+    "the boiler is having a fit, temperature all over the place, cramps in the cold",
+    "the scaffold collapsed next door yesterday, no one was hurt, but my calves cramp",
+    "police did a huge seizure at the port of fake magnesium supplements, are mine safe",
+    "a seizure of counterfeit vitamins at the border, how do I know mine are real",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -884,6 +898,31 @@ MORE_STILL_EMERGENCIES = [
     "dad is having a fit in the back, shaking and going blue",
     "about to collapse from exhaustion, temperature is "
     "41 and I've stopped sweating and I'm confused",
+    # ... and what a code review of Z found it silenced: a person before a machine ("my son
+    # on his pc having a seizure"), a stress that "gave her a seizure", a report after a
+    # leaflet's or a web page's "if" with no comma, "hes going to collapse", a fit "out of
+    # the blue", an alarm after a full stop ("the barn collapsed. my husband is trapped")
+    "my son on his phone having a seizure what do i do",
+    "my son was gaming on his pc for hours and has had a seizure it lasted 6 minutes",
+    "exam stress gave her a seizure and shes still twitching",
+    "the instructions said to call an ambulance if he stops breathing he has stopped breathing",
+    "packet says stop taking if you get a rash my throat is closing up",
+    "the discharge leaflet says come back if he is "
+    "drowsy or vomiting he is really drowsy and vomiting",
+    "i heard online that you should not give "
+    "water she is drowsy and confused after the paracetamol",
+    "the label says seek medical advice if swallowed my toddler swallowed some and is very sleepy",
+    "my daughter is in the car having a seizure im driving",
+    "grandad is on the tractor having a fit",
+    "he fell off his motorbike and is having a fit",
+    "his speech is slurred and i think hes going to collapse",
+    "hes in the bathroom having a fit out of the blue",
+    "the barn collapsed. my husband is trapped under a beam",
+    "scaffolding collapsed and a worker is under it",
+    "my son was doing his science homework when he collapsed and isnt breathing",
+    "we came across a scene where a man is lying in the road not breathing",
+    "heart rate 220 while on the treadmill and wont come down",
+    "police here major seizure ongoing",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it

@@ -29,7 +29,7 @@ from itertools import accumulate
 
 from faq.rules import plain_words
 from faq.text import split_words
-from faq.triage.schema import ContextSpec, joined
+from faq.triage.schema import ContextSpec
 
 BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
@@ -74,8 +74,9 @@ class Context:
     resolved: re.Pattern[str]  # "they said it was fine", "fine since"
     hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
     unreal: re.Pattern[str]  # "nothing has happened", "just childproofing": hypotheticals too
-    ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine", "customs did
-    # a seizure" (an ordinary sense, with no alarm after it): those words
+    ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
+    other_senses: re.Pattern[str]  # "customs did a seizure" with no alarm after: those words
+    across: re.Pattern[str]  # either, read over the message (an alarm may follow a full stop)
     reported: re.Pattern[str]  # a whole sentence "my dad has it right now": questions are now
     not_a_report: re.Pattern[str]  # "cramp", "exam": then "I've got one now" is about that
     answered_no: re.Pattern[str]  # "no", "nope": a sign asked about just before is denied
@@ -89,10 +90,11 @@ class Context:
     def of(cls, spec: ContextSpec, general: str, personal: str, negation: str) -> Context:
         """Give the compiled patterns of safety.yaml's `context:`, its question patterns and
         its negation."""
-        keys = ContextSpec.model_fields.keys() - {"other_senses", "alarm"}
-        patterns = {key: re.compile(joined(spec.pattern(key))) for key in keys}
+        sources = spec.sources()
+        across = f"{sources['ruled_out']}|{sources['other_senses']}"
         return cls(
-            **patterns | {"ruled_out": re.compile(spec.ruled_out_pattern())},
+            **{key: re.compile(source) for key, source in sources.items()},
+            across=re.compile(across),
             general=re.compile(general),
             personal=re.compile(personal),
             negation=re.compile(negation),
@@ -223,7 +225,8 @@ class Context:
         """Give the words as text with their ruled-out signs blanked: first within each stretch
         a negation reaches over (`units`, their lengths in words), then across them, each only
         in the stretch where it starts ("swollen calf? nope": the calf; "did it help? no.
-        dizzy": not the dizzy)."""
+        dizzy": not the dizzy); a word in an ordinary sense only across them, where the alarm
+        that keeps it may follow in another stretch ("the barn collapsed. he's trapped")."""
         within: list[str] = []
         for last, length in zip(accumulate(units), units, strict=True):
             unit = " ".join(words[last - length : last])
@@ -244,7 +247,7 @@ class Context:
                 else _blanked_words(match[0][:cut]) + match[0][cut:]
             )
 
-        return self.ruled_out.sub(blanked, text)
+        return self.across.sub(blanked, text)
 
     def _keep(
         self, clauses: list[str], resolved: bool, questions: bool, reported: bool = False

@@ -105,13 +105,16 @@ class ContextSpec(_Strict):
 
     def unless_alarm(self) -> str:
         """Give the lookahead that keeps an `other_senses` match from counting when an alarm
-        follows it in its sentence ("the marquee collapsed and a pole hit her head")."""
+        follows it in the message ("the marquee collapsed. A pole hit her head")."""
         return f"(?!.{{0,{ALARM_REACH}}}(?:{joined(self.alarm)}))"
 
-    def ruled_out_pattern(self) -> str:
-        """Give the one expression for what is ruled out: `ruled_out`, and `other_senses`
-        with no alarm after them."""
-        return f"{joined(self.ruled_out)}|(?:{joined(self.other_senses)}){self.unless_alarm()}"
+    def sources(self) -> dict[str, str]:
+        """Give each context pattern's one expression by name: `other_senses` guarded by
+        `alarm`, which is read only there."""
+        sources = {key: joined(self.pattern(key)) for key in type(self).model_fields}
+        del sources["alarm"]
+        sources["other_senses"] = f"(?:{sources['other_senses']}){self.unless_alarm()}"
+        return sources
 
     now: Patterns
     present: Patterns
@@ -198,12 +201,12 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     context = [
         fault
         for key in ContextSpec.model_fields
-        for fault in _faults(
-            f"context.{key}",
-            spec.context.pattern(key),
-            spec.context.unless_alarm() if key == "other_senses" else "",
-        )
+        if key != "other_senses"
+        for fault in _faults(f"context.{key}", spec.context.pattern(key))
     ]
+    if not any(fault.startswith("context.alarm") for fault in context):  # the guard reads it
+        guard = spec.context.unless_alarm()
+        context += _faults("context.other_senses", spec.context.other_senses, guard)
     return [
         *top,
         *context,
