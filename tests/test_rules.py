@@ -803,6 +803,14 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "the scaffold collapsed next door yesterday, no one was hurt, but my calves cramp",
     "police did a huge seizure at the port of fake magnesium supplements, are mine safe",
     "a seizure of counterfeit vitamins at the border, how do I know mine are real",
+    # session 46, from triage-dev24's false alarms: an autocorrect, a claim about magnesium,
+    # a class called "Heart Attack Hill", a batting collapse, a relative "now doing fine"
+    'chest day tmrw, phone wrote "chest pain tmrw" lmao. mag before or after lifting?',
+    "Saw an ad claiming magnesium stops heart attacks. Is there any evidence?",
+    "My dad had a heart attack at 60, he's 72 now and doing fine. Is magnesium heart-safe?",
+    "My spin studio has a class called 'Heart Attack Hill', I get foot cramps on the climbs",
+    "that batting collapse nearly gave me a heart attack, calf cramps on the couch, mag?",
+    "the collapse of my sleep schedule since exams has come with night cramps",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -923,6 +931,14 @@ MORE_STILL_EMERGENCIES = [
     "we came across a scene where a man is lying in the road not breathing",
     "heart rate 220 while on the treadmill and wont come down",
     "police here major seizure ongoing",
+    # ... and emergencies beside those words (a probe helper's, and "doing great otherwise")
+    "magnesium supposedly prevents heart attacks but my "
+    "mum is pale, sweaty and clutching her chest",
+    "our batting collapse was bad but then our keeper went down on the pitch and hasn't woken up",
+    "my dog is nicknamed Seizure but it's my sister who is stiff and jerking on the sofa",
+    "Collapse of my diet into a gastro bug, can't keep water down and I nearly passed out",
+    "he was doing fine until ten minutes ago, now his face is drooping and his speech is slurred",
+    "hes been doing great otherwise, but now his chest feels squeezed and he's grey and clammy",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it
