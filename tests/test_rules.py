@@ -491,6 +491,14 @@ MALFORMED = [
         id="a not_example the pattern matches",
     ),
     pytest.param(
+        "examples: ['no swollen lips just a', 'no face drooping or anything']",
+        "examples: ['no swollen lips just a', 'no face drooping or anything']\n"
+        "      not_examples: ['the engine on the old fergie is having a fit']",
+        "context.ruled_out[0]: not_example 'the engine on the old fergie is having a fit' is "
+        "matched by context.other_senses",
+        id="a not_example the other list of what is ruled out matches",
+    ),
+    pytest.param(
         "    - pattern: '\\b(swallowed|overdosed?)\\b'",
         "    - pattern: '\\b((swallowed|overdosed?)\\b'",
         "context.alarm[5]: not a valid regular expression: missing ), unterminated subpattern "

@@ -90,11 +90,9 @@ class Context:
     def of(cls, spec: ContextSpec, general: str, personal: str, negation: str) -> Context:
         """Give the compiled patterns of safety.yaml's `context:`, its question patterns and
         its negation."""
-        sources = spec.sources()
-        across = f"{sources['ruled_out']}|{sources['other_senses']}"
         return cls(
-            **{key: re.compile(source) for key, source in sources.items()},
-            across=re.compile(across),
+            **{key: re.compile(source) for key, source in spec.sources().items()},
+            across=re.compile(spec.across()),
             general=re.compile(general),
             personal=re.compile(personal),
             negation=re.compile(negation),

@@ -116,6 +116,12 @@ class ContextSpec(_Strict):
         sources["other_senses"] = f"(?:{sources['other_senses']}){self.unless_alarm()}"
         return sources
 
+    def across(self) -> str:
+        """Give the one expression a message is read with across its sentences: `ruled_out`
+        and the guarded `other_senses`."""
+        sources = self.sources()
+        return f"{sources['ruled_out']}|{sources['other_senses']}"
+
     now: Patterns
     present: Patterns
     past: Patterns
@@ -207,6 +213,8 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     if not any(fault.startswith("context.alarm") for fault in context):  # the guard reads it
         guard = spec.context.unless_alarm()
         context += _faults("context.other_senses", spec.context.other_senses, guard)
+    if not context:
+        context = _crossed(spec.context)
     return [
         *top,
         *context,
@@ -242,6 +250,21 @@ def _faults(where: str, patterns: Patterns, guard: str = "") -> list[str]:
         for i, alternative in enumerate(patterns)
         for example in alternative.not_examples
         if whole(_plain(example))
+    ]
+
+
+def _crossed(context: ContextSpec) -> list[str]:
+    """Give "context.key[i]: reason" for a not_example of `ruled_out` or `other_senses` that
+    the other list matches: the two are read as one expression."""
+    across = re.compile(context.across()).search
+    keys = {"ruled_out": "other_senses", "other_senses": "ruled_out"}
+    return [
+        f"context.{key}[{i}]: not_example {example!r} is matched by context.{other}"
+        for key, other in keys.items()
+        if not isinstance(patterns := context.pattern(key), str)
+        for i, alternative in enumerate(patterns)
+        for example in alternative.not_examples
+        if across(_plain(example))
     ]
 
 
