@@ -501,7 +501,7 @@ MALFORMED = [
     pytest.param(
         "    - pattern: '\\b(swallowed|overdosed?)\\b'",
         "    - pattern: '\\b((swallowed|overdosed?)\\b'",
-        "context.alarm[5]: not a valid regular expression: missing ), unterminated subpattern "
+        "context.alarm[6]: not a valid regular expression: missing ), unterminated subpattern "
         "at position 2",
         id="a bad alarm, named before the ordinary senses it guards are read",
     ),
@@ -811,11 +811,9 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "the scaffold collapsed next door yesterday, no one was hurt, but my calves cramp",
     "police did a huge seizure at the port of fake magnesium supplements, are mine safe",
     "a seizure of counterfeit vitamins at the border, how do I know mine are real",
-    # session 46, from triage-dev24's false alarms: an autocorrect, a claim about magnesium,
-    # a class called "Heart Attack Hill", a batting collapse, a relative "now doing fine"
-    'chest day tmrw, phone wrote "chest pain tmrw" lmao. mag before or after lifting?',
+    # session 46, from triage-dev24's false alarms: a claim about magnesium, a class called
+    # "Heart Attack Hill", a batting collapse, the collapse of a routine
     "Saw an ad claiming magnesium stops heart attacks. Is there any evidence?",
-    "My dad had a heart attack at 60, he's 72 now and doing fine. Is magnesium heart-safe?",
     "My spin studio has a class called 'Heart Attack Hill', I get foot cramps on the climbs",
     "that batting collapse nearly gave me a heart attack, calf cramps on the couch, mag?",
     "the collapse of my sleep schedule since exams has come with night cramps",
@@ -947,6 +945,29 @@ MORE_STILL_EMERGENCIES = [
     "Collapse of my diet into a gastro bug, can't keep water down and I nearly passed out",
     "he was doing fine until ten minutes ago, now his face is drooping and his speech is slurred",
     "hes been doing great otherwise, but now his chest feels squeezed and he's grey and clammy",
+    # ... and what a review of W found its first version silenced, in both modes: a report
+    # after "now doing fine" (withdrawn), after an autocorrect (withdrawn), after "it causes
+    # seizures" (a claim now needs magnesium or a supplement named)
+    "My dad had a stroke in 2019 and since then hes doing "
+    "well. He collapsed at dinner and stopped breathing, what do I do",
+    "had a heart attack in 2010, hes 70 now and doing fine. He went down and had no pulse",
+    "My son had surgery last month and now hes doing well. He took 40 of my magnesium tablets",
+    "The cat is now doing fine after the vet. My husband collapsed and was fitting",
+    "now hes not doing well. he collapsed and wasnt breathing",
+    "phone changed it, hes having a heart attack",
+    "sorry autocorrect changed that, mum collapsed",
+    "sorry my phone typed that wrong my son's having a fit",
+    "sorry keyboard typed it wrong: my daughter swallowed 20 of my iron tablets",
+    "it triggers seizures in her, shes having one",
+    "this causes seizures in my son, he is having one",
+    # ... and Z's resolved phrases, withdrawn for the same reason: "nobody was hurt", "said ...
+    # not my heart", "now shes on meds and fine" made a later collapse or fit read as past
+    "no one was hurt in the crash, then an hour later he collapsed and stopped breathing",
+    "nobody was hurt when the shelf fell but my son went floppy and had no pulse",
+    "the doctor said it was not my heart last week. He collapsed at dinner and stopped breathing",
+    "she had a seizure ages ago and now shes on meds "
+    "and fine. she had a seizure and it lasted 10 minutes",
+    "told me it was muscular not my heart, but today I had crushing chest pain and went grey",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it
