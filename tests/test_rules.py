@@ -817,6 +817,14 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "My spin studio has a class called 'Heart Attack Hill', I get foot cramps on the climbs",
     "that batting collapse nearly gave me a heart attack, calf cramps on the couch, mag?",
     "the collapse of my sleep schedule since exams has come with night cramps",
+    # ... and an old event told after a settling phrase that comes with a reason of its own
+    "All clear from the hospital. My dad fainted on Monday "
+    "at church, it was the heat. Is magnesium ok for him?",
+    "ECG normal. I had a racing heart after a "
+    "panic attack at work yesterday and I'm calm now. Magnesium?",
+    "the cardiologist is happy with him. He also fainted "
+    "once when they took blood, but that was nerves.",
+    "Sent me home, ECG normal. I had chest pain on Sunday that turned out to be a pulled muscle.",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -968,6 +976,15 @@ MORE_STILL_EMERGENCIES = [
     "she had a seizure ages ago and now shes on meds "
     "and fine. she had a seizure and it lasted 10 minutes",
     "told me it was muscular not my heart, but today I had crushing chest pain and went grey",
+    # session 46 (S): a phrase that settles an event settles only what was told before it
+    # and its own clause; an emergency told after it is read
+    "they said it was nothing last time. He collapsed and had no pulse",
+    "the hospital said it was fine. then he went grey and collapsed",
+    "fine since the op. she collapsed and was fitting",
+    "the gp said it was harmless. he took 40 of my magnesium tablets",
+    "bloods came back normal. my calf went swollen hot and red",
+    "TIA clinic gave me the all clear last year. Twenty minutes "
+    "ago my right arm went weak and I still can't grip anything.",
 ]
 
 # Session 43: a question that asks for signs, or goes on with its condition, lists what it
