@@ -147,16 +147,13 @@ class Context:
         split = [clauses_of(s) for s in sentences]
         if sum(len(clause) for clauses in split for clause in clauses) != len(words):
             return self._without_ruled_out(words, [len(words)])
-        settled = self._settled_words(text)
+        resolved = bool(self.resolved.search(text))
         unreal = bool(self.unreal.search(text))
         questions = questions or unreal
-        starts = accumulate((sum(map(len, clauses)) for clauses in split), initial=0)
         keep = [
             k
-            for clauses, start in zip(split, starts, strict=False)  # starts has one more
-            for k in self._keep(
-                [" ".join(c) for c in clauses], settled - start, questions, reported
-            )
+            for clauses in split
+            for k in self._keep([" ".join(c) for c in clauses], resolved, questions, reported)
         ]
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
         lengths = [sum(map(len, clauses)) for clauses in split]
@@ -250,35 +247,22 @@ class Context:
 
         return self.across.sub(blanked, text)
 
-    def _settled_words(self, text: str) -> int:
-        """Give how many words of the text a phrase that settles an event reaches over: up to
-        the end of the last such phrase ("they said it was nothing" settles what came before
-        it and its own clause, not a collapse told after it), or none."""
-        ends = [match.end() for match in self.resolved.finditer(text)]
-        return len(text[: ends[-1]].split()) if ends else 0
-
     def _keep(
-        self, clauses: list[str], settled: int, questions: bool, reported: bool = False
+        self, clauses: list[str], resolved: bool, questions: bool, reported: bool = False
     ) -> list[bool]:
         """Give, word by word, whether a sentence's words are about now (its questions too
-        when `reported`: another sentence says it is happening now); the clauses that begin
-        within its first `settled` words read a recent past as past."""
+        when `reported`: another sentence says it is happening now)."""
         whole = " ".join(clauses)
         keep: list[bool] = []
-        back = recent = False  # in a past; only a recent one, which a settled clause reads
-        start = 0
+        back = False
         for clause in clauses:
-            is_settled = start < settled
             if self.now.search(clause):
                 back = False
-            elif self.past.search(clause):
-                back, recent = True, False
-            elif is_settled and self.earlier.search(clause):
-                back, recent = True, True
-            elif self.present.search(clause) or (recent and not is_settled):
+            elif self.past.search(clause) or (resolved and self.earlier.search(clause)):
+                back = True
+            elif self.present.search(clause):
                 back = False
             keep.extend([not back] * len(clause.split()))
-            start += len(clause.split())
         if questions and not reported and not self.now.search(whole):
             # a present tense does not end a hypothetical: "what do I do if she faints"
             start = self._question_start(whole)
