@@ -75,8 +75,9 @@ class Context:
     hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
     unreal: re.Pattern[str]  # "nothing has happened", "just childproofing": hypotheticals too
     ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
-    other_senses: re.Pattern[str]  # "customs did a seizure" with no alarm after: those words
-    across: re.Pattern[str]  # either, read over the message (an alarm may follow a full stop)
+    # ruled_out, and other_senses ("customs did a seizure") with no alarm after, read over
+    # the message (an alarm may follow a full stop)
+    across: re.Pattern[str]
     reported: re.Pattern[str]  # a whole sentence "my dad has it right now": questions are now
     not_a_report: re.Pattern[str]  # "cramp", "exam": then "I've got one now" is about that
     answered_no: re.Pattern[str]  # "no", "nope": a sign asked about just before is denied
@@ -92,7 +93,6 @@ class Context:
         its negation."""
         return cls(
             **{key: re.compile(source) for key, source in spec.sources().items()},
-            across=re.compile(spec.across()),
             general=re.compile(general),
             personal=re.compile(personal),
             negation=re.compile(negation),

@@ -109,18 +109,13 @@ class ContextSpec(_Strict):
         return f"(?!.{{0,{ALARM_REACH}}}(?:{joined(self.alarm)}))"
 
     def sources(self) -> dict[str, str]:
-        """Give each context pattern's one expression by name: `other_senses` guarded by
-        `alarm`, which is read only there."""
+        """Give each context pattern's one expression by name, as Context compiles them, and
+        `across`, what is ruled out read over the message: `ruled_out` and `other_senses`
+        guarded by `alarm` (those two are read only there)."""
         sources = {key: joined(self.pattern(key)) for key in type(self).model_fields}
+        other = f"(?:{sources.pop('other_senses')}){self.unless_alarm()}"
         del sources["alarm"]
-        sources["other_senses"] = f"(?:{sources['other_senses']}){self.unless_alarm()}"
-        return sources
-
-    def across(self) -> str:
-        """Give the one expression a message is read with across its sentences: `ruled_out`
-        and the guarded `other_senses`."""
-        sources = self.sources()
-        return f"{sources['ruled_out']}|{sources['other_senses']}"
+        return sources | {"across": f"{sources['ruled_out']}|{other}"}
 
     now: Patterns
     present: Patterns
@@ -256,7 +251,7 @@ def _faults(where: str, patterns: Patterns, guard: str = "") -> list[str]:
 def _crossed(context: ContextSpec) -> list[str]:
     """Give "context.key[i]: reason" for a not_example of `ruled_out` or `other_senses` that
     the other list matches: the two are read as one expression."""
-    across = re.compile(context.across()).search
+    across = re.compile(context.sources()["across"]).search
     keys = {"ruled_out": "other_senses", "other_senses": "ruled_out"}
     return [
         f"context.{key}[{i}]: not_example {example!r} is matched by context.{other}"
