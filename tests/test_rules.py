@@ -263,13 +263,26 @@ SETTLED_THEN_NEW = [
     "they said it was nothing last time. He collapsed and had no pulse",
     "the hospital said it was fine. then he went grey and collapsed",
     "the gp said it was harmless. he took 40 of my magnesium tablets",
+    "they said it was nothing last time but he collapsed and had no pulse",
+]
+SETTLED_AND_DATED = [
+    "ECG normal. On Monday I had chest pain going into my arm and went to A&E. Can I take "
+    "magnesium?",
+    "all clear from the neurologist. she had a seizure on sunday that lasted 6 minutes",
+    "I collapsed at the gym, they said it was dehydration and sent me home. can I take magnesium",
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="a resolved phrase settles the whole message")
 @pytest.mark.parametrize("text", SETTLED_THEN_NEW)
 def test_an_emergency_told_after_a_settled_one_raises_a_rule(text: str, lexical: Engine) -> None:
     assert raised(lexical, text) is not None
+
+
+@pytest.mark.parametrize("text", SETTLED_AND_DATED)
+def test_a_settled_event_and_one_that_names_its_own_time_raise_no_rule(
+    text: str, lexical: Engine
+) -> None:
+    assert raised(lexical, text) is None
 
 
 def test_the_rules_read_the_words_not_about_now_as_blanks(lexical: Engine) -> None:

@@ -1,23 +1,26 @@
-"""What tells that a clause of a message is not about now: a past, a hypothetical, a
-ruled-out sign.
+"""What tells that a clause of a message is not about now: a past, a hypothetical, a ruled-out
+sign.
 
 Rules read only what is happening now: the words of a clause about the past ("two years ago
 I collapsed"), of a hypothetical sentence ("if my dad ever collapsed, what should I do?")
 and of a ruled-out sign ("not swollen, hot or red") are blanked before they are matched,
 unless the clause says now ("now", "again", "still"...) or, after a past clause, is in the
-present tense ("..., his face is drooping"). A hypothetical or general question is blanked
-from where it begins ("my son ate some gummies, what do I do if he is sick?" keeps the first
-part), unless a whole sentence only says it is happening now ("how long can a seizure go on
-before it's dangerous? My dad has it right now."), or the question's own last clause does
-with a time, a person or a pointing word ("..., on minute 7", "..., it's doing that"), or a
-clause after a general question states a sign ("..., not breathing at all"). A ruled-out
-sign is blanked within the sentence where its denial starts ("Did it help? No. Dizzy and
-confused" keeps the dizzy); so is a word in an ordinary sense ("the engine is having a fit",
-"customs did a seizure"), unless an alarm follows it ("the tent collapsed on him and he's not
-moving"). A rule that `reads: questions too` (poison) reads hypothetical
-and general questions ("what if my toddler swallowed a whole bottle?"); one that `reads:
-everything` (crisis) reads every word. The learned detector reads the whole message either
-way.
+present tense ("..., his face is drooping"). A recent past ("went", "on Monday") is read as
+past only where a phrase settles it ("they said it was fine"): before the end of that
+phrase, and in a later sentence that names its own time ("ECG normal. On Monday I had chest
+pain"), never in a report told after it ("... it was nothing last time. He collapsed"). A
+hypothetical or general question is blanked from where it begins ("my son ate some gummies,
+what do I do if he is sick?" keeps the first part), unless a whole sentence only says it is
+happening now ("how long can a seizure go on before it's dangerous? My dad has it right
+now."), or the question's own last clause does with a time, a person or a pointing word
+("..., on minute 7", "..., it's doing that"), or a clause after a general question states a
+sign ("..., not breathing at all"). A ruled-out sign is blanked within the sentence where
+its denial starts ("Did it help? No. Dizzy and confused" keeps the dizzy); so is a word in
+an ordinary sense ("the engine is having a fit", "customs did a seizure"), unless an alarm
+follows it ("the tent collapsed on him and he's not moving"). A rule that `reads: questions
+too` (poison) reads hypothetical and general questions ("what if my toddler swallowed a
+whole bottle?"); one that `reads: everything` (crisis) reads every word. The learned
+detector reads the whole message either way.
 """
 
 from __future__ import annotations
@@ -70,8 +73,10 @@ class Context:
     now: re.Pattern[str]  # "now", "again", "still": the clause is read whatever else it says
     present: re.Pattern[str]  # "is", "cant": ends a past begun by a clause before
     past: re.Pattern[str]  # "years ago", "in 2019": this clause and the rest of its sentence
-    earlier: re.Pattern[str]  # "last week": past only when the message says it was resolved
-    resolved: re.Pattern[str]  # "they said it was fine", "fine since"
+    earlier: re.Pattern[str]  # "last week", "collapsed": past only where an event is settled
+    # "on Monday", "3 days ago": after a settling phrase, a sentence that names its own time
+    dated: re.Pattern[str]
+    resolved: re.Pattern[str]  # "they said it was fine", "fine since": settles what is before
     hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
     unreal: re.Pattern[str]  # "nothing has happened", "just childproofing": hypotheticals too
     ruled_out: re.Pattern[str]  # "not swollen, hot or red", "breathing fine": those words
@@ -147,16 +152,16 @@ class Context:
         split = [clauses_of(s) for s in sentences]
         if sum(len(clause) for clauses in split for clause in clauses) != len(words):
             return self._without_ruled_out(words, [len(words)])
-        resolved = bool(self.resolved.search(text))
         unreal = bool(self.unreal.search(text))
         questions = questions or unreal
+        lengths = [sum(map(len, clauses)) for clauses in split]
+        settled = self._settled(text, split, lengths)
         keep = [
             k
-            for clauses in split
-            for k in self._keep([" ".join(c) for c in clauses], resolved, questions, reported)
+            for clauses, reach in zip(split, settled, strict=True)
+            for k in self._keep([" ".join(c) for c in clauses], reach, questions, reported)
         ]
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
-        lengths = [sum(map(len, clauses)) for clauses in split]
         words = self._answered_no(words, lengths, sentences)
         return self._without_ruled_out(words, self.denial_units(sentences, lengths))
 
@@ -247,22 +252,46 @@ class Context:
 
         return self.across.sub(blanked, text)
 
+    def _settled(
+        self, text: str, split: Sequence[Sequence[Sequence[str]]], lengths: Sequence[int]
+    ) -> list[int]:
+        """Give, sentence by sentence, how many of its first words a phrase that settles an
+        event reaches over: every word before the end of the last such phrase ("they said it
+        was nothing" settles what came before it, not "He collapsed" told after it), and the
+        whole of a later sentence that names a time of its own ("On Monday I had chest
+        pain")."""
+        ends = [match.end() for match in self.resolved.finditer(text)]
+        reach = len(text[: ends[-1]].split()) if ends else 0
+        starts = accumulate(lengths, initial=0)
+        return [
+            length
+            if reach and self.dated.search(" ".join(w for clause in clauses for w in clause))
+            else reach - start
+            for clauses, length, start in zip(split, lengths, starts, strict=False)
+        ]
+
     def _keep(
-        self, clauses: list[str], resolved: bool, questions: bool, reported: bool = False
+        self, clauses: list[str], settled: int, questions: bool, reported: bool = False
     ) -> list[bool]:
         """Give, word by word, whether a sentence's words are about now (its questions too
-        when `reported`: another sentence says it is happening now)."""
+        when `reported`: another sentence says it is happening now); the clauses that begin
+        within its first `settled` words read a recent past ("went", "on Monday") as past."""
         whole = " ".join(clauses)
         keep: list[bool] = []
-        back = False
+        back = recent = False  # in a past; a recent one, which only a settled clause reads
+        start = 0
         for clause in clauses:
+            is_settled = start < settled
             if self.now.search(clause):
                 back = False
-            elif self.past.search(clause) or (resolved and self.earlier.search(clause)):
-                back = True
-            elif self.present.search(clause):
+            elif self.past.search(clause):
+                back, recent = True, False
+            elif is_settled and self.earlier.search(clause):
+                back, recent = True, True
+            elif self.present.search(clause) or (recent and not is_settled):
                 back = False
             keep.extend([not back] * len(clause.split()))
+            start += len(clause.split())
         if questions and not reported and not self.now.search(whole):
             # a present tense does not end a hypothetical: "what do I do if she faints"
             start = self._question_start(whole)

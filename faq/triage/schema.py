@@ -121,6 +121,7 @@ class ContextSpec(_Strict):
     present: Patterns
     past: Patterns
     earlier: Patterns
+    dated: Patterns
     resolved: Patterns
     hypothetical: Patterns
     unreal: Patterns
