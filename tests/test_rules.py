@@ -255,10 +255,9 @@ def test_poison_and_crisis_rules_read_every_word(text: str, lexical: Engine) -> 
     assert raised(lexical, text) in {"swallowed-too-many", "child-took-pills", "self-harm"}
 
 
-# A phrase that settles an event ("they said it was nothing") settles the whole message, so a
-# new emergency told after it reads as the past (session 46 tried to settle only the clauses
-# before it, and withdrew it after a review: see docs/evaluation-history.md). Known misses,
-# strict, so the day they pass they join NOW.
+# A phrase that settles an event ("they said it was nothing") settles what is told before it
+# and a later sentence told as over (a time of its own, care given), not a report after it
+# (session 47; until then it settled the whole message and these raised nothing)
 SETTLED_THEN_NEW = [
     "they said it was nothing last time. He collapsed and had no pulse",
     "the hospital said it was fine. then he went grey and collapsed",
@@ -270,12 +269,30 @@ SETTLED_AND_DATED = [
     "magnesium?",
     "all clear from the neurologist. she had a seizure on sunday that lasted 6 minutes",
     "I collapsed at the gym, they said it was dehydration and sent me home. can I take magnesium",
+    "Cardiologist is happy with me. I had a heart attack and got two stents. Magnesium ok?",
+    "The hospital said it was fine. He collapsed at work and they kept him in overnight.",
+    "They said it was fine. When I had the clot my leg was hot and swollen. Can I take magnesium?",
 ]
 
 
 @pytest.mark.parametrize("text", SETTLED_THEN_NEW)
 def test_an_emergency_told_after_a_settled_one_raises_a_rule(text: str, lexical: Engine) -> None:
     assert raised(lexical, text) is not None
+
+
+@pytest.mark.parametrize(
+    ("settled", "going_on"),
+    [
+        ("all clear from neuro.", "she had a fit and its gone on 8 minutes"),
+        ("they said it was nothing last time.", "her chest pain went down her arm"),
+    ],
+)
+def test_a_sign_that_goes_on_is_no_phrase_that_settles(
+    settled: str, going_on: str, lexical: Engine
+) -> None:
+    query = lexical.analyse(f"{settled} {going_on}")
+
+    assert RULES.current(query.normalised, query.sentences).endswith(going_on)
 
 
 @pytest.mark.parametrize("text", SETTLED_AND_DATED)

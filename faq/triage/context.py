@@ -26,6 +26,7 @@ detector reads the whole message either way.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from itertools import accumulate
@@ -74,8 +75,8 @@ class Context:
     present: re.Pattern[str]  # "is", "cant": ends a past begun by a clause before
     past: re.Pattern[str]  # "years ago", "in 2019": this clause and the rest of its sentence
     earlier: re.Pattern[str]  # "last week", "collapsed": past only where an event is settled
-    # "on Monday", "3 days ago": after a settling phrase, a sentence that names its own time
-    dated: re.Pattern[str]
+    dated: re.Pattern[str]  # "on Monday", "3 days ago": a time of its own
+    over: re.Pattern[str]  # "they ran tests", "after the op": an occasion or care that is over
     resolved: re.Pattern[str]  # "they said it was fine", "fine since": settles what is before
     hypothetical: re.Pattern[str]  # "if ... ever", "what should I do if": from there on
     unreal: re.Pattern[str]  # "nothing has happened", "just childproofing": hypotheticals too
@@ -155,11 +156,10 @@ class Context:
         unreal = bool(self.unreal.search(text))
         questions = questions or unreal
         lengths = [sum(map(len, clauses)) for clauses in split]
-        settled = self._settled(text, split, lengths)
         keep = [
             k
-            for clauses, reach in zip(split, settled, strict=True)
-            for k in self._keep([" ".join(c) for c in clauses], reach, questions, reported)
+            for clauses, settled in zip(split, self._settled_words(split), strict=True)
+            for k in self._keep([" ".join(c) for c in clauses], settled, questions, reported)
         ]
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
         words = self._answered_no(words, lengths, sentences)
@@ -252,23 +252,41 @@ class Context:
 
         return self.across.sub(blanked, text)
 
-    def _settled(
-        self, text: str, split: Sequence[Sequence[Sequence[str]]], lengths: Sequence[int]
-    ) -> list[int]:
-        """Give, sentence by sentence, how many of its first words a phrase that settles an
-        event reaches over: every word before the end of the last such phrase ("they said it
-        was nothing" settles what came before it, not "He collapsed" told after it), and the
-        whole of a later sentence that names a time of its own ("On Monday I had chest
-        pain")."""
-        ends = [match.end() for match in self.resolved.finditer(text)]
-        reach = len(text[: ends[-1]].split()) if ends else 0
-        starts = accumulate(lengths, initial=0)
+    def _settled_words(self, split: Sequence[Sequence[Sequence[str]]]) -> list[int]:
+        """Give, sentence by sentence, how many of its first words are settled: every word
+        before the end of the last phrase that settles an event ("they said it was nothing"
+        settles what came before it, not "He collapsed" told after it; a phrase whose own
+        clause names a time, "ECG normal last month", settles only that clause), and the
+        whole of a sentence after it that tells its event as over, with a time of its own or
+        care already given ("On Monday I had chest pain", "they kept him in overnight")."""
+        sentences = [[" ".join(clause) for clause in clauses] for clauses in split]
+        lengths = [sum(map(len, clauses)) for clauses in split]
+        starts = list(accumulate(lengths, initial=0))[:-1]
+        reach = max(
+            (
+                start + end
+                for start, clauses in zip(starts, sentences, strict=True)
+                for end in self._phrase_ends(clauses)
+            ),
+            default=0,
+        )
         return [
-            length
-            if reach and self.dated.search(" ".join(w for clause in clauses for w in clause))
-            else reach - start
-            for clauses, length, start in zip(split, lengths, starts, strict=False)
+            length if reach and start >= reach and self._told_as_over(clauses) else reach - start
+            for clauses, length, start in zip(sentences, lengths, starts, strict=True)
         ]
+
+    def _phrase_ends(self, clauses: list[str]) -> list[int]:
+        """Give where, in words into the sentence, each phrase that settles an event ends,
+        unless its own clause names a time ("ECG normal last month": that occasion only)."""
+        sentence = " ".join(clauses)
+        bounds = list(accumulate((len(clause.split()) for clause in clauses), initial=0))
+        ends = (len(sentence[: match.end()].split()) for match in self.resolved.finditer(sentence))
+        return [end for end in ends if not self.dated.search(clauses[bisect_left(bounds, end) - 1])]
+
+    def _told_as_over(self, clauses: list[str]) -> bool:
+        """Tell whether a sentence tells its event as over: a time of its own or care given."""
+        sentence = " ".join(clauses)
+        return bool(self.dated.search(sentence) or self.over.search(sentence))
 
     def _keep(
         self, clauses: list[str], settled: int, questions: bool, reported: bool = False
@@ -278,10 +296,11 @@ class Context:
         within its first `settled` words read a recent past ("went", "on Monday") as past."""
         whole = " ".join(clauses)
         keep: list[bool] = []
-        back = recent = False  # in a past; a recent one, which only a settled clause reads
-        start = 0
+        back = False  # in a past, which goes on into the clauses after it ...
+        recent = False  # ... but a recent past only while they are settled
+        offset = 0
         for clause in clauses:
-            is_settled = start < settled
+            is_settled = offset < settled
             if self.now.search(clause):
                 back = False
             elif self.past.search(clause):
@@ -291,7 +310,7 @@ class Context:
             elif self.present.search(clause) or (recent and not is_settled):
                 back = False
             keep.extend([not back] * len(clause.split()))
-            start += len(clause.split())
+            offset += len(clause.split())
         if questions and not reported and not self.now.search(whole):
             # a present tense does not end a hypothetical: "what do I do if she faints"
             start = self._question_start(whole)

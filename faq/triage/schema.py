@@ -122,6 +122,7 @@ class ContextSpec(_Strict):
     past: Patterns
     earlier: Patterns
     dated: Patterns
+    over: Patterns
     resolved: Patterns
     hypothetical: Patterns
     unreal: Patterns
