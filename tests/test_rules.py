@@ -864,6 +864,11 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "My spin studio has a class called 'Heart Attack Hill', I get foot cramps on the climbs",
     "that batting collapse nearly gave me a heart attack, calf cramps on the couch, mag?",
     "the collapse of my sleep schedule since exams has come with night cramps",
+    # session 47: a question whether magnesium can cause a sign, after a greeting or an aside
+    "good evening sir, sorry to disturb, can magnesium cause chest pain?",
+    "hiya, sorry if this is a dumb question but can too much magnesium cause chest pain?",
+    "wondering if magnesium can cause chest pain, read something about it online",
+    "ok so can low magnesium cause a seizure",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -928,6 +933,11 @@ MORE_STILL_EMERGENCIES = [
     "Is he ok? No, collapsed and not breathing, just lying there",
     "Is the pain gone? No, chest pain is worse and I just threw up",
     "help if anyone is there my friend collapsed and isnt breathing",
+    # session 47: ... and such a question with someone's own sign or "now" after it
+    "hi can magnesium cause chest pain, started 10 minutes ago and spreading to my arm",
+    "could magnesium cause chest pain? I have it right now",
+    "hiya could too much magnesium cause an irregular heartbeat, mine keeps skipping now",
+    "hi could magnesium cause crushing chest pain with sweating",
     "after the bill came my dad almost passed out and now hes grey and sweaty",
     "what do i do if someone is not breathing, my husband isnt breathing",
     "check if someone has called 999, man not breathing by the bins",
