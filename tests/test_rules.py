@@ -933,10 +933,17 @@ MORE_STILL_EMERGENCIES = [
     "Is he ok? No, collapsed and not breathing, just lying there",
     "Is the pain gone? No, chest pain is worse and I just threw up",
     "help if anyone is there my friend collapsed and isnt breathing",
-    # session 47: ... and such a question with someone's own sign or "now" after it
+    # session 47: ... and such a question with a report before or after it (a review of the
+    # first version, which blanked the question wherever it stood, found each of these lost)
     "hi can magnesium cause chest pain, started 10 minutes ago and spreading to my arm",
-    "could magnesium cause chest pain? I have it right now",
-    "hiya could too much magnesium cause an irregular heartbeat, mine keeps skipping now",
+    "can magnesium cause chest pain my husband has it really bad",
+    "can magnesium cause a heart attack dad is on the floor holding his arm",
+    "my dad has crushing pain in the middle and its going down his arm, can magnesium cause "
+    "chest pain",
+    "can magnesium cause chest pain i have no idea what to do my husband is on the floor",
+    "can too much quinine cause an irregular heartbeat i took 12 of them",
+    "the leaflet says quinine can cause an irregular heartbeat and hers is all over the place "
+    "and shes dizzy",
     "hi could magnesium cause crushing chest pain with sweating",
     "after the bill came my dad almost passed out and now hes grey and sweaty",
     "what do i do if someone is not breathing, my husband isnt breathing",
