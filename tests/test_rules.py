@@ -264,7 +264,7 @@ SETTLED_THEN_NEW = [
     "the gp said it was harmless. he took 40 of my magnesium tablets",
     "they said it was nothing last time but he collapsed and had no pulse",
 ]
-SETTLED_AND_DATED = [
+SETTLED_AND_TOLD_AS_OVER = [
     "ECG normal. On Monday I had chest pain going into my arm and went to A&E. Can I take "
     "magnesium?",
     "all clear from the neurologist. she had a seizure on sunday that lasted 6 minutes",
@@ -295,10 +295,8 @@ def test_a_sign_that_goes_on_is_no_phrase_that_settles(
     assert RULES.current(query.normalised, query.sentences).endswith(going_on)
 
 
-@pytest.mark.parametrize("text", SETTLED_AND_DATED)
-def test_a_settled_event_and_one_that_names_its_own_time_raise_no_rule(
-    text: str, lexical: Engine
-) -> None:
+@pytest.mark.parametrize("text", SETTLED_AND_TOLD_AS_OVER)
+def test_a_settled_event_and_one_told_as_over_raise_no_rule(text: str, lexical: Engine) -> None:
     assert raised(lexical, text) is None
 
 

@@ -156,10 +156,11 @@ class Context:
         unreal = bool(self.unreal.search(text))
         questions = questions or unreal
         lengths = [sum(map(len, clauses)) for clauses in split]
+        worded = [[" ".join(clause) for clause in clauses] for clauses in split]
         keep = [
             k
-            for clauses, settled in zip(split, self._settled_words(split), strict=True)
-            for k in self._keep([" ".join(c) for c in clauses], settled, questions, reported)
+            for clauses, settled in zip(worded, self._settled_words(worded, lengths), strict=True)
+            for k in self._keep(clauses, settled, questions, reported)
         ]
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
         words = self._answered_no(words, lengths, sentences)
@@ -252,15 +253,14 @@ class Context:
 
         return self.across.sub(blanked, text)
 
-    def _settled_words(self, split: Sequence[Sequence[Sequence[str]]]) -> list[int]:
+    def _settled_words(self, sentences: list[list[str]], lengths: Sequence[int]) -> list[int]:
         """Give, sentence by sentence, how many of its first words are settled: every word
         before the end of the last phrase that settles an event ("they said it was nothing"
         settles what came before it, not "He collapsed" told after it; a phrase whose own
         clause names a time, "ECG normal last month", settles only that clause), and the
         whole of a sentence after it that tells its event as over, with a time of its own or
-        care already given ("On Monday I had chest pain", "they kept him in overnight")."""
-        sentences = [[" ".join(clause) for clause in clauses] for clauses in split]
-        lengths = [sum(map(len, clauses)) for clauses in split]
+        care already given ("On Monday I had chest pain", "they kept him in overnight").
+        `sentences` are each sentence's clauses, `lengths` each sentence's length in words."""
         starts = list(accumulate(lengths, initial=0))[:-1]
         reach = max(
             (
@@ -301,6 +301,7 @@ class Context:
         offset = 0
         for clause in clauses:
             is_settled = offset < settled
+            length = len(clause.split())
             if self.now.search(clause):
                 back = False
             elif self.past.search(clause):
@@ -309,8 +310,8 @@ class Context:
                 back, recent = True, True
             elif self.present.search(clause) or (recent and not is_settled):
                 back = False
-            keep.extend([not back] * len(clause.split()))
-            offset += len(clause.split())
+            keep.extend([not back] * length)
+            offset += length
         if questions and not reported and not self.now.search(whole):
             # a present tense does not end a hypothetical: "what do I do if she faints"
             start = self._question_start(whole)
