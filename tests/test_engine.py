@@ -395,3 +395,23 @@ def test_the_decision_leans_on_the_topic_head_and_its_twin_decides_without_it(
     assert model.for_ranking(unread) is model.without_topics
     assert given(None) == model.without_topics.probability(unread)
     assert len(features(unread)) == len(model.weights) > len(model.without_topics.weights)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("can magnesium cause chest pain?", "side-effects"),
+        ("can taking magnesium give you chest pains", "side-effects"),
+        ("can magnesium make your heart race", "side-effects"),
+        ("what are the signs of a blood clot", "see-doctor"),
+        ("how much magnesium is dangerous", "overdose"),
+    ],
+)
+def test_a_general_question_that_names_a_warning_sign_is_answered(
+    engine: Engine, text: str, entry: str
+) -> None:
+    # triage.md: "can magnesium cause chest pain" is not an emergency; answer it
+    answer = engine.answer(text)
+
+    assert answer.status in (Status.ANSWERED, Status.UNSURE)
+    assert answer.candidates[0].entry_id == entry
