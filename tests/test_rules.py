@@ -229,6 +229,15 @@ NOW = [
     pytest.param(
         "how do you stop a seizure, its still ongoing", id="a question, then still ongoing"
     ),
+    pytest.param(
+        "she had a fit and it's gone on 8 minutes", id="a fit, then a clause that it goes on"
+    ),
+    pytest.param(
+        "how do you stop a fit, its been going 7 minutes", id="a question, then been going"
+    ),
+    pytest.param(
+        "how do you stop a fit that has gone on 10 mins", id="a question about a fit going on"
+    ),
 ]
 
 
@@ -484,7 +493,9 @@ MALFORMED = [
         "      - 'He is having a fit'\n"
         "      - 'an old man is fitting in the park'\n"
         "      - 'lady fitting on the pavement outside the shop'\n"
-        "      - 'No change, seizing for 8 minutes.'\n",
+        "      - 'No change, seizing for 8 minutes.'\n"
+        "      - 'she had a fit and it''s gone on 8 minutes'\n"
+        "      - 'seizure started at 3, it''s been 6 minutes'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
         "red_flags[24] (seizure): examples: missing",
         id="a rule without examples",
