@@ -238,6 +238,8 @@ NOW = [
     pytest.param(
         "how do you stop a fit that has gone on 10 mins", id="a question about a fit going on"
     ),
+    pytest.param("is 7 minutes too long for a fit, she's still in it", id="a fit still going"),
+    pytest.param("Not stopping. Fit. 6 minutes. What do I do", id="a fit not stopping"),
 ]
 
 
