@@ -117,6 +117,15 @@ NOT_NOW = [
         "how long can a seizure last before it's an emergency? my nan has it now, she likes it",
         id="a sentence saying more than now",
     ),
+    pytest.param("my coughing fit wont stop, it's been going 10 minutes", id="a coughing fit"),
+    pytest.param(
+        "my toddler threw a massive fit, 10 minutes and she's still going", id="a tantrum"
+    ),
+    pytest.param(
+        "the fit stopped, it's been 10 minutes and he's sleeping", id="a fit that stopped"
+    ),
+    pytest.param("it wasn't a fit, it's been 10 minutes of leg cramp", id="not a fit"),
+    pytest.param("I won't stop until I'm fit", id="getting fit"),
 ]
 NOT_NOW += [
     pytest.param("is a fit longer than 5 minutes an emergency", id="a fit's length asked about"),
@@ -235,9 +244,7 @@ NOW = [
     pytest.param(
         "how do you stop a fit, its been going 7 minutes", id="a question, then been going"
     ),
-    pytest.param(
-        "how do you stop a fit that has gone on 10 mins", id="a question about a fit going on"
-    ),
+    pytest.param("his fits won't stop", id="fits that will not stop"),
     pytest.param("is 7 minutes too long for a fit, she's still in it", id="a fit still going"),
     pytest.param("Not stopping. Fit. 6 minutes. What do I do", id="a fit not stopping"),
 ]
