@@ -117,6 +117,15 @@ NOT_NOW = [
         "how long can a seizure last before it's an emergency? my nan has it now, she likes it",
         id="a sentence saying more than now",
     ),
+    pytest.param("my coughing fit wont stop, it's been going 10 minutes", id="a coughing fit"),
+    pytest.param(
+        "my toddler threw a massive fit, 10 minutes and she's still going", id="a tantrum"
+    ),
+    pytest.param(
+        "the fit stopped, it's been 10 minutes and he's sleeping", id="a fit that stopped"
+    ),
+    pytest.param("it wasn't a fit, it's been 10 minutes of leg cramp", id="not a fit"),
+    pytest.param("I won't stop until I'm fit", id="getting fit"),
 ]
 NOT_NOW += [
     pytest.param("is a fit longer than 5 minutes an emergency", id="a fit's length asked about"),
@@ -229,6 +238,15 @@ NOW = [
     pytest.param(
         "how do you stop a seizure, its still ongoing", id="a question, then still ongoing"
     ),
+    pytest.param(
+        "she had a fit and it's gone on 8 minutes", id="a fit, then a clause that it goes on"
+    ),
+    pytest.param(
+        "how do you stop a fit, its been going 7 minutes", id="a question, then been going"
+    ),
+    pytest.param("his fits won't stop", id="fits that will not stop"),
+    pytest.param("is 7 minutes too long for a fit, she's still in it", id="a fit still going"),
+    pytest.param("Not stopping. Fit. 6 minutes. What do I do", id="a fit not stopping"),
 ]
 
 
@@ -484,7 +502,9 @@ MALFORMED = [
         "      - 'He is having a fit'\n"
         "      - 'an old man is fitting in the park'\n"
         "      - 'lady fitting on the pavement outside the shop'\n"
-        "      - 'No change, seizing for 8 minutes.'\n",
+        "      - 'No change, seizing for 8 minutes.'\n"
+        "      - 'she had a fit and it''s gone on 8 minutes'\n"
+        "      - 'seizure started at 3, it''s been 6 minutes'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
         "red_flags[24] (seizure): examples: missing",
         id="a rule without examples",
