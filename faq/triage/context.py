@@ -33,31 +33,21 @@ from itertools import accumulate
 
 from faq.rules import plain_words
 from faq.text import split_words
+from faq.triage.clauses import (
+    BLANK,
+    asks,
+    blanked,
+    blanked_words,
+    clause_texts,
+    clauses_of,
+    denial_units,
+)
 from faq.triage.schema import ContextSpec
 
-BLANK = "_"  # stands for a word that is not about now: it matches no concept or pattern
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
 # "it's happening now", "still going", "still ongoing" (a clause of "currently" alone: never)
 _GOING_ON = {"happening", "going", "ongoing"}
 _NAMING = _POINTING | _GOING_ON  # a last clause with one of these is read as a report
-# a reply that opens a sentence after a question, before a comma ("Dizzy any better? No,
-# fainted twice since"): it answers the question and denies nothing after it ...
-_ANSWER = re.compile(r"\W*(?:(?:no|nope|nah|naw|nae)\b\W*?)+,", re.IGNORECASE)
-# ... unless what follows still denies or plays down ("No, heart racing only after coffee")
-_STILL_DENIES = re.compile(
-    r"\b(none of (that|those|them|these|it)|only (after|when|with|if|during|on|at|in|from)"
-    r"|never (had|have|get|got)|(isnt|is not|arent|are not) (an issue|a problem|something)"
-    r"|(fine|ok|okay|better) now|all good)\b"
-)
-_QUESTION_END = re.compile(r"\?\W*$")  # "Any better?", "Are you ok?!"
-# "now and then", "now and again" are one phrase: "and" does not begin a clause there; nor
-# does "so far" or "and counting" that ends a clause ("6 minutes so far, help"; not "had a
-# clot last year so far my calf is swollen")
-_CLAUSE_END = re.compile(
-    r"[,;:()]+|\s[-\u2013\u2014]+\s|(?<!\bnow )(?=\b(?:and|but|so)\b)"
-    r"(?!(?:so far|and counting)\W*(?:$|[,;:.!?()]))",
-    re.IGNORECASE,
-)
 
 
 # a clause that opens with a conjunction and the writer's own ("... if your lips swell and
@@ -110,33 +100,9 @@ class Context:
         return plain_words([getattr(self, field.name) for field in fields(self)])
 
     def denial_units(self, sentences: Sequence[str], lengths: Sequence[int]) -> list[int]:
-        """Give the lengths in words of the stretches a negation or denial reaches over: each
-        sentence, but a list after a colon, or after a line left open on a negation, as one
-        with it ("Symptoms I do not have:\n- chest pain\n- dizziness", "I have no\nchest
-        pain\nswelling"), up to a line that ends in . ? or !; and a reply that opens a
-        sentence before a comma as a stretch of its own ("Dizzy any better? No, fainted twice
-        since": it answers the question before it, and does not deny what follows unless
-        that still denies or plays down, "No, heart racing only after coffee")."""
-        units: list[int] = []
-        listing = False
-        after_question = False
-        for sentence, length in zip(sentences, lengths, strict=True):
-            replied = _reply_length(sentence) if after_question else 0
-            after_question = _asks(sentence)
-            if listing and units:
-                units[-1] += length
-            elif 0 < replied < length:
-                units.extend((replied, length - replied))
-            else:
-                units.append(length)
-            end = sentence.rstrip()[-1:]
-            closed = end in (".", "?", "!")
-            listing = end == ":" or (not closed and (listing or self._ends_in_negation(sentence)))
-        return units
-
-    def _ends_in_negation(self, sentence: str) -> bool:
-        """Tell whether a line ends within a negation's reach ("I have no", "never had")."""
-        return bool(self.negation.search(" ".join(split_words(sentence)) + " "))
+        """Give the lengths in words of the stretches a negation or denial reaches over (see
+        clauses.denial_units)."""
+        return denial_units(sentences, lengths, self.negation)
 
     def current(
         self, text: str, sentences: Sequence[str], questions: bool = True, reported: bool = False
@@ -180,7 +146,7 @@ class Context:
         """
         if self.unreal.search(text) or self.not_a_report.search(text):
             return False
-        worded = [(_clauses(s), " ".join(split_words(s))) for s in sentences]
+        worded = [(clause_texts(s), " ".join(split_words(s))) for s in sentences]
         worded = [(clauses, said) for clauses, said in worded if said]
         ends = [said for _, said in worded[-1:] + (worded[:1] if len(worded) == 2 else [])]
         ends += self._last_clause(worded[-1][0]) if worded else []
@@ -218,7 +184,7 @@ class Context:
         for i in range(len(sentences) - 1):
             asked = words[starts[i] : starts[i + 1]]
             answer = " ".join(words[starts[i + 1] : starts[i + 2]])
-            if not _asks(sentences[i]) or not self.answered_no.fullmatch(answer):
+            if not asks(sentences[i]) or not self.answered_no.fullmatch(answer):
                 continue
             denied = self.ruled_out.fullmatch("no " + " ".join(asked))  # not "chest pain gone"
             if denied is not None:
@@ -234,7 +200,7 @@ class Context:
         within: list[str] = []
         for last, length in zip(accumulate(units), units, strict=True):
             unit = " ".join(words[last - length : last])
-            within.extend(self.ruled_out.sub(_blanked, unit).split(" ") if length else [])
+            within.extend(self.ruled_out.sub(blanked, unit).split(" ") if length else [])
         text = " ".join(within)
         ends = [
             len(" ".join(within[:last]))
@@ -242,16 +208,16 @@ class Context:
             if n
         ]
 
-        def blanked(match: re.Match[str]) -> str:
+        def within_stretch(match: re.Match[str]) -> str:
             end = next((e for e in ends if e > match.start()), len(text))
             cut = end - match.start()  # the first character past its own stretch
             return (
-                _blanked(match)
+                blanked(match)
                 if match.end() <= end
-                else _blanked_words(match[0][:cut]) + match[0][cut:]
+                else blanked_words(match[0][:cut]) + match[0][cut:]
             )
 
-        return self.across.sub(blanked, text)
+        return self.across.sub(within_stretch, text)
 
     def _settled_words(self, sentences: list[list[str]], lengths: Sequence[int]) -> list[int]:
         """Give, sentence by sentence, how many of its first words are settled: every word
@@ -352,36 +318,3 @@ class Context:
         if hypothetical is None:
             return len(sentence.split())
         return len(sentence[: hypothetical.start()].split())
-
-
-def _asks(sentence: str) -> bool:
-    """Tell whether a sentence as written is a question ("Any better?", "Are you ok?!")."""
-    return _QUESTION_END.search(sentence) is not None
-
-
-def _reply_length(sentence: str) -> int:
-    """Give the length in words of the reply that opens a sentence before a comma ("No,
-    fainted twice since"), or 0 if none, or if the rest still denies or plays down."""
-    reply = _ANSWER.match(sentence)
-    rest = " ".join(split_words(sentence[reply.end() :])) if reply else ""
-    if reply is None or _STILL_DENIES.search(rest):
-        return 0
-    return len(split_words(reply[0]))
-
-
-def _clauses(sentence: str) -> list[str]:
-    """Give each clause of a sentence as written, as words joined by spaces (none empty)."""
-    return [" ".join(c) for c in clauses_of(sentence) if c]
-
-
-def clauses_of(sentence: str) -> list[list[str]]:
-    """Give the words of each clause of a sentence as written (its commas end clauses)."""
-    return [split_words(clause) for clause in _CLAUSE_END.split(sentence) if clause]
-
-
-def _blanked(match: re.Match[str]) -> str:
-    return _blanked_words(match[0])
-
-
-def _blanked_words(text: str) -> str:
-    return " ".join(BLANK for _ in text.split())

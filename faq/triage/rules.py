@@ -17,8 +17,9 @@ from typing import Any
 
 from faq.rules import Rule, compile_rules, plain_words
 from faq.text import split_words
+from faq.triage.clauses import clauses_of
 from faq.triage.concepts import Concept, Near, Words, concepts_from
-from faq.triage.context import Context, clauses_of
+from faq.triage.context import Context
 from faq.triage.schema import Reading, RedFlagSpec, WithDetector, joined, read_safety
 
 PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
