@@ -245,6 +245,10 @@ NOW = [
         "how do you stop a fit, its been going 7 minutes", id="a question, then been going"
     ),
     pytest.param("his fits won't stop", id="fits that will not stop"),
+    pytest.param(
+        "do you do cpr if someone isn't breathing, right now",
+        id="a question, then right now",
+    ),
     pytest.param("is 7 minutes too long for a fit, she's still in it", id="a fit still going"),
     pytest.param("Not stopping. Fit. 6 minutes. What do I do", id="a fit not stopping"),
 ]

@@ -47,7 +47,8 @@ from faq.triage.schema import ContextSpec
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
 # "it's happening now", "still going", "still ongoing" (a clause of "currently" alone: never)
 _GOING_ON = {"happening", "going", "ongoing"}
-_NAMING = _POINTING | _GOING_ON  # a last clause with one of these is read as a report
+_NOW = {"now", "rn"}  # "..., right now", "..., now please" (a whole clause that only says so)
+_NAMING = _POINTING | _GOING_ON | _NOW  # a last clause with one of these is read as a report
 
 
 # a clause that opens with a conjunction and the writer's own ("... if your lips swell and
