@@ -137,12 +137,15 @@ def inline_articles(answers: Sequence[Answer]) -> list[InlineQueryResultArticle]
 
 
 def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Give Telegram HTML in pieces of at most `limit` UTF-16 units.
+    """Give Telegram HTML in pieces of at most `limit` UTF-16 units of visible text.
 
-    Cuts fall on paragraph breaks where possible, then line breaks, then spaces; tags open at
-    a cut are closed at the end of one piece and reopened at the start of the next.
+    Telegram counts a message's length after its tags are parsed, so a text whose visible
+    part fits is sent whole, however long its links. A longer one is cut, counting its tags
+    too (so every piece fits): on paragraph breaks where possible, then line breaks, then
+    spaces; tags open at a cut are closed at the end of one piece and reopened at the start
+    of the next.
     """
-    if _units(text) <= limit:
+    if _units(_visible(text)) <= limit:
         return [text]
     atoms = _atoms(text, max(1, limit // 8))
     stacks = _stacks(atoms)

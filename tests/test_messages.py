@@ -132,6 +132,15 @@ def test_a_short_message_is_not_split() -> None:
     assert messages.split_html("<b>hi</b> there") == ["<b>hi</b> there"]
 
 
+def test_a_message_whose_visible_text_fits_is_not_split_however_long_its_links() -> None:
+    # Telegram counts the text after its tags are parsed (the /about list of sources)
+    links = "\n".join(
+        f'<a href="https://example.org/{"x" * 200}/{n}">source {n}</a>' for n in range(30)
+    )
+
+    assert messages.split_html(links) == [links]
+
+
 def test_a_long_message_is_split_on_paragraph_boundaries() -> None:
     paragraphs = [f"<b>Part {n}</b> " + " ".join(["magnesium"] * 150) for n in range(12)]
 
@@ -186,7 +195,7 @@ def _telegram_html(draw: st.DrawFn) -> str:
 def test_split_pieces_fit_parse_and_keep_every_visible_character(text: str, limit: int) -> None:
     pieces = messages.split_html(text, limit)
 
-    assert all(len(p.encode("utf-16-le")) // 2 <= limit for p in pieces)
+    assert all(len(html_to_plain(p).encode("utf-16-le")) // 2 <= limit for p in pieces)
     visible = "".join(html_to_plain(p) for p in pieces)
     assert re.sub(r"\s", "", visible) == re.sub(r"\s", "", html_to_plain(text))
 
