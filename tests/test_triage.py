@@ -250,3 +250,10 @@ def test_a_named_concern_never_lowers_the_tier_of_a_rule_flag(engine: Engine) ->
 
     assert answer.flags == ("severe-weakness",)
     assert engine.triage.categories.get(answer.category or "").tier.id == "emergency"
+
+
+def test_a_report_after_can_you_help_is_confirmed_as_without_it(engine: Engine) -> None:
+    # the detector gives the whole message 0.005 and the report alone 0.10 (confirmed at 0.05)
+    message = "can you help, my mum is having a stroke right now"
+
+    assert engine.answer(message).status is Status.RED_FLAG
