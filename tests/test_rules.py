@@ -570,7 +570,7 @@ MALFORMED = [
     pytest.param(
         "    - pattern: '\\b(swallowed|overdosed?)\\b'",
         "    - pattern: '\\b((swallowed|overdosed?)\\b'",
-        "context.alarm[6]: not a valid regular expression: missing ), unterminated subpattern "
+        "context.alarm[7]: not a valid regular expression: missing ), unterminated subpattern "
         "at position 2",
         id="a bad alarm, named before the ordinary senses it guards are read",
     ),
