@@ -891,9 +891,25 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "hiya, sorry if this is a dumb question but can too much magnesium cause chest pain?",
     "wondering if magnesium can cause chest pain, read something about it online",
     "ok so can low magnesium cause a seizure",
+    # session 49: a family history told with ages, a price read as a shock, things that collapse
+    "my grandad died of a heart attack at 60, is magnesium safe for my heart",
+    "My dad had a heart attack at 60, he's 72 now. Can he take magnesium?",
+    "my son had a febrile convulsion when he was two, he's nine now. magnesium ok?",
+    "I'm having a heart attack reading these supplement prices",
+    "my wallet collapsed after buying 5 kinds of magnesium",
+    "i was passing out leaflets all day in town and my feet cramped up",
+    "my crush waved at me and i physically collapsed inside, can i take mag with iron",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
+    # session 49: the same words beside an emergency now
+    "my husband had a heart attack at 55, hes 63 now and hes got the same pain again",
+    "dad had a heart attack at 3, hes 66, crushing chest pain",
+    "Dad collapsed. His brother died of a heart attack at 49. What do we do",
+    "im having a heart attack looking at the bill, tightness spreading to my back",
+    "my dad is having a heart attack looking at the bill at the restaurant",
+    "she keeps passing out, water isnt helping",
+    "my dad collapsed inside the shop",
     "would 40 be enough",
     "is 200mg enough",
     "is 2000 mg enough to end it for good",
