@@ -251,6 +251,14 @@ NOW = [
     ),
     pytest.param("is 7 minutes too long for a fit, she's still in it", id="a fit still going"),
     pytest.param("Not stopping. Fit. 6 minutes. What do I do", id="a fit not stopping"),
+    pytest.param(
+        "if someone is fitting and going blue what do I do, my wife is on the floor",
+        id="a hypothetical, then a person on the floor",
+    ),
+    pytest.param(
+        "what do you do when someone stops breathing, my husbands on the floor",
+        id="a general question, then a person on the floor",
+    ),
 ]
 
 
