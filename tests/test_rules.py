@@ -899,7 +899,8 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "hiya, sorry if this is a dumb question but can too much magnesium cause chest pain?",
     "wondering if magnesium can cause chest pain, read something about it online",
     "ok so can low magnesium cause a seizure",
-    # session 49: a family history told with ages, a price read as a shock, things that collapse
+    # session 49: a family history told with ages, a price read as a shock, things that collapse,
+    # leaflets handed out, a feeling told as a collapse
     "my grandad died of a heart attack at 60, is magnesium safe for my heart",
     "My dad had a heart attack at 60, he's 72 now. Can he take magnesium?",
     "my son had a febrile convulsion when he was two, he's nine now. magnesium ok?",
@@ -912,9 +913,13 @@ MORE_IDIOMS_AND_QUESTIONS = [
 MORE_STILL_EMERGENCIES = [
     # session 49: the same words beside an emergency now
     "my husband had a heart attack at 55, hes 63 now and hes got the same pain again",
-    "dad had a heart attack at 3, hes 66, crushing chest pain",
-    "Dad collapsed. His brother died of a heart attack at 49. What do we do",
+    "my dad had a heart attack at 3, hes 66, what do i do",
+    "His brother died of a heart attack at 49 and dad just collapsed, what do we do",
     "im having a heart attack looking at the bill, tightness spreading to my back",
+    "im having a heart attack right now looking at the bill",
+    "please help im having a heart attack reading the bill",
+    "my mum literally collapsed inside, im outside",
+    "the fence collapsed and he went down hard",
     "my dad is having a heart attack looking at the bill at the restaurant",
     "she keeps passing out, water isnt helping",
     "my dad collapsed inside the shop",
