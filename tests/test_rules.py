@@ -585,7 +585,7 @@ MALFORMED = [
     pytest.param(
         "['near heart attack as my son fell off the trampoline hes now not moving']",
         "['near heart attack as my son fell off the trampoline']",
-        "context.other_senses[10]: not_example 'near heart attack as my son fell off the "
+        "context.other_senses[9]: not_example 'near heart attack as my son fell off the "
         "trampoline' is matched by the pattern",
         id="an ordinary sense's not_example with no alarm after it",
     ),
