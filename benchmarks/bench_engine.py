@@ -41,7 +41,8 @@ from faq.engine import Engine
 from faq.index import Document, Index
 from faq.model import Entry
 from faq.ranking import document
-from faq.text import english_words, split_words, stem
+from faq.spelling import english_words
+from faq.text import split_words, stem
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "tests" / "eval" / "questions.tsv"

@@ -12,7 +12,8 @@ from faq.corpus import load_corpus
 from faq.engine import Engine
 from faq.ranking import document
 from faq.semantic import default_cache_dir
-from faq.text import Analyzer, english_frequencies, normalize, split_words, stem
+from faq.spelling import english_frequencies
+from faq.text import Analyzer, normalize, split_words, stem
 
 
 @pytest.fixture(scope="module")
