@@ -20,7 +20,8 @@ from faq.text import split_words
 from faq.triage.clauses import clauses_of
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context
-from faq.triage.schema import Reading, RedFlagSpec, WithDetector, joined, read_safety
+from faq.triage.faults import read_safety
+from faq.triage.schema import Reading, RedFlagSpec, WithDetector, joined
 
 PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
 

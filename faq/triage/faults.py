@@ -1,0 +1,185 @@
+"""safety.yaml read and checked beyond its shape: each fault names where and why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from faq.rules import RuleFileError, pattern_faults, regex_fault, validated
+from faq.text import split_words
+from faq.triage.concepts import concepts_from
+from faq.triage.schema import ContextSpec, Patterns, SafetySpec, joined
+
+
+def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -> SafetySpec:
+    """Give safety.yaml checked against its schema (and the known categories, if given).
+
+    Raises RuleFileError listing every fault as "red_flags[3] (chest-pain): reason".
+    """
+    spec = validated(SafetySpec, data)
+    problems = [*_bad_concepts(spec), *_bad_patterns(spec), *_bad_rules(spec, categories)]
+    if problems:
+        raise RuleFileError(problems)
+    return spec
+
+
+def _where(section: str, index: int, rule_id: str) -> str:
+    return f"{section}[{index}] ({rule_id})"
+
+
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_TOKEN = r"(?:@[a-z0-9-]+|\d+(?:\+|-\d+)|[a-z0-9']+)"
+_ENTRY = re.compile(rf"=?{_TOKEN}(?: {_TOKEN})*")
+
+
+def _bad_concepts(spec: SafetySpec) -> list[str]:
+    problems = []
+    for name, entries in spec.concepts.items():
+        if not _NAME.fullmatch(name):
+            problems.append(f"concepts.{name}: a name is lower-case words joined by hyphens")
+        if not entries:
+            problems.append(f"concepts.{name}: lists no words")
+        for entry in entries:
+            if not _ENTRY.fullmatch(entry):
+                problems.append(
+                    f"concepts.{name}: {entry!r} is not lower-case words, numbers "
+                    "(10+, 30-45) or @concept"
+                )
+            problems.extend(
+                f"concepts.{name}: {entry!r}: concept {ref[1:]!r} is not defined"
+                for ref in entry.split()
+                if ref.startswith("@") and ref[1:] not in spec.concepts
+            )
+    if not problems:
+        try:
+            concepts_from(spec.concepts)
+        except ValueError as exc:
+            problems.append(f"concepts: {exc}")
+    return problems
+
+
+def _bad_patterns(spec: SafetySpec) -> list[str]:
+    top = [fault for key in _TOP_PATTERNS for fault in _faults(key, getattr(spec, key))]
+    context = [
+        fault
+        for key in ContextSpec.model_fields
+        if key != "other_senses"
+        for fault in _faults(f"context.{key}", spec.context.pattern(key))
+    ]
+    if not any(fault.startswith("context.alarm") for fault in context):  # the guard reads it
+        guard = spec.context.unless_alarm()
+        context += _faults("context.other_senses", spec.context.other_senses, guard)
+    if not context:
+        context = _crossed(spec.context)
+    return [
+        *top,
+        *context,
+        *pattern_faults("red_flags", spec.red_flags),
+        *pattern_faults("red_flags", spec.red_flags, "unless"),
+        *pattern_faults("cautions", spec.cautions),
+    ]
+
+
+def _faults(where: str, patterns: Patterns, guard: str = "") -> list[str]:
+    """Give "where: reason" for an invalid pattern, and "where[i]: reason" for an alternative
+    that is invalid, cannot be joined with the others, misses one of its examples, or lists a
+    not_example the joined pattern matches (each read as plain words, as rules read); `guard`
+    follows every alternative as it is read (other_senses: no alarm after it)."""
+    if isinstance(patterns, str):
+        return [f"{where}: {why}"] if (why := regex_fault(patterns)) else []
+    problems = []
+    for i, alternative in enumerate(patterns):
+        if why := regex_fault(alternative.pattern) or _unjoinable(alternative.pattern):
+            problems.append(f"{where}[{i}]: {why}")
+            continue
+        found = re.compile(f"(?:{alternative.pattern}){guard}").search
+        problems.extend(
+            f"{where}[{i}]: example {example!r} is not matched by its pattern"
+            for example in alternative.examples
+            if not found(_plain(example))
+        )
+    if problems:
+        return problems
+    whole = re.compile(f"(?:{joined(patterns)}){guard}").search
+    return [
+        f"{where}[{i}]: not_example {example!r} is matched by the pattern"
+        for i, alternative in enumerate(patterns)
+        for example in alternative.not_examples
+        if whole(_plain(example))
+    ]
+
+
+def _crossed(context: ContextSpec) -> list[str]:
+    """Give "context.key[i]: reason" for a not_example of `ruled_out` or `other_senses` that
+    the other list matches: the two are read as one expression."""
+    across = re.compile(context.sources()["across"]).search
+    keys = {"ruled_out": "other_senses", "other_senses": "ruled_out"}
+    return [
+        f"context.{key}[{i}]: not_example {example!r} is matched by context.{other}"
+        for key, other in keys.items()
+        if not isinstance(patterns := context.pattern(key), str)
+        for i, alternative in enumerate(patterns)
+        for example in alternative.not_examples
+        if across(_plain(example))
+    ]
+
+
+def _plain(text: str) -> str:
+    """Give a text as the rules read it: its words, lower case, joined by single spaces."""
+    return " ".join(split_words(text))
+
+
+_NUMBERED_REFERENCE = re.compile(r"(?<!\\)\\[1-9]")
+_PLAIN = ("", "a", "plain words")  # texts an alternative must not match with no words at all
+
+
+def _unjoinable(pattern: str) -> str:
+    """Give why an alternative cannot be joined with others into one expression, or ""."""
+    search = re.compile(pattern).search
+    if any((found := search(text)) is not None and not found[0] for text in _PLAIN):
+        return "matches an empty text, so the whole pattern would match every clause"
+    if _NUMBERED_REFERENCE.search(pattern):
+        return "a numbered back-reference (\\1) points elsewhere once alternatives are joined"
+    if "(?P<" in pattern or "(?<" in pattern.replace("(?<=", "").replace("(?<!", ""):
+        return "a named group cannot be used: the alternatives are joined into one expression"
+    if re.search(r"\(\?[aiLmsux]+[:)]", pattern):
+        return "an inline flag ((?i)...) applies to every alternative once they are joined"
+    return ""
+
+
+_TOP_PATTERNS = (
+    "negation",
+    "general_question",
+    "personal",
+    "symptoms_now",
+    "plea",
+    "opening_plea",
+)
+
+
+def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
+    known = None if categories is None else set(categories)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, rule in enumerate(spec.red_flags):
+        where = _where("red_flags", i, rule.id)
+        if rule.id in seen:
+            problems.append(f"{where}: the id is used by another rule")
+        seen.add(rule.id)
+        if known is not None and rule.category not in known:
+            problems.append(f"{where}: category {rule.category!r} is not in triage/categories.yaml")
+        if not rule.match and not rule.patterns:
+            problems.append(f"{where}: says neither match: nor patterns:")
+        problems.extend(
+            f"{where}: match[{j}]: gap: needs ordered: true"
+            for j, clause in enumerate(rule.match)
+            if clause.gap is not None and not clause.ordered
+        )
+        problems.extend(
+            f"{where}: match[{j}]: concept {name!r} is not defined"
+            for j, clause in enumerate(rule.match)
+            for name in clause.near
+            if name not in spec.concepts
+        )
+    return problems
