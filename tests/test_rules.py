@@ -1143,6 +1143,9 @@ REPORTS_AFTER_A_QUESTION = [
     "hi how urgent is it, struggling to breathe and wheezing after the new supplement",
     "ok how do you treat too much magnesium, so weak cant stand and pulse really slow",
     "hey does magnesium help a heart attack, chest crushing right now",
+    # session 50: someone on the floor who does not answer, after a question
+    "how do you do the recovery position, my neighbour is on the floor and not answering me",
+    "can magnesium cause this, my dad is on the floor not answering",
 ]
 
 
