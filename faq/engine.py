@@ -21,6 +21,7 @@ from faq.scope import Scope, Verdict
 from faq.semantic import Encoder
 from faq.text import Analysis, Analyzer, split_words
 from faq.topics import TopicHead
+from faq.trace import query_step, ranking_step, scope_step, triage_step
 from faq.triage import Assessment, Flag, Triage
 
 SUGGESTIONS = 3
@@ -105,10 +106,10 @@ class Engine:
         verdict = None if query.empty else self.scope.verdict(query.normalised)
         ranking = self.ranker.rank(query)
         steps = (
-            _query_step(query),
-            _triage_step(assessment),
-            _scope_step(query, verdict),
-            _ranking_step(ranking),
+            query_step(query),
+            triage_step(assessment),
+            scope_step(query, verdict),
+            ranking_step(ranking),
         )
         if assessment.flag is not None:
             return self._flagged(query, assessment.flag, ranking, steps)
@@ -128,7 +129,7 @@ class Engine:
         assessment = self.triage.assess(query)
         if assessment.flag is None:
             return None
-        steps = (_query_step(query), _triage_step(assessment))
+        steps = (query_step(query), triage_step(assessment))
         return self._flagged(query, assessment.flag, Ranking(hits=()), steps)
 
     def follow(self, entry_id: str, carry: str = "") -> Answer | None:
@@ -211,7 +212,7 @@ class Engine:
         scored = Answer(
             query.text,
             status,
-            reply.declined(self.scope.covers, cautions=cautions),
+            reply.declined(self.scope.covers, _lead(query), cautions),
             score=ranking.score,
             confidence=ranking.confidence,
             margin=ranking.margin,
@@ -259,49 +260,8 @@ class _Readings:
         return self.analyze(text).text
 
 
-def _scope_step(query: Query, verdict: Verdict | None) -> Step:
-    if query.empty:
-        return Step("scope", "no words")
-    return Step("scope", f"{verdict.kind}: {verdict.rule}" if verdict else "in scope")
-
-
-def _query_step(query: Query) -> Step:
-    fixes = ", ".join(f"{typo} → {fixed}" for typo, fixed in query.analysis.corrections)
-    terms = " ".join(query.terms) or "(none)"
-    return Step("query", f"terms: {terms}" + (f"; typos corrected: {fixes}" if fixes else ""))
-
-
-def _triage_step(assessment: Assessment) -> Step:
-    flag = assessment.flag
-    found = (
-        f"red flag: {flag.category.id} ({flag.tier}) by the {flag.layer} layer, "
-        f"{flag.rule}, score {flag.score:.2f}"
-        + (f"; concern named by the detector, score {flag.named:.2f}" if flag.named else "")
-        if flag
-        else "no red flag"
-    )
-    cautions = ", ".join(assessment.caution_ids) or "none"
-    net = "; safety net: symptoms now" if assessment.symptoms_now else ""
-    if assessment.net_rule:
-        net += f" (rule {assessment.net_rule}, not confirmed by the detector)"
-    return Step("triage", f"{found}; cautions: {cautions}{net}")
-
-
-def _ranking_step(ranking: Ranking) -> Step:
-    top = ranking.hits[0].entry_id if ranking.hits else "-"
-    topics = ranking.topics
-    head = (
-        f"; topic head {topics.top:.3f} for it, outside {topics.outside:.3f}"
-        + ("" if topics.agree else ", prefers another entry")
-        if topics
-        else ""
-    )
-    return Step(
-        "ranking",
-        f"top {top}; confidence {ranking.confidence:.3f}, margin {ranking.margin:.3f}"
-        + (", exact phrasing" if ranking.exact else "")
-        + head,
-    )
+def _lead(query: Query) -> str:
+    return reply.FOREIGN_LEAD if query.foreign else reply.OUT_OF_SCOPE_LEAD
 
 
 def _corpus_words(entries: Sequence[Entry]) -> list[str]:

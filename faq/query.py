@@ -32,6 +32,7 @@ class Query:
     vector: Vectors | None = None  # the whole message, when the semantic layer is on
     windows: tuple[str, ...] = field(default=(), repr=False)  # sentence windows, normalised
     word_list: bool = False  # a long run of words without sentences: a list or random text
+    foreign: bool = False  # mostly words that are neither English nor the corpus's
 
     @property
     def normalised(self) -> str:
@@ -54,8 +55,14 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     read = text[:MAX_QUERY_CHARS]
     sentences = split_sentences(read)
     analysis = analyzer.analyze(read)
-    word_list = analyzer.is_word_list(analysis.words)
-    query = Query(text, analysis, sentences, len(text) > MAX_QUERY_CHARS, word_list=word_list)
+    query = Query(
+        text,
+        analysis,
+        sentences,
+        len(text) > MAX_QUERY_CHARS,
+        word_list=analyzer.is_word_list(analysis.words),
+        foreign=analyzer.is_foreign(read),
+    )
     if encoder is None or query.empty:
         return query
     # the models read the words as corrected, so a typo costs the meaning nothing; a window

@@ -16,7 +16,7 @@ from faq.engine import Engine
 from faq.model import Status
 from faq.ranking import Ranking, Topics
 from faq.render import to_text
-from faq.reply import DISCLAIMER, EMPTY_LEAD, OUT_OF_SCOPE_LEAD
+from faq.reply import DISCLAIMER, EMPTY_LEAD, FOREIGN_LEAD, OUT_OF_SCOPE_LEAD
 
 SHIPPED_IDS = [entry.id for entry in load_corpus()]
 # a contributor's new entry leaves the topic head unfitted until the refit (CONTRIBUTING.md)
@@ -219,6 +219,45 @@ def test_a_message_without_english_words_is_declined_politely(engine: Engine, me
     assert answer.status is Status.OUT_OF_SCOPE
     assert to_text(answer.reply).startswith(EMPTY_LEAD)
     assert len(answer.candidates) >= 3
+
+
+# Session 50, from triage-dev36: emergencies told mostly in another language, which neither
+# the rules nor the detector read; they were declined with no safety line at all
+MOSTLY_ANOTHER_LANGUAGE = [
+    "beta ne poori strip kha li magnesium ki, 2 saal ka hai, kya karein",
+    "Dadi ka right hand achanak kaam nahi kar raha, cup gir gaya, aur theek se bol nahi pa rahi",
+    "Yung kapatid ko biglang nanigas tapos nanginig buong katawan, hindi siya sumasagot",
+    "mi abuelo no se puede parar desde esta mañana, ayer caminaba normal",
+]
+
+
+@pytest.mark.parametrize("message", MOSTLY_ANOTHER_LANGUAGE)
+def test_a_message_mostly_in_another_language_gets_the_safety_line_whatever_it_says(
+    engine: Engine, message: str
+) -> None:
+    answer = engine.answer(message)
+    net = load_rules().triage.rules.safety_net
+
+    assert answer.status is Status.RED_FLAG or net in answer.reply.cautions
+    if answer.status is Status.OUT_OF_SCOPE:
+        assert to_text(answer.reply).startswith(FOREIGN_LEAD)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is magnesium glycinate ok for my abuela, she gets night cramps",
+        "magnesium for leg cramps",
+        "my nani takes quinine, can she also take magnesium",
+    ],
+)
+def test_english_with_a_word_of_another_language_is_read_as_english(
+    engine: Engine, message: str
+) -> None:
+    query = engine.analyse(message)
+
+    assert not query.foreign
+    assert not engine.answer(message).reply.body.startswith(FOREIGN_LEAD)
 
 
 @pytest.mark.parametrize(

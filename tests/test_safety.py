@@ -36,6 +36,8 @@ EMERGENCIES = [
     ("passed-out", "my mum passed out in the kitchen"),
     ("unresponsive", "he collapsed and is unresponsive"),
     ("unresponsive", "she is not breathing"),
+    ("floor-not-answering", "my dad is on the bathroom floor and not answering me"),
+    ("floor-not-answering", "the lady next door is on the pavement and not responding"),
     ("passed-out", "my dad collapsed in the bathroom"),
     ("fainting", "I feel faint"),
     ("heart-racing", "my heart is racing since I took magnesium"),

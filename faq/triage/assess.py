@@ -91,9 +91,14 @@ class Triage:
             flag,
             tuple(rule.message for rule in cautions),
             tuple(rule.id for rule in cautions),
-            flag is None and (unsure or hit is not None or self.rules.symptoms_now(text)),
+            flag is None and (unsure or hit is not None or self._unread(query, text)),
             hit.rule if hit and flag is None else "",
         )
+
+    def _unread(self, query: Query, text: str) -> bool:
+        """Tell whether a message may describe symptoms now that no layer flagged: its
+        words say so, or it is in a language none of them reads."""
+        return query.foreign or self.rules.symptoms_now(text)
 
     def _confirmed(
         self, hit: RuleHit | None, detection: Detection | None, failed: bool, query: Query
