@@ -908,6 +908,10 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "my wallet collapsed after buying 5 kinds of magnesium",
     "i was passing out leaflets all day in town and my feet cramped up",
     "my crush waved at me and i physically collapsed inside, can i take mag with iron",
+    # session 50: a greeting before a question about what a sign is like, in general
+    "hello doc what does a seizure look like",
+    "sir what are the warning signs of a heart attack in women",
+    "hiya, what does a seizure look like in an adult? asking so I know",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -1146,6 +1150,9 @@ REPORTS_AFTER_A_QUESTION = [
     # session 50: someone on the floor who does not answer, after a question
     "how do you do the recovery position, my neighbour is on the floor and not answering me",
     "can magnesium cause this, my dad is on the floor not answering",
+    # session 50: ... and the same question with a report after it
+    "hello doc what does a seizure look like, my son is doing it now",
+    "hi what are the signs of a stroke, face drooping on one side, cant lift the right arm",
 ]
 
 
