@@ -189,7 +189,7 @@ class Engine:
     ) -> Answer:
         lines = self.triage.lines(assessment)
         if verdict is None:
-            body = reply.declined(self.scope.covers, reply.EMPTY_LEAD)
+            body = reply.declined(self.scope.covers, reply.EMPTY_LEAD, lines)
             status, flags = Status.OUT_OF_SCOPE, tuple[str, ...]()
         elif verdict.chitchat:
             body = replace(reply.message(verdict.message), cautions=lines)

@@ -13,7 +13,7 @@ FOOTER = f"{DOCTOR_NUDGE} {DISCLAIMER}"
 UNSURE_LEAD = "I'm not sure which question you mean. Is it one of these?"
 OUT_OF_SCOPE_LEAD = "Sorry, I can't answer that one."
 EMPTY_LEAD = "Please type your question in words, in English."
-FOREIGN_LEAD = "Sorry, I can only read English."
+FOREIGN_LEAD = "Sorry, I can't answer that one (I read only English)."
 TRUNCATED_NOTE = "(Your message was long, so I read only its beginning.)"
 
 

@@ -16,6 +16,7 @@ import Stemmer
 from faq.spelling import MIN_CORRECTABLE, Speller, english_frequencies, english_words
 
 _WORD = re.compile(r"[a-z]+|[0-9]+")
+_OTHER_SCRIPT = re.compile(r"[^\W\da-z_]+")  # a run of letters outside the Latin script
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _UNITS = frozenset({"mg", "mgs"})
 _THOUSANDS = re.compile(r"(\d),(\d{3})\b")
@@ -28,11 +29,12 @@ _EVERYDAY_FLOOR = 0.25
 WORD_LIST_MIN_WORDS = 20
 WORD_LIST_MAX_SHARE = 0.1
 # A message of at least 4 words of which fewer than half are English or the corpus's is in
-# another language, or mostly so ("beta ne poori strip kha li magnesium ki, 2 saal ka hai"):
-# the rules and models read English, so they cannot tell what it describes. Of the 40,766
+# another language, or mostly so ("beta ne poori strip kha li magnesium ki, 2 saal ka hai"),
+# as is one with letters of another script and no Latin words ("мой сын выпил все таблетки"):
+# the rules and models read English, so they cannot tell what it describes. Of the 41,360
 # messages of the evaluation sets, 90 are such: Tagalog, Hindi-English, Quebec French,
-# Spanish, Portuguese, Jamaican Creole and Tok Pisin, a few fragments spelled by ear ("thrat
-# swellin.. cnt swalow"), and keyboard noise.
+# Spanish, Portuguese, Russian and Turkish beside English, Jamaican Creole and Tok Pisin, a
+# few fragments spelled by ear ("thrat swellin.. cnt swalow"), lorem ipsum, keyboard noise.
 FOREIGN_MIN_WORDS = 4
 FOREIGN_MAX_SHARE = 0.5
 #: The corpus and everyday questions use a few thousand words; hostile messages full of made-up
@@ -201,11 +203,18 @@ class Analyzer:
         return len(plain) >= WORD_LIST_MIN_WORDS and small < WORD_LIST_MAX_SHARE * len(plain)
 
     def is_foreign(self, text: str) -> bool:
-        """Tell whether most words of a text are neither English nor the corpus's or the
-        rules': a message in another language, which nothing here can read."""
-        words = [word for word in split_words(text) if word.isalpha() and len(word) > 1]
-        known = sum(self._speller.is_word(word) for word in words)
-        return len(words) >= FOREIGN_MIN_WORDS and known < FOREIGN_MAX_SHARE * len(words)
+        """Tell whether a text is in another language, which nothing here can read: letters of
+        another script, or mostly words that are neither English nor the corpus's or rules'."""
+        latin = [word for word in split_words(text) if word.isalpha() and len(word) > 1]
+        other = _OTHER_SCRIPT.findall(normalize(text))
+        if other and not latin:
+            return True
+        known = sum(self._is_known(word) for word in latin)
+        total = len(latin) + len(other)
+        return total >= FOREIGN_MIN_WORDS and known < FOREIGN_MAX_SHARE * total
+
+    def _is_known(self, word: str) -> bool:
+        return word in self._stopwords or word in self._trusted or self._speller.is_word(word)
 
     def _map_phrases(self, words: list[str]) -> list[str]:
         out: list[str] = []

@@ -20,7 +20,7 @@ def query_step(query: Query) -> Step:
     """Give the query stage's line of the trace: its terms, typos corrected, and its language."""
     fixes = ", ".join(f"{typo} → {fixed}" for typo, fixed in query.analysis.corrections)
     terms = " ".join(query.terms) or "(none)"
-    foreign = "; mostly not English: the safety line is given" if query.foreign else ""
+    foreign = "; mostly not English" if query.foreign else ""
     fixed = f"; typos corrected: {fixes}" if fixes else ""
     return Step("query", f"terms: {terms}{fixed}{foreign}")
 

@@ -225,6 +225,8 @@ def test_a_message_without_english_words_is_declined_politely(engine: Engine, me
 # the rules nor the detector read; they were declined with no safety line at all
 MOSTLY_ANOTHER_LANGUAGE = [
     "beta ne poori strip kha li magnesium ki, 2 saal ka hai, kya karein",
+    "мой сын выпил все таблетки магния что делать",
+    "मेरे बेटे ने magnesium की पूरी strip खा ली, वह 2 साल का है",
     "Dadi ka right hand achanak kaam nahi kar raha, cup gir gaya, aur theek se bol nahi pa rahi",
     "Yung kapatid ko biglang nanigas tapos nanginig buong katawan, hindi siya sumasagot",
     "mi abuelo no se puede parar desde esta mañana, ayer caminaba normal",
@@ -238,9 +240,13 @@ def test_a_message_mostly_in_another_language_gets_the_safety_line_whatever_it_s
     answer = engine.answer(message)
     net = load_rules().triage.rules.safety_net
 
+    assert engine.analyse(message).foreign
     assert answer.status is Status.RED_FLAG or net in answer.reply.cautions
     if answer.status is Status.OUT_OF_SCOPE:
-        assert to_text(answer.reply).startswith(FOREIGN_LEAD)
+        assert to_text(answer.reply).startswith((FOREIGN_LEAD, EMPTY_LEAD))
+    for entry in answer.suggested:  # a question picked from the buttons carries the line too
+        picked = engine.follow(entry.id, answer.carry)
+        assert picked is not None and net in picked.reply.cautions
 
 
 @pytest.mark.parametrize(
@@ -249,6 +255,8 @@ def test_a_message_mostly_in_another_language_gets_the_safety_line_whatever_it_s
         "is magnesium glycinate ok for my abuela, she gets night cramps",
         "magnesium for leg cramps",
         "my nani takes quinine, can she also take magnesium",
+        "ok ok ok ok",
+        "ur bot iz gr8 thx m8",
     ],
 )
 def test_english_with_a_word_of_another_language_is_read_as_english(
