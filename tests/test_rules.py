@@ -737,6 +737,25 @@ def test_rulediff_lists_the_emergencies_an_edit_loses_and_exits_1(
     assert not any(line.startswith(("false-alarm", "caught")) for line in lines)
 
 
+def test_rulediff_lists_a_word_an_edit_makes_the_corrector_read_as_another(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    shipped = data_dir / "shipped-safety.yaml"
+    rules = data_dir / "safety.yaml"
+    shipped.write_bytes(rules.read_bytes())
+    text = rules.read_text(encoding="utf-8")
+    assert "|gaming|" in text
+    rules.write_text(text.replace("|gaming|", "|gaming|lego|", 1), encoding="utf-8")
+    bank = data_dir / "triage" / "bank.tsv"
+    bank.write_text("".join(bank.read_text(encoding="utf-8").splitlines(True)[:50]))
+
+    rulediff.main([str(shipped), "--data", str(data_dir), "--sets", "dev3.tsv"])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert "respelt\tlevo\tlevo\tlego" in lines  # levothyroxine, in one of dev3's questions
+    assert lines[-1].endswith("respelt") and not lines[-1].endswith(" 0 respelt")
+
+
 @pytest.mark.parametrize(
     "message",
     [

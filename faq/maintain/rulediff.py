@@ -5,13 +5,16 @@ Usage: python -m faq.maintain.rulediff OLD_SAFETY_YAML [--data DIR] [--sets NAME
 Runs the rule layer of the old file and of the data directory's own safety.yaml (each with
 the vocabulary its rules give the typo corrector) over the triage exemplar bank, the
 out-of-scope bank, the tuning sets (the FAQ ones with dev9, and the triage ones: held-out
-sets 1-9 until session 23, triage-dev1 to 16), the first version's sets, the
+sets 1-9 until session 23, every triage-dev set), the first version's sets, the
 per-entry set and every corpus phrasing, and lists each message whose verdict changed: by
 its label, an emergency lost or caught, an ordinary message newly flagged (false-alarm) or
-no longer (fixed), or another rule or category (moved). Exits 1 on a lost emergency or a
-new false alarm. The locked held-out sets are never read. Rules are run alone, as with the
-semantic layer off. --sets reads only the named sets (file names) besides the banks and the
-phrasings: a quick look while editing; the whole run is the check before a commit.
+no longer (fixed), or another rule or category (moved). Then every word the typo corrector
+now reads as another word (respelt): each word a rule names is one typos are corrected
+towards, so adding "lego" to a rule turns "levo" (levothyroxine) into "lego" everywhere.
+Exits 1 on a lost emergency or a new false alarm. The locked held-out sets are never read.
+Rules are run alone, as with the semantic layer off. --sets reads only the named sets (file
+names) besides the banks and the phrasings: a quick look while editing; the whole run is the
+check before a commit.
 """
 
 from __future__ import annotations
@@ -79,24 +82,51 @@ def messages(
         yield from ((f"{entry.id}.md", text, entry.id) for text in phrasings)
 
 
-def verdicts(engine: Engine, texts: Sequence[str]) -> list[tuple[str, str] | None]:
-    """Give the red-flag rule and category each message raises, or None."""
+@dataclass(frozen=True)
+class Respelling:
+    """A word the typo corrector reads as one word before the edit and as another after."""
+
+    word: str
+    old: str
+    new: str
+
+
+def verdicts(
+    engine: Engine, texts: Sequence[str]
+) -> tuple[list[tuple[str, str] | None], dict[str, str]]:
+    """Give the red-flag rule and category each message raises, or None, and every typo
+    correction made on the way."""
     found = []
+    fixes: dict[str, str] = {}
     for text in texts:
         query = engine.analyse(text)
+        fixes.update(query.analysis.corrections)
         hit = engine.triage.rules.red_flag(query.normalised, query.sentences)
         found.append((hit.rule, hit.category) if hit else None)
-    return found
+    return found, fixes
 
 
-def compare(old_safety: Path, data: Path, sets: Sequence[Path] = SETS) -> list[Change]:
-    """Give the messages whose verdict differs between an old safety.yaml and the data's."""
+def respellings(old: dict[str, str], new: dict[str, str]) -> list[Respelling]:
+    """Give the words corrected differently (a word absent from one was left as it is)."""
+    words = sorted(set(old) | set(new))
+    return [
+        Respelling(word, old.get(word, word), new.get(word, word))
+        for word in words
+        if old.get(word, word) != new.get(word, word)
+    ]
+
+
+def compare(
+    old_safety: Path, data: Path, sets: Sequence[Path] = SETS
+) -> tuple[list[Change], list[Respelling]]:
+    """Give the messages whose verdict differs between an old safety.yaml and the data's, and
+    the words the typo corrector reads differently."""
     entries = load_corpus()
     listed = list(messages(data, entries, sets))
     texts = [text for _, text, _ in listed]
     rules = load_rules(data)
     alarms = {*rules.triage.categories.ids, "red-flag"}
-    new = verdicts(engine_for(entries, rules, semantic=False), texts)
+    new, new_fixes = verdicts(engine_for(entries, rules, semantic=False), texts)
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "data"
         shutil.copytree(data, copy, ignore=shutil.ignore_patterns("model"))
@@ -105,12 +135,13 @@ def compare(old_safety: Path, data: Path, sets: Sequence[Path] = SETS) -> list[C
             before_rules = load_rules(copy)
         except DataError as exc:  # name the file the maintainer gave, not the copy
             raise DataError(str(exc).replace(str(copy / "safety.yaml"), str(old_safety))) from None
-        old = verdicts(engine_for(entries, before_rules, semantic=False), texts)
-    return [
+        old, old_fixes = verdicts(engine_for(entries, before_rules, semantic=False), texts)
+    changes = [
         Change(source, text, label in alarms, label, before, after)
         for (source, text, label), before, after in zip(listed, old, new, strict=True)
         if before != after
     ]
+    return changes, respellings(old_fixes, new_fixes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,16 +161,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"not a tuning or development set: {', '.join(unknown)}")
         sets = tuple(known[name] for name in args.sets)
     try:
-        changes = compare(args.old, args.data or default_data_dir(), sets)
+        changes, respelt = compare(args.old, args.data or default_data_dir(), sets)
     except DataError as exc:
         print(f"a rule file is not valid: {exc}", file=sys.stderr)
         return 2
     for change in sorted(changes, key=lambda c: (c.kind, c.source)):
         old, new = (" ".join(v) if v else "-" for v in (change.old, change.new))
         print(f"{change.kind}\t{change.source}\t{change.label}\t{old}\t{new}\t{change.text}")
+    for word in respelt:
+        print(f"respelt\t{word.word}\t{word.old}\t{word.new}")
     kinds = ("lost", "false-alarm", "caught", "fixed", "moved")
     counts = {kind: sum(c.kind == kind for c in changes) for kind in kinds}
-    print(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    print(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f", {len(respelt)} respelt")
     return 1 if counts["lost"] or counts["false-alarm"] else 0
 
 
