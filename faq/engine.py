@@ -107,7 +107,7 @@ class Engine:
         ranking = self.ranker.rank(query)
         steps = (
             query_step(query),
-            triage_step(assessment),
+            triage_step(assessment, query.foreign),
             scope_step(query, verdict),
             ranking_step(ranking),
         )
@@ -129,7 +129,7 @@ class Engine:
         assessment = self.triage.assess(query)
         if assessment.flag is None:
             return None
-        steps = (query_step(query), triage_step(assessment))
+        steps = (query_step(query), triage_step(assessment, query.foreign))
         return self._flagged(query, assessment.flag, Ranking(hits=()), steps)
 
     def follow(self, entry_id: str, carry: str = "") -> Answer | None:

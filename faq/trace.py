@@ -25,8 +25,9 @@ def query_step(query: Query) -> Step:
     return Step("query", f"terms: {terms}{fixed}{foreign}")
 
 
-def triage_step(assessment: Assessment) -> Step:
-    """Give the triage stage's line of the trace: the flag, the cautions and the safety net."""
+def triage_step(assessment: Assessment, foreign: bool = False) -> Step:
+    """Give the triage stage's line of the trace: the flag, the cautions and the safety net
+    (given to symptoms that may be happening now, and to a message in another language)."""
     flag = assessment.flag
     found = (
         f"red flag: {flag.category.id} ({flag.tier}) by the {flag.layer} layer, "
@@ -36,7 +37,8 @@ def triage_step(assessment: Assessment) -> Step:
         else "no red flag"
     )
     cautions = ", ".join(assessment.caution_ids) or "none"
-    net = "; safety net: symptoms now" if assessment.symptoms_now else ""
+    why = "a message in another language" if foreign else "symptoms now"
+    net = f"; safety net: {why}" if assessment.symptoms_now else ""
     if assessment.net_rule:
         net += f" (rule {assessment.net_rule}, not confirmed by the detector)"
     return Step("triage", f"{found}; cautions: {cautions}{net}")

@@ -241,6 +241,8 @@ def test_a_message_mostly_in_another_language_gets_the_safety_line_whatever_it_s
     net = load_rules().triage.rules.safety_net
 
     assert engine.analyse(message).foreign
+    triage = next(step.verdict for step in answer.trace if step.stage == "triage")
+    assert answer.status is Status.RED_FLAG or "safety net: a message in another" in triage
     assert answer.status is Status.RED_FLAG or net in answer.reply.cautions
     if answer.status is Status.OUT_OF_SCOPE:
         assert to_text(answer.reply).startswith((FOREIGN_LEAD, EMPTY_LEAD))
