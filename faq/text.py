@@ -214,6 +214,7 @@ class Analyzer:
         return total >= FOREIGN_MIN_WORDS and known < FOREIGN_MAX_SHARE * total
 
     def _is_known(self, word: str) -> bool:
+        """Tell whether a word is one never corrected: a stop word, a rule's, or a known word."""
         return word in self._stopwords or word in self._trusted or self._speller.is_word(word)
 
     def _map_phrases(self, words: list[str]) -> list[str]:
@@ -238,7 +239,7 @@ class Analyzer:
     def _correct(self, word: str) -> str:
         if len(word) < MIN_CORRECTABLE or not word.isalpha():
             return word
-        if word in self._stopwords or self._speller.is_word(word):
+        if self._is_known(word):
             return word
         if (
             word.endswith("in")
