@@ -931,6 +931,13 @@ MORE_IDIOMS_AND_QUESTIONS = [
     "hello doc what does a seizure look like",
     "sir what are the warning signs of a heart attack in women",
     "hiya, what does a seizure look like in an adult? asking so I know",
+    # session 51: a story, a scene or an exercise
+    "writing a novel, my character gets tetanus from a rusty nail. how long before it shows?",
+    "Screenwriter here. A character collapses at a marathon. How does it play out?",
+    "exam question: a 60 year old had crushing chest pain radiating to the jaw. diagnosis?",
+    "first aid course q - someone not breathing after a fall, what do you do first",
+    "my character got tetanus from a rusty nail in chapter 3, when does the jaw stiffen",
+    "writing a short story: a runner collapses from drinking too much water. what do friends see?",
 ]
 # ... and the emergencies beside them, which must still raise a rule
 MORE_STILL_EMERGENCIES = [
@@ -1172,6 +1179,21 @@ REPORTS_AFTER_A_QUESTION = [
     # session 50: ... and the same question with a report after it
     "hello doc what does a seizure look like, my son is doing it now",
     "hi what are the signs of a stroke, face drooping on one side, cant lift the right arm",
+    # session 51: a real report beside a story, a scene or an exercise
+    "exam question in 10 mins but my chest is crushing and my left arm is numb",
+    "exam question paper in front of me but the guy beside me collapsed and is blue",
+    "writing a novel but my dad is fitting on the floor rn",
+    "im writing a short story and my chest is really tight and sweating",
+    "screenwriter here, not for a scene: he collapsed and he's not breathing",
+    "the oil my teacher gave me did nothing, my calf is swollen hot and red since the flight",
+    "writing my novel in the cafe and a man just collapsed beside me, not breathing",
+    "exam question (real though): dad has back pain, numb between his legs, cant hold his bladder",
+    "quiz question night at the pub and a guy at our table collapsed, not breathing",
+    "Working on the school play tonight and one of the kids collapsed on stage, not breathing",
+    "writing a novel at the library, a woman is fitting on the floor",
+    "nursing course question, a patient on my ward is having a seizure what do i do",
+    "exam question in 10 mins but a crushing chest pain down my left arm",
+    "first aid course q - someone not breathing after a fall, happening now",
 ]
 
 

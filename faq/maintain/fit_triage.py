@@ -55,7 +55,7 @@ TRIAGE_TUNING_SETS = [
 #: triage-dev14, dev17 and dev18 were kept unread until each judged a change (sessions 41, 42
 #: and 43), by a criterion fixed before.
 TRIAGE_DEV_SETS = [
-    *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 38)),
+    *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 39)),
     ROOT / "tests" / "eval" / "triage-review30.tsv",  # a review's messages, by category
 ]
 #: What training adds to half the bank's and triage tuning sets' messages (emergencies and

@@ -17,7 +17,11 @@ now."), or the question's own last clause does with a time, a person or a pointi
 sign ("..., not breathing at all"). A ruled-out sign is blanked within the sentence where
 its denial starts ("Did it help? No. Dizzy and confused" keeps the dizzy); so is a word in
 an ordinary sense ("the engine is having a fit", "customs did a seizure"), unless an alarm
-follows it ("the tent collapsed on him and he's not moving"). A rule that `reads: questions
+follows it ("the tent collapsed on him and he's not moving"). In a message that opens as a
+story, a scene or an exercise ("writing a novel, ...", "exam question: ..."), a clause about a
+character or someone unnamed, in the past or no tense, is blanked ("a character collapses at
+a marathon"), unless it names someone of the writer's or its sentence says now ("... and a
+man just collapsed", "... a girl in my class is fitting"). A rule that `reads: questions
 too` (poison) reads hypothetical and general questions ("what if my toddler swallowed a
 whole bottle?"); one that `reads: everything` (crisis) reads every word. The learned
 detector reads the whole message either way.
@@ -51,6 +55,8 @@ _NOW = {"now", "rn"}  # "..., right now", "..., now please" (a whole clause that
 _NAMING = _POINTING | _GOING_ON | _NOW  # a last clause with one of these is read as a report
 
 
+_OPENING = 4  # a story, a scene or an exercise is told within a message's first words
+_UNTARGETED = {"told", "invented"}  # patterns whose words typos are not corrected towards
 # a clause that opens with a conjunction and the writer's own ("... if your lips swell and
 # my lips are swelling"; not "... face droops and her arm is weak", the same hypothetical)
 _AND_OWN = re.compile(
@@ -80,6 +86,8 @@ class Context:
     answered_no: re.Pattern[str]  # "no", "nope": a sign asked about just before is denied
     stated: re.Pattern[str]  # "not breathing", "collapsed": after a general question, a report
     lists: re.Pattern[str]  # "what are the signs of...", "can it cause...": its clauses a list
+    told: re.Pattern[str]  # "writing a novel", "exam question": a story, a scene, an exercise
+    invented: re.Pattern[str]  # "a character collapses", "someone not breathing": in a story
     general: re.Pattern[str]  # "can magnesium cause...": with no `personal` word, a question
     personal: re.Pattern[str]  # "my", "he", "mum": someone's own situation
     negation: re.Pattern[str]  # "no", "not": denies what comes right after, in its sentence
@@ -97,8 +105,11 @@ class Context:
 
     def words(self) -> set[str]:
         """Give the plain words the context patterns spell out ("kidding", "crampy"), so typos
-        are corrected towards them and they are not corrected into other words."""
-        return plain_words([getattr(self, field.name) for field in fields(self)])
+        are corrected towards them and they are not corrected into other words; not those of
+        `told` and `invented`, which as targets turned "wheet" into "sheet"."""
+        return plain_words(
+            [getattr(self, field.name) for field in fields(self) if field.name not in _UNTARGETED]
+        )
 
     def denial_units(self, sentences: Sequence[str], lengths: Sequence[int]) -> list[int]:
         """Give the lengths in words of the stretches a negation or denial reaches over (see
@@ -129,6 +140,9 @@ class Context:
             for clauses, settled in zip(worded, self._settled_words(worded, lengths), strict=True)
             for k in self._keep(clauses, settled, questions, reported)
         ]
+        if not reported and self._is_told(worded):
+            real = [not made for clauses in worded for made in self._invented(clauses)]
+            keep = [k and r for k, r in zip(keep, real, strict=True)]
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
         words = self._answered_no(words, lengths, sentences)
         return self._without_ruled_out(words, self.denial_units(sentences, lengths))
@@ -174,6 +188,33 @@ class Context:
         last = clauses[-1] if len(clauses) > 1 else ""
         named = any(ch.isdigit() for ch in last) or not _NAMING.isdisjoint(last.split())
         return [last] if named or self.personal.search(last) else []
+
+    def _is_told(self, sentences: list[list[str]]) -> bool:
+        """Tell whether a message opens as a story, a scene or an exercise (within its first
+        words: "writing a novel, ...", "exam question: ...", "screenwriter here")."""
+        first = " ".join(sentences[0]) if sentences else ""
+        frame = self.told.search(first)
+        return frame is not None and len(first[: frame.start()].split()) < _OPENING
+
+    def _invented(self, clauses: list[str]) -> list[bool]:
+        """Give, word by word, whether a sentence of a story, a scene or an exercise tells of
+        a character or someone unnamed: a clause that opens so, in the past or no tense, with
+        no one of the writer's ("a character collapses at a marathon", "my character gets
+        tetanus", "someone not breathing after a fall"); never in a sentence that says now,
+        nor "a girl in my class is fitting", "a crushing pain in my chest", "a man collapsed
+        beside me"."""
+        if self.now.search(" ".join(clauses)):
+            return [False] * sum(len(clause.split()) for clause in clauses)
+        return [
+            made for clause in clauses for made in [self._made_up(clause)] * len(clause.split())
+        ]
+
+    def _made_up(self, clause: str) -> bool:
+        """Tell whether a clause opens with a character or someone unnamed and goes on in
+        the past or no tense, naming no one of the writer's."""
+        opening = self.invented.match(clause)
+        rest = clause[opening.end() :] if opening else ""
+        return opening is not None and not (self.personal.search(rest) or self.present.search(rest))
 
     def _answered_no(
         self, words: list[str], lengths: Sequence[int], sentences: Sequence[str]

@@ -128,6 +128,8 @@ class ContextSpec(_Strict):
     answered_no: Patterns
     stated: Patterns
     lists: Patterns
+    told: Patterns
+    invented: Patterns
 
 
 class SafetySpec(_Strict):
