@@ -37,15 +37,8 @@ from itertools import accumulate
 
 from faq.rules import plain_words
 from faq.text import split_words
-from faq.triage.clauses import (
-    BLANK,
-    asks,
-    blanked,
-    blanked_words,
-    clause_texts,
-    clauses_of,
-    denial_units,
-)
+from faq.triage.clauses import BLANK, clause_texts, clauses_of, denial_units
+from faq.triage.denials import answered_no, without_ruled_out
 from faq.triage.schema import ContextSpec
 
 _POINTING = {"here", "this", "that", "thats"}  # "happening right here", "it's doing that"
@@ -130,7 +123,7 @@ class Context:
         words = text.split(" ")
         split = [clauses_of(s) for s in sentences]
         if sum(len(clause) for clauses in split for clause in clauses) != len(words):
-            return self._without_ruled_out(words, [len(words)])
+            return without_ruled_out(words, [len(words)], self.ruled_out, self.across)
         unreal = bool(self.unreal.search(text))
         questions = questions or unreal
         lengths = [sum(map(len, clauses)) for clauses in split]
@@ -144,8 +137,9 @@ class Context:
             real = [not made for clauses in worded for made in self._invented(clauses)]
             keep = [k and r for k, r in zip(keep, real, strict=True)]
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
-        words = self._answered_no(words, lengths, sentences)
-        return self._without_ruled_out(words, self.denial_units(sentences, lengths))
+        words = answered_no(words, lengths, sentences, self.answered_no, self.ruled_out)
+        units = self.denial_units(sentences, lengths)
+        return without_ruled_out(words, units, self.ruled_out, self.across)
 
     def reports_now(self, text: str, sentences: Sequence[str]) -> bool:
         """Tell whether a message that asks a question says it is happening now.
@@ -215,51 +209,6 @@ class Context:
         opening = self.invented.match(clause)
         rest = clause[opening.end() :] if opening else ""
         return opening is not None and not (self.personal.search(rest) or self.present.search(rest))
-
-    def _answered_no(
-        self, words: list[str], lengths: Sequence[int], sentences: Sequence[str]
-    ) -> list[str]:
-        """Give the words with each sign asked about and answered no blanked ("Chest pain?
-        No."; "Breathless? Nope, just unfit"), as if it read "no chest pain": only a question
-        that is all signs ("Chest pain gone? No." still has it)."""
-        starts = list(accumulate(lengths, initial=0))
-        for i in range(len(sentences) - 1):
-            asked = words[starts[i] : starts[i + 1]]
-            answer = " ".join(words[starts[i + 1] : starts[i + 2]])
-            if not asks(sentences[i]) or not self.answered_no.fullmatch(answer):
-                continue
-            denied = self.ruled_out.fullmatch("no " + " ".join(asked))  # not "chest pain gone"
-            if denied is not None:
-                words[starts[i] : starts[i + 1]] = [BLANK] * len(asked)
-        return words
-
-    def _without_ruled_out(self, words: list[str], units: Sequence[int]) -> str:
-        """Give the words as text with their ruled-out signs blanked: first within each stretch
-        a negation reaches over (`units`, their lengths in words), then across them, each only
-        in the stretch where it starts ("swollen calf? nope": the calf; "did it help? no.
-        dizzy": not the dizzy); a word in an ordinary sense only across them, where the alarm
-        that keeps it may follow in another stretch ("the barn collapsed. he's trapped")."""
-        within: list[str] = []
-        for last, length in zip(accumulate(units), units, strict=True):
-            unit = " ".join(words[last - length : last])
-            within.extend(self.ruled_out.sub(blanked, unit).split(" ") if length else [])
-        text = " ".join(within)
-        ends = [
-            len(" ".join(within[:last]))
-            for last, n in zip(accumulate(units), units, strict=True)
-            if n
-        ]
-
-        def within_stretch(match: re.Match[str]) -> str:
-            end = next((e for e in ends if e > match.start()), len(text))
-            cut = end - match.start()  # the first character past its own stretch
-            return (
-                blanked(match)
-                if match.end() <= end
-                else blanked_words(match[0][:cut]) + match[0][cut:]
-            )
-
-        return self.across.sub(within_stretch, text)
 
     def _settled_words(self, sentences: list[list[str]], lengths: Sequence[int]) -> list[int]:
         """Give, sentence by sentence, how many of its first words are settled: every word
