@@ -1179,7 +1179,7 @@ REPORTS_AFTER_A_QUESTION = [
     # session 50: ... and the same question with a report after it
     "hello doc what does a seizure look like, my son is doing it now",
     "hi what are the signs of a stroke, face drooping on one side, cant lift the right arm",
-    # session 51: a real report beside a story, a scene or an exercise
+    # session 51: a real report beside a story, a scene or an exercise (not after a question)
     "exam question in 10 mins but my chest is crushing and my left arm is numb",
     "exam question paper in front of me but the guy beside me collapsed and is blue",
     "writing a novel but my dad is fitting on the floor rn",
@@ -1194,6 +1194,8 @@ REPORTS_AFTER_A_QUESTION = [
     "nursing course question, a patient on my ward is having a seizure what do i do",
     "exam question in 10 mins but a crushing chest pain down my left arm",
     "first aid course q - someone not breathing after a fall, happening now",
+    "exam question in 10 mins, a crushing chest pain, left arm numb",
+    "exam question tomorrow, someone collapsed in the hall not breathing",
 ]
 
 

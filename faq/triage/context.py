@@ -19,12 +19,12 @@ its denial starts ("Did it help? No. Dizzy and confused" keeps the dizzy); so is
 an ordinary sense ("the engine is having a fit", "customs did a seizure"), unless an alarm
 follows it ("the tent collapsed on him and he's not moving"). In a message that opens as a
 story, a scene or an exercise ("writing a novel, ...", "exam question: ..."), a clause about a
-character or someone unnamed, in the past or no tense, is blanked ("a character collapses at
-a marathon"), unless it names someone of the writer's or its sentence says now ("... and a
-man just collapsed", "... a girl in my class is fitting"). A rule that `reads: questions
-too` (poison) reads hypothetical and general questions ("what if my toddler swallowed a
-whole bottle?"); one that `reads: everything` (crisis) reads every word. The learned
-detector reads the whole message either way.
+character or someone unnamed, with no present tense nor person after it, is blanked ("a
+character collapses at a marathon") unless its sentence says now ("... and a man just
+collapsed"); "a girl in my class is fitting" and "a crushing pain in my chest" are read. A
+rule that `reads: questions too` (poison) reads hypothetical and general questions ("what if
+my toddler swallowed a whole bottle?"); one that `reads: everything` (crisis) reads every
+word. The learned detector reads the whole message either way.
 """
 
 from __future__ import annotations
@@ -137,7 +137,9 @@ class Context:
             real = [not made for clauses in worded for made in self._invented(clauses)]
             keep = [k and r for k, r in zip(keep, real, strict=True)]
         words = [w if k else BLANK for w, k in zip(words, keep, strict=True)]
-        words = answered_no(words, lengths, sentences, self.answered_no, self.ruled_out)
+        words = answered_no(
+            words, lengths, sentences, answer=self.answered_no, ruled_out=self.ruled_out
+        )
         units = self.denial_units(sentences, lengths)
         return without_ruled_out(words, units, self.ruled_out, self.across)
 
@@ -184,19 +186,19 @@ class Context:
         return [last] if named or self.personal.search(last) else []
 
     def _is_told(self, sentences: list[list[str]]) -> bool:
-        """Tell whether a message opens as a story, a scene or an exercise (within its first
-        words: "writing a novel, ...", "exam question: ...", "screenwriter here")."""
+        """Tell whether a message opens as a story, a scene or an exercise (within the first
+        words of its first sentence: "writing a novel, ...", "exam question: ...",
+        "screenwriter here")."""
         first = " ".join(sentences[0]) if sentences else ""
         frame = self.told.search(first)
         return frame is not None and len(first[: frame.start()].split()) < _OPENING
 
     def _invented(self, clauses: list[str]) -> list[bool]:
         """Give, word by word, whether a sentence of a story, a scene or an exercise tells of
-        a character or someone unnamed: a clause that opens so, in the past or no tense, with
-        no one of the writer's ("a character collapses at a marathon", "my character gets
-        tetanus", "someone not breathing after a fall"); never in a sentence that says now,
-        nor "a girl in my class is fitting", "a crushing pain in my chest", "a man collapsed
-        beside me"."""
+        a character or someone unnamed: a clause that opens so with no present tense nor
+        person after it ("a character collapses at a marathon", "my character gets tetanus",
+        "someone not breathing after a fall"); never in a sentence that says now, nor "a girl
+        in my class is fitting", "a man collapsed beside me", "a crushing pain in my chest"."""
         if self.now.search(" ".join(clauses)):
             return [False] * sum(len(clause.split()) for clause in clauses)
         return [
@@ -204,8 +206,8 @@ class Context:
         ]
 
     def _made_up(self, clause: str) -> bool:
-        """Tell whether a clause opens with a character or someone unnamed and goes on in
-        the past or no tense, naming no one of the writer's."""
+        """Tell whether a clause opens with a character or someone unnamed and goes on with
+        no `present` nor `personal` word ("him", "my", "is")."""
         opening = self.invented.match(clause)
         rest = clause[opening.end() :] if opening else ""
         return opening is not None and not (self.personal.search(rest) or self.present.search(rest))

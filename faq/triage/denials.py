@@ -1,5 +1,6 @@
-"""What a message denies: a sign asked about and answered no ("Chest pain? No."), and the
-signs it rules out ("not swollen, hot or red"), blanked so that no rule reads them."""
+"""What a message denies: a sign asked about and answered no ("Chest pain? No."), the signs
+it rules out ("not swollen, hot or red") and the words it uses in an ordinary sense ("the
+engine is having a fit"), blanked for the rules that read what is happening now."""
 
 from __future__ import annotations
 
