@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from faq.maintain import rulediff
 from faq.model import Status
 from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
+from faq.triage.context import _UNTARGETED, Context
 from faq.triage.rules import RuleHit
 from tests.conftest import names_its_concern
 
@@ -1318,3 +1320,13 @@ def test_the_outright_rule_of_a_chain_is_the_first_that_needs_no_confirming() ->
     assert chain.outright is tetanus
     assert only_to_confirm.outright is None
     assert tetanus.outright is tetanus
+
+
+def test_the_words_of_a_story_frame_are_no_typo_targets(lexical: Engine) -> None:
+    """`told:` and `invented:` words are left out of the corrector's vocabulary: as targets
+    they turned "wheet" into "sheet" and "writter" into "writer"."""
+    vocabulary = lexical.triage.vocabulary()
+
+    assert {field.name for field in fields(Context)} >= _UNTARGETED  # names a real pattern
+    assert {"screenwriter", "novelist", "protagonist"}.isdisjoint(vocabulary)
+    assert {"sheet", "writer"}.isdisjoint(lexical.analyse("wheet writter").normalised.split())
