@@ -38,6 +38,8 @@ def triage_step(assessment: Assessment, foreign: bool = False) -> Step:
     )
     cautions = ", ".join(assessment.caution_ids) or "none"
     why = "a message in another language" if foreign else "symptoms now"
+    if assessment.asked_rule:
+        why = f"a question naming the signs of rule {assessment.asked_rule}"
     net = f"; safety net: {why}" if assessment.symptoms_now else ""
     if assessment.net_rule:
         net += f" (rule {assessment.net_rule}, not confirmed by the detector)"

@@ -1310,6 +1310,44 @@ def test_an_unrecognised_report_still_gets_the_safety_net(engine: Engine, messag
     assert assessment.flag is not None or assessment.symptoms_now
 
 
+# Session 52, from a prober's run-on messages: a question that names an emergency's signs,
+# typed with no stop between the question and the signs, which neither a rule nor the
+# detector reads as a report. They may be happening now, so they get the net's line.
+ASKED_WITH_SIGNS = [
+    "hello how do you tell if its a stroke face drooping slurred speech",
+    "good evening how do you help someone choking cant breathe or talk",
+    "hi doc what do you do when someone is convulsing and not breathing",
+    "what should i do if my leg is swollen and hot after a flight",
+]
+# ... and questions that name no sign, or only a past one, do not
+ASKED_WITHOUT_SIGNS = [
+    "what are the signs of a blood clot",
+    "can magnesium cause chest pain",
+    "what happens if you take too much magnesium",
+    "two years ago my face drooped, how do you tell a stroke",
+]
+
+
+@pytest.mark.parametrize("message", ASKED_WITH_SIGNS)
+def test_a_question_naming_an_emergencys_signs_gets_the_safety_net(
+    lexical: Engine, engine: Engine, message: str
+) -> None:
+    for each in (lexical, engine):
+        answer = each.answer(message)
+        if answer.status is not Status.RED_FLAG:
+            assert each.triage.rules.safety_net in answer.reply.cautions, each
+    explained = "\n".join(step.verdict for step in lexical.answer(message).trace)
+    assert "a question naming the signs of rule" in explained or "red flag" in explained
+
+
+@pytest.mark.parametrize("message", ASKED_WITHOUT_SIGNS)
+def test_a_question_naming_no_sign_now_gets_no_safety_net(lexical: Engine, message: str) -> None:
+    query = lexical.analyse(message)
+
+    assert lexical.triage.rules.asked_signs(query.normalised, query.sentences) == ""
+    assert not lexical.triage.assess(query).symptoms_now
+
+
 def test_the_outright_rule_of_a_chain_is_the_first_that_needs_no_confirming() -> None:
     tetanus = RuleHit("tetanus", "tetanus")
     chain = RuleHit(

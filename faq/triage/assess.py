@@ -51,6 +51,7 @@ class Assessment:
     caution_ids: tuple[str, ...] = ()
     symptoms_now: bool = False
     net_rule: str = ""  # a `confirm` rule that matched and that the detector ruled out
+    asked_rule: str = ""  # a rule that matched the message's questions read as reports
 
 
 class Triage:
@@ -87,18 +88,27 @@ class Triage:
         )
         flag = self._named(flag, detection)
         unsure = failed or (detection is not None and detection.probability >= self._net_at())
+        net = flag is None and (unsure or hit is not None or self._unread(query, text))
+        asked = "" if flag or net else self._asked(query)
         return Assessment(
             flag,
             tuple(rule.message for rule in cautions),
             tuple(rule.id for rule in cautions),
-            flag is None and (unsure or hit is not None or self._unread(query, text)),
+            net or bool(asked),
             hit.rule if hit and flag is None else "",
+            asked,
         )
 
     def _unread(self, query: Query, text: str) -> bool:
         """Tell whether a message may describe symptoms now that no layer flagged: its
         words say so, or it is in a language none of them reads."""
         return query.foreign or self.rules.symptoms_now(text)
+
+    def _asked(self, query: Query) -> str:
+        """Give the rule that reads a question's words as an emergency's signs, if any: the
+        question may be about what is happening now ("how do you treat anaphylaxis no
+        epipen throat closing up"), so it gets the net, not the emergency reply."""
+        return self.rules.asked_signs(query.normalised, query.sentences)
 
     def _confirmed(
         self, hit: RuleHit | None, detection: Detection | None, failed: bool, query: Query
