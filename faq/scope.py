@@ -18,7 +18,8 @@ class _Strict(BaseModel):
 
 
 class ScopeRule(_Strict):
-    """A small-talk or out-of-scope rule: its patterns, and for small talk its reply."""
+    """A small-talk or out-of-scope rule: its patterns, and its reply (small talk) or what
+    an out-of-scope reply says before what the bot covers (optional)."""
 
     id: str = Field(min_length=1)
     patterns: tuple[str, ...] = Field(min_length=1)
@@ -106,7 +107,7 @@ class Scope:
         """Give why a question is out of scope when a rule says so, before any ranking."""
         for rule in self._off_topic:
             if rule.matches(text):
-                return Verdict(rule.id, self.covers)
+                return Verdict(rule.id, f"{rule.message} {self.covers}".strip())
         if self._in_scope.search(text):
             return None
         for rule in self._other_conditions:

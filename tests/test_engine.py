@@ -118,6 +118,44 @@ def test_questions_outside_leg_cramps_are_declined_with_what_the_bot_covers(
     assert to_text(answer.reply).startswith(f"{OUT_OF_SCOPE_LEAD} {engine.scope.covers}")
 
 
+@pytest.mark.parametrize(
+    ("message", "rule", "line"),
+    [
+        ("does vitamin e help leg cramps", "other-remedies", "not about other remedies"),
+        ("is baclofen used for muscle cramps", "other-remedies", "not about other remedies"),
+        ("Is CBD oil any good for muscle cramps?", "other-remedies", "not about other remedies"),
+        ("can you remind me to take my magnesium every night", "cannot-do", "can't set reminders"),
+        ("can I send you a photo of my blood test", "cannot-do", "read photos"),
+    ],
+)
+def test_another_remedy_or_a_request_the_bot_cannot_do_is_declined_saying_so(
+    engine: Engine, message: str, rule: str, line: str
+) -> None:
+    answer = engine.answer(message)
+    text = to_text(answer.reply)
+
+    assert (answer.status, answer.flags, answer.entry) == (Status.OUT_OF_SCOPE, (rule,), None)
+    assert text.startswith(OUT_OF_SCOPE_LEAD) and line in text and engine.scope.covers in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "long story short, which magnesium is best for my leg cramps?",
+        "my chemist only stocks magnesium oxide, is that ok for cramps",
+        "my cramps flare up in hot weather, should I take magnesium every day",
+        "vegan here, which plant foods give me the most magnesium?",
+        "can gabapentin cause leg cramps",
+        "gabapentin and magnesium spacing",
+        "is vitamin e or magnesium better for night cramps",
+    ],
+)
+def test_a_word_told_in_passing_or_beside_magnesium_is_no_reason_to_decline(
+    engine: Engine, message: str
+) -> None:
+    assert engine.scope.verdict(engine.analyse(message).normalised) is None
+
+
 def test_a_charley_horse_is_a_cramp_not_an_animal_to_the_scope_rules(engine: Engine) -> None:
     assert engine.scope.verdict(engine.analyse("what is a charley horse").normalised) is None
 
