@@ -41,7 +41,10 @@ SETS = (
     *TRIAGE_TUNING_SETS,
     *DETECTOR_FAQ_SETS,
     *TRIAGE_DEV_SETS,
-    *(ROOT / "tests" / "eval" / name for name in ("questions.tsv", "blind.tsv", "new-entries.tsv")),
+    *(
+        ROOT / "tests" / "eval" / name
+        for name in ("dev11.tsv", "questions.tsv", "blind.tsv", "new-entries.tsv")
+    ),
 )
 
 
