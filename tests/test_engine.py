@@ -156,6 +156,34 @@ def test_a_word_told_in_passing_or_beside_magnesium_is_no_reason_to_decline(
     assert engine.scope.verdict(engine.analyse(message).normalised) is None
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm on amlodipine for my blood pressure, can I take magnesium with it?",
+        "I take alendronate weekly for my bones. Would magnesium interfere with it?",
+        "can magnesium cause headaches",
+        "What can I eat to get more magnesium? I'm diabetic so I watch the carbs.",
+    ],
+)
+def test_magnesium_with_a_medicine_or_what_it_causes_beside_another_condition_is_in_scope(
+    engine: Engine, message: str
+) -> None:
+    assert engine.scope.verdict(engine.analyse(message).normalised) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can magnesium make you sleep better",
+        "can I take magnesium with melatonin to sleep better",
+        "magnesium rich foods for better sleep",
+        "can low magnesium cause headaches and anxiety",
+    ],
+)
+def test_magnesium_for_another_condition_stays_out_of_scope(engine: Engine, message: str) -> None:
+    assert engine.answer(message).status is Status.OUT_OF_SCOPE
+
+
 def test_a_charley_horse_is_a_cramp_not_an_animal_to_the_scope_rules(engine: Engine) -> None:
     assert engine.scope.verdict(engine.analyse("what is a charley horse").normalised) is None
 
