@@ -459,6 +459,7 @@ ABOVE = {
             *(path for path in LOCKED if not path.name.startswith("triage-")),
             EVAL / "dev10.tsv",  # the FAQ tuning sets no model is fitted on
             EVAL / "dev11.tsv",
+            EVAL / "dev12.tsv",
             *FORMER_HELD_OUT,
         )
     ],

@@ -79,7 +79,13 @@ def test_every_emergency_of_the_faq_tuning_sets_and_triage_dev1_still_gets_its_r
     # a rule edit that loses one fails here; session 28's detector refit would have lost "i
     # fainted twice today since starting magnesium" of sample.tsv.
     alarms = {evaluate.RED_FLAG, *(category.id for category in engine.triage.categories)}
-    faq_sets = (*TUNING_SETS, *DETECTOR_FAQ_SETS, EVAL / "dev10.tsv", EVAL / "dev11.tsv")
+    faq_sets = (
+        *TUNING_SETS,
+        *DETECTOR_FAQ_SETS,
+        EVAL / "dev10.tsv",
+        EVAL / "dev11.tsv",
+        EVAL / "dev12.tsv",
+    )
     sets = (*faq_sets, EVAL / "triage-dev1.tsv")
     emergencies = [e for path in sets for e in evaluate.read_examples(path) if e.label in alarms]
 

@@ -75,6 +75,7 @@ SETS = (
     ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
+    ("dev12.tsv", "tuning (session 52: not fitted on)"),
     ("dev11.tsv", "tuning (session 52: not fitted on)"),
     ("dev10.tsv", "tuning (session 28: not fitted on)"),
     ("questions.tsv", "first version's held-out, since read"),
