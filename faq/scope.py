@@ -112,5 +112,5 @@ class Scope:
             return None
         for rule in self._other_conditions:
             if rule.matches(text):
-                return Verdict(rule.id, self.covers)
+                return Verdict(rule.id, f"{rule.message} {self.covers}".strip())
         return None

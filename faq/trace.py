@@ -27,7 +27,8 @@ def query_step(query: Query) -> Step:
 
 def triage_step(assessment: Assessment, foreign: bool = False) -> Step:
     """Give the triage stage's line of the trace: the flag, the cautions and the safety net
-    (given to symptoms that may be happening now, and to a message in another language)."""
+    (given to symptoms that may be happening now, to a message in another language and to a
+    question that names an emergency's signs)."""
     flag = assessment.flag
     found = (
         f"red flag: {flag.category.id} ({flag.tier}) by the {flag.layer} layer, "

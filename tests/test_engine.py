@@ -126,6 +126,7 @@ def test_questions_outside_leg_cramps_are_declined_with_what_the_bot_covers(
         ("Is CBD oil any good for muscle cramps?", "other-remedies", "not about other remedies"),
         ("can you remind me to take my magnesium every night", "cannot-do", "can't set reminders"),
         ("can I send you a photo of my blood test", "cannot-do", "read photos"),
+        ("can you call an ambulance", "cannot-call", "call your emergency number"),
     ],
 )
 def test_another_remedy_or_a_request_the_bot_cannot_do_is_declined_saying_so(
@@ -135,7 +136,8 @@ def test_another_remedy_or_a_request_the_bot_cannot_do_is_declined_saying_so(
     text = to_text(answer.reply)
 
     assert (answer.status, answer.flags, answer.entry) == (Status.OUT_OF_SCOPE, (rule,), None)
-    assert text.startswith(OUT_OF_SCOPE_LEAD) and line in text and engine.scope.covers in text
+    assert text.startswith(OUT_OF_SCOPE_LEAD)
+    assert text.index(line) < text.index(engine.scope.covers)  # the rule's line comes first
 
 
 @pytest.mark.parametrize(
@@ -148,6 +150,9 @@ def test_another_remedy_or_a_request_the_bot_cannot_do_is_declined_saying_so(
         "can gabapentin cause leg cramps",
         "gabapentin and magnesium spacing",
         "is vitamin e or magnesium better for night cramps",
+        "does vitamin e help leg cramps or should i stick with magnesium",
+        "could you call it a night cramp or a spasm",
+        "can you set out the doses for glycinate",
     ],
 )
 def test_a_word_told_in_passing_or_beside_magnesium_is_no_reason_to_decline(
@@ -177,11 +182,14 @@ def test_magnesium_with_a_medicine_or_what_it_causes_beside_another_condition_is
         "can magnesium make you sleep better",
         "can I take magnesium with melatonin to sleep better",
         "magnesium rich foods for better sleep",
-        "can low magnesium cause headaches and anxiety",
+        "my blood pressure is high, can it cause headaches",
+        "does diabetes interfere with sleep",
     ],
 )
 def test_magnesium_for_another_condition_stays_out_of_scope(engine: Engine, message: str) -> None:
-    assert engine.answer(message).status is Status.OUT_OF_SCOPE
+    verdict = engine.scope.verdict(engine.analyse(message).normalised)
+
+    assert verdict is not None and verdict.rule == "other-conditions"
 
 
 def test_a_charley_horse_is_a_cramp_not_an_animal_to_the_scope_rules(engine: Engine) -> None:

@@ -1315,9 +1315,7 @@ def test_an_unrecognised_report_still_gets_the_safety_net(engine: Engine, messag
 # detector reads as a report. They may be happening now, so they get the net's line.
 ASKED_WITH_SIGNS = [
     "hello how do you tell if its a stroke face drooping slurred speech",
-    "good evening how do you help someone choking cant breathe or talk",
     "hi doc what do you do when someone is convulsing and not breathing",
-    "what should i do if my leg is swollen and hot after a flight",
 ]
 # ... and questions that name no sign, or only a past one, do not
 ASKED_WITHOUT_SIGNS = [
@@ -1332,12 +1330,14 @@ ASKED_WITHOUT_SIGNS = [
 def test_a_question_naming_an_emergencys_signs_gets_the_safety_net(
     lexical: Engine, engine: Engine, message: str
 ) -> None:
-    for each in (lexical, engine):
-        answer = each.answer(message)
-        if answer.status is not Status.RED_FLAG:
-            assert each.triage.rules.safety_net in answer.reply.cautions, each
+    assessment = lexical.triage.assess(lexical.analyse(message))
     explained = "\n".join(step.verdict for step in lexical.answer(message).trace)
-    assert "a question naming the signs of rule" in explained or "red flag" in explained
+    # no other layer nor reason: the rules alone add the net for the question's signs
+    assert assessment.flag is None and assessment.asked_rule and assessment.symptoms_now
+    assert f"safety net: a question naming the signs of rule {assessment.asked_rule}" in explained
+    answer = engine.answer(message)
+    if answer.status is not Status.RED_FLAG:  # hybrid: flagged, or the net for some reason
+        assert engine.triage.rules.safety_net in answer.reply.cautions
 
 
 @pytest.mark.parametrize("message", ASKED_WITHOUT_SIGNS)

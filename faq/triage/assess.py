@@ -106,8 +106,8 @@ class Triage:
 
     def _asked(self, query: Query) -> str:
         """Give the rule that reads a question's words as an emergency's signs, if any: the
-        question may be about what is happening now ("how do you treat anaphylaxis no
-        epipen throat closing up"), so it gets the net, not the emergency reply."""
+        question may be about what is happening now ("how do you tell if its a stroke face
+        drooping slurred speech"), so it gets the net, not the emergency reply."""
         return self.rules.asked_signs(query.normalised, query.sentences)
 
     def _confirmed(
