@@ -461,6 +461,23 @@ def test_a_negation_right_before_a_clause_denies_it(engine: Engine) -> None:
     assert raised(engine, "chest pain right now") == "chest-pain"
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son got stung no epipen throat closing up",
+        "no inhaler cant breathe",
+        "no signal hes not breathing",
+    ],
+)
+def test_something_lacked_denies_no_sign_after_it(lexical: Engine, message: str) -> None:
+    # typed with no stop, "no epipen" once reached over the sign that followed it
+    assert lexical.answer(message).status is Status.RED_FLAG
+
+
+def test_a_sign_right_after_no_is_still_denied(lexical: Engine) -> None:
+    assert raised(lexical, "no inhaler needed these days and no wheeze, just cramps") is None
+
+
 # ------------------------------------------------------------ the schema, through `magbot check`
 
 
