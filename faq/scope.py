@@ -30,6 +30,7 @@ class ScopeSpec(_Strict):
     """The whole of scope.yaml."""
 
     covers: str = Field(min_length=1)
+    lists: dict[str, str] = {}  # "@name" in a pattern stands for these alternatives
     chitchat: tuple[ScopeRule, ...] = ()
     off_topic: tuple[ScopeRule, ...] = ()
     other_conditions: tuple[ScopeRule, ...] = ()
@@ -37,9 +38,16 @@ class ScopeSpec(_Strict):
     anchors: tuple[str, ...] = ()
 
 
+_LIST_NAME = re.compile(r"@([a-z][a-z-]*)")
+
+
 def read_scope(data: dict[str, Any]) -> ScopeSpec:
-    """Give scope.yaml checked against its schema, or raise RuleFileError naming each fault."""
+    """Give scope.yaml checked against its schema, its named lists put in place of their
+    names, or raise RuleFileError naming each fault."""
     spec = validated(ScopeSpec, data)
+    if unknown := _unknown_lists(spec):
+        raise RuleFileError(unknown)
+    spec = _with_lists(spec)
     problems = [
         *(
             f"chitchat[{i}] ({r.id}): message: missing"
@@ -55,6 +63,46 @@ def read_scope(data: dict[str, Any]) -> ScopeSpec:
     if problems:
         raise RuleFileError(problems)
     return spec
+
+
+def _sections(spec: ScopeSpec) -> dict[str, tuple[ScopeRule, ...]]:
+    return {
+        "chitchat": spec.chitchat,
+        "off_topic": spec.off_topic,
+        "other_conditions": spec.other_conditions,
+    }
+
+
+def _unknown_lists(spec: ScopeSpec) -> list[str]:
+    """Give "section[i] (id): @name is not in lists" for each name no list has."""
+    return [
+        f"{section}[{i}] ({rule.id}): @{name} is not in lists"
+        for section, rules in _sections(spec).items()
+        for i, rule in enumerate(rules)
+        for pattern in rule.patterns
+        for name in _LIST_NAME.findall(pattern)
+        if name not in spec.lists
+    ] + [
+        f"in_scope_words: @{name} is not in lists"
+        for name in _LIST_NAME.findall(spec.in_scope_words)
+        if name not in spec.lists
+    ]
+
+
+def _with_lists(spec: ScopeSpec) -> ScopeSpec:
+    """Give the spec with every "@name" replaced by its list's alternatives."""
+
+    def expand(pattern: str) -> str:
+        return _LIST_NAME.sub(lambda found: spec.lists[found[1]], pattern)
+
+    def rules(section: tuple[ScopeRule, ...]) -> tuple[ScopeRule, ...]:
+        return tuple(
+            rule.model_copy(update={"patterns": tuple(map(expand, rule.patterns))})
+            for rule in section
+        )
+
+    update: dict[str, Any] = {name: rules(section) for name, section in _sections(spec).items()}
+    return spec.model_copy(update={**update, "in_scope_words": expand(spec.in_scope_words)})
 
 
 @dataclass(frozen=True)

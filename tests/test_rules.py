@@ -704,6 +704,12 @@ SCOPE_FAULTS = [
         "in_scope_words: missing",
         id="a missing key",
     ),
+    pytest.param(
+        "(@remedy) (or|vs|versus)",
+        "(@remedies) (or|vs|versus)",
+        "off_topic[6] (other-remedies): @remedies is not in lists",
+        id="a named list that is not in lists",
+    ),
 ]
 
 
