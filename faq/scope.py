@@ -38,15 +38,17 @@ class ScopeSpec(_Strict):
     anchors: tuple[str, ...] = ()
 
 
-_LIST_NAME = re.compile(r"@([a-z][a-z-]*)")
+_LIST_NAME = re.compile(r"@([\w-]+)")  # any word after "@", so a misspelt name is a fault
+_LIST_KEY = re.compile(r"[a-z][a-z-]*")
 
 
 def read_scope(data: dict[str, Any]) -> ScopeSpec:
     """Give scope.yaml checked against its schema, its named lists put in place of their
-    names, or raise RuleFileError naming each fault."""
+    names, or raise RuleFileError naming each fault (those of the lists first: a pattern
+    cannot be checked without them)."""
     spec = validated(ScopeSpec, data)
-    if unknown := _unknown_lists(spec):
-        raise RuleFileError(unknown)
+    if faults := _list_faults(spec) + _unknown_lists(spec):
+        raise RuleFileError(faults)
     spec = _with_lists(spec)
     problems = [
         *(
@@ -71,6 +73,20 @@ def _sections(spec: ScopeSpec) -> dict[str, tuple[ScopeRule, ...]]:
         "off_topic": spec.off_topic,
         "other_conditions": spec.other_conditions,
     }
+
+
+def _list_faults(spec: ScopeSpec) -> list[str]:
+    """Give "lists: name: reason" for a name that is not lower-case words joined by
+    hyphens, or a list that names another ("@" in it)."""
+    return [
+        f"lists: {name}: {reason}"
+        for name, value in spec.lists.items()
+        for reason, bad in (
+            ("a name is lower-case words joined by hyphens", not _LIST_KEY.fullmatch(name)),
+            ("a list cannot name another list (@)", "@" in value),
+        )
+        if bad
+    ]
 
 
 def _unknown_lists(spec: ScopeSpec) -> list[str]:

@@ -476,6 +476,8 @@ def test_something_lacked_denies_no_sign_after_it(lexical: Engine, message: str)
 
 def test_a_sign_right_after_no_is_still_denied(lexical: Engine) -> None:
     assert raised(lexical, "no inhaler needed these days and no wheeze, just cramps") is None
+    assert raised(lexical, "no one is unconscious, its just a bad cramp in my calf") is None
+    assert raised(lexical, "no one here hes collapsed not breathing") == "unresponsive"
 
 
 # ------------------------------------------------------------ the schema, through `magbot check`
@@ -709,6 +711,12 @@ SCOPE_FAULTS = [
         "(@remedies) (or|vs|versus)",
         "off_topic[6] (other-remedies): @remedies is not in lists",
         id="a named list that is not in lists",
+    ),
+    pytest.param(
+        "\n  remedy: '",
+        "\n  Remedy: '",
+        "lists: Remedy: a name is lower-case words joined by hyphens",
+        id="a list name that is not lower case",
     ),
 ]
 
