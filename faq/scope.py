@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from faq.rules import RuleFileError, compile_rules, pattern_faults, regex_fault, validated
+from faq.rules import Rule, RuleFileError, compile_rules, pattern_faults, regex_fault, validated
 from faq.text import stem
 
 
@@ -167,14 +167,18 @@ class Scope:
                 return Verdict(rule.id, rule.message, chitchat=True)
         return None
 
+    def _declined(self, rule: Rule) -> Verdict:
+        """Give an out-of-scope verdict: the rule's own line, if any, then what the bot covers."""
+        return Verdict(rule.id, f"{rule.message} {self.covers}".strip())
+
     def off_topic(self, text: str) -> Verdict | None:
         """Give why a question is out of scope when a rule says so, before any ranking."""
         for rule in self._off_topic:
             if rule.matches(text):
-                return Verdict(rule.id, f"{rule.message} {self.covers}".strip())
+                return self._declined(rule)
         if self._in_scope.search(text):
             return None
         for rule in self._other_conditions:
             if rule.matches(text):
-                return Verdict(rule.id, f"{rule.message} {self.covers}".strip())
+                return self._declined(rule)
         return None

@@ -134,7 +134,7 @@ class RuleLayer:
         """
         split = [split_words(s) for s in sentences]
         parts = [" ".join(words) for words in split] or [text]
-        lengths = self._units(sentences)
+        lengths = self._units(sentences, split)
         context = self._context
         personal = bool(context.personal.search(text)) or any(
             not context.general.search(part) for part in parts if part
@@ -160,14 +160,14 @@ class RuleLayer:
         cause cramps"), or "": a question that names an emergency's signs, which gets the
         safety net when no layer flags it. Past and ruled-out signs stay unread; every rule
         is read, those that defer to the detector too, as the net is no flag."""
-        units = self._units(sentences)
+        units = self._units(sentences, [split_words(s) for s in sentences])
         hits = self._hits(self._red_flags, text, sentences, units, False, reported=True)
         return hits[0].rule if hits else ""
 
-    def _units(self, sentences: Sequence[str]) -> list[int]:
-        """Give the lengths in words of the stretches a negation reaches over."""
-        lengths = [len(split_words(sentence)) for sentence in sentences]
-        return self._context.denial_units(sentences, lengths)
+    def _units(self, sentences: Sequence[str], split: Sequence[Sequence[str]]) -> list[int]:
+        """Give the lengths in words of the stretches a negation reaches over (`split`: each
+        sentence's words)."""
+        return self._context.denial_units(sentences, [len(words) for words in split])
 
     def _hits(
         self,
