@@ -35,6 +35,7 @@ class ScopeSpec(_Strict):
     off_topic: tuple[ScopeRule, ...] = ()
     other_conditions: tuple[ScopeRule, ...] = ()
     in_scope_words: str
+    settled: str = ""  # says the cramps are sorted: not read as an in-scope word
     anchors: tuple[str, ...] = ()
 
 
@@ -60,8 +61,11 @@ def read_scope(data: dict[str, Any]) -> ScopeSpec:
         *pattern_faults("off_topic", spec.off_topic),
         *pattern_faults("other_conditions", spec.other_conditions),
     ]
-    if fault := regex_fault(spec.in_scope_words):
-        problems.append(f"in_scope_words: {fault}")
+    problems += [
+        f"{name}: {fault}"
+        for name, pattern in _single(spec).items()
+        if (fault := regex_fault(pattern))
+    ]
     if problems:
         raise RuleFileError(problems)
     return spec
@@ -73,6 +77,11 @@ def _sections(spec: ScopeSpec) -> dict[str, tuple[ScopeRule, ...]]:
         "off_topic": spec.off_topic,
         "other_conditions": spec.other_conditions,
     }
+
+
+def _single(spec: ScopeSpec) -> dict[str, str]:
+    """Give the single patterns of the spec by name."""
+    return {"in_scope_words": spec.in_scope_words, "settled": spec.settled}
 
 
 def _list_faults(spec: ScopeSpec) -> list[str]:
@@ -99,8 +108,9 @@ def _unknown_lists(spec: ScopeSpec) -> list[str]:
         for name in _LIST_NAME.findall(pattern)
         if name not in spec.lists
     ] + [
-        f"in_scope_words: @{name} is not in lists"
-        for name in _LIST_NAME.findall(spec.in_scope_words)
+        f"{key}: @{name} is not in lists"
+        for key, pattern in _single(spec).items()
+        for name in _LIST_NAME.findall(pattern)
         if name not in spec.lists
     ]
 
@@ -118,7 +128,8 @@ def _with_lists(spec: ScopeSpec) -> ScopeSpec:
         )
 
     update: dict[str, Any] = {name: rules(section) for name, section in _sections(spec).items()}
-    return spec.model_copy(update={**update, "in_scope_words": expand(spec.in_scope_words)})
+    single = {key: expand(pattern) for key, pattern in _single(spec).items()}
+    return spec.model_copy(update={**update, **single})
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,7 @@ class Scope:
         self._off_topic = compile_rules([r.model_dump() for r in spec.off_topic])
         self._other_conditions = compile_rules([r.model_dump() for r in spec.other_conditions])
         self._in_scope = re.compile(spec.in_scope_words)
+        self._settled = re.compile(spec.settled) if spec.settled else None
         self._anchors = frozenset(stem(word) for word in spec.anchors)
 
     def vocabulary(self) -> set[str]:
@@ -171,12 +183,17 @@ class Scope:
         """Give an out-of-scope verdict: the rule's own line, if any, then what the bot covers."""
         return Verdict(rule.id, f"{rule.message} {self.covers}".strip())
 
+    def _unsettled(self, text: str) -> str:
+        """Give the text without what says the cramps are sorted ("my cramps are gone now,
+        can it help my hair"), so that only the rest can keep another condition in scope."""
+        return self._settled.sub(" ", text) if self._settled else text
+
     def off_topic(self, text: str) -> Verdict | None:
         """Give why a question is out of scope when a rule says so, before any ranking."""
         for rule in self._off_topic:
             if rule.matches(text):
                 return self._declined(rule)
-        if self._in_scope.search(text):
+        if self._in_scope.search(self._unsettled(text)):
             return None
         for rule in self._other_conditions:
             if rule.matches(text):

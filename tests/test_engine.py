@@ -127,6 +127,12 @@ def test_questions_outside_leg_cramps_are_declined_with_what_the_bot_covers(
         ("can you remind me to take my magnesium every night", "cannot-do", "can't set reminders"),
         ("can I send you a photo of my blood test", "cannot-do", "read photos"),
         ("can you call an ambulance", "cannot-call", "call your emergency number"),
+        ("I've taken a photo of my results, can you read it?", "cannot-do", "read photos"),
+        ("Is Doctor's Best magnesium legit?", "brands-and-shops", "recommend brands, shops"),
+        ("Nature Made or Now Foods magnesium?", "brands-and-shops", "recommend brands, shops"),
+        ("does boots sell magnesium oil", "brands-and-shops", "recommend brands, shops"),
+        ("how much is magnesium glycinate at Costco", "brands-and-shops", "or prices"),
+        ("any discount code for magnesium supplements", "brands-and-shops", "or prices"),
     ],
 )
 def test_another_remedy_or_a_request_the_bot_cannot_do_is_declined_saying_so(
@@ -153,6 +159,11 @@ def test_another_remedy_or_a_request_the_bot_cannot_do_is_declined_saying_so(
         "does vitamin e help leg cramps or should i stick with magnesium",
         "could you call it a night cramp or a spasm",
         "can you set out the doses for glycinate",
+        "which brand of magnesium should I buy for my cramps",
+        "is magnesium from an online shop safe",
+        "I take Nature Made magnesium oxide 250mg, how much of it is elemental?",
+        "How much magnesium should I take? I bought glycinate at Boots",
+        "how much magnesium do I need to reach the target range",
     ],
 )
 def test_a_word_told_in_passing_or_beside_magnesium_is_no_reason_to_decline(
@@ -190,6 +201,38 @@ def test_magnesium_for_another_condition_stays_out_of_scope(engine: Engine, mess
     verdict = engine.scope.verdict(engine.analyse(message).normalised)
 
     assert verdict is not None and verdict.rule == "other-conditions"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "My night cramps have stopped. Can the same magnesium help with my hair falling out?",
+        "magnesium fixed my cramps, now any tips for falling asleep faster?",
+        "cramps aren't the issue, does magnesium help anxiety",
+        "I don't have any cramps but I can't sleep. Will magnesium glycinate help me sleep?",
+    ],
+)
+def test_cramps_said_to_be_sorted_do_not_keep_another_condition_in_scope(
+    engine: Engine, message: str
+) -> None:
+    verdict = engine.scope.verdict(engine.analyse(message).normalised)
+
+    assert verdict is not None and verdict.rule == "other-conditions"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my cramps are gone now, can I stop the magnesium?",
+        "my cramps are better but I get headaches since starting magnesium",
+        "my cramps are gone with magnesium but now I can't sleep, is it a side effect?",
+        "my cramps are better, can I take magnesium with my blood pressure pills",
+    ],
+)
+def test_after_cramps_said_to_be_sorted_a_question_about_magnesium_itself_stays_in_scope(
+    engine: Engine, message: str
+) -> None:
+    assert engine.scope.verdict(engine.analyse(message).normalised) is None
 
 
 def test_a_charley_horse_is_a_cramp_not_an_animal_to_the_scope_rules(engine: Engine) -> None:

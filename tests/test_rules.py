@@ -713,6 +713,18 @@ SCOPE_FAULTS = [
         id="a named list that is not in lists",
     ),
     pytest.param(
+        "\nsettled: '",
+        "\nsettled: '(",
+        "settled: not a valid regular expression: missing ), unterminated subpattern at position 0",
+        id="a bad regular expression in settled",
+    ),
+    pytest.param(
+        "\nsettled: '",
+        "\nsettled: '(@cramps)",
+        "settled: @cramps is not in lists",
+        id="a named list in settled that is not in lists",
+    ),
+    pytest.param(
         "\n  remedy: '",
         "\n  Remedy: '",
         "lists: Remedy: a name is lower-case words joined by hyphens",
