@@ -26,6 +26,14 @@ class ScopeRule(_Strict):
     message: str = ""
 
 
+class Settled(_Strict):
+    """What says the cramps are sorted (words), read only in a message that asks a benefit
+    for another condition (asked)."""
+
+    asked: str = Field(min_length=1)
+    words: str = Field(min_length=1)
+
+
 class ScopeSpec(_Strict):
     """The whole of scope.yaml."""
 
@@ -35,7 +43,7 @@ class ScopeSpec(_Strict):
     off_topic: tuple[ScopeRule, ...] = ()
     other_conditions: tuple[ScopeRule, ...] = ()
     in_scope_words: str
-    settled: str = ""  # says the cramps are sorted: not read as an in-scope word
+    settled: Settled | None = None  # its words are not read as in-scope words
     anchors: tuple[str, ...] = ()
 
 
@@ -80,8 +88,10 @@ def _sections(spec: ScopeSpec) -> dict[str, tuple[ScopeRule, ...]]:
 
 
 def _single(spec: ScopeSpec) -> dict[str, str]:
-    """Give the single patterns of the spec by name."""
-    return {"in_scope_words": spec.in_scope_words, "settled": spec.settled}
+    """Give the patterns of the spec that are not rules, by name."""
+    settled = spec.settled
+    extra = {"settled.asked": settled.asked, "settled.words": settled.words} if settled else {}
+    return {"in_scope_words": spec.in_scope_words, **extra}
 
 
 def _list_faults(spec: ScopeSpec) -> list[str]:
@@ -128,8 +138,11 @@ def _with_lists(spec: ScopeSpec) -> ScopeSpec:
         )
 
     update: dict[str, Any] = {name: rules(section) for name, section in _sections(spec).items()}
-    single = {key: expand(pattern) for key, pattern in _single(spec).items()}
-    return spec.model_copy(update={**update, **single})
+    if spec.settled:
+        words = {"asked": expand(spec.settled.asked), "words": expand(spec.settled.words)}
+        update["settled"] = spec.settled.model_copy(update=words)
+    update["in_scope_words"] = expand(spec.in_scope_words)
+    return spec.model_copy(update=update)
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,8 @@ class Scope:
         self._off_topic = compile_rules([r.model_dump() for r in spec.off_topic])
         self._other_conditions = compile_rules([r.model_dump() for r in spec.other_conditions])
         self._in_scope = re.compile(spec.in_scope_words)
-        self._settled = re.compile(spec.settled) if spec.settled else None
+        settled = spec.settled
+        self._settled = (re.compile(settled.asked), re.compile(settled.words)) if settled else None
         self._anchors = frozenset(stem(word) for word in spec.anchors)
 
     def vocabulary(self) -> set[str]:
@@ -186,7 +200,9 @@ class Scope:
     def _unsettled(self, text: str) -> str:
         """Give the text without what says the cramps are sorted ("my cramps are gone now,
         can it help my hair"), so that only the rest can keep another condition in scope."""
-        return self._settled.sub(" ", text) if self._settled else text
+        if self._settled is None or not self._settled[0].search(text):
+            return text
+        return self._settled[1].sub(" ", text)
 
     def off_topic(self, text: str) -> Verdict | None:
         """Give why a question is out of scope when a rule says so, before any ranking."""

@@ -713,15 +713,16 @@ SCOPE_FAULTS = [
         id="a named list that is not in lists",
     ),
     pytest.param(
-        "\nsettled: '",
-        "\nsettled: '(",
-        "settled: not a valid regular expression: missing ), unterminated subpattern at position 0",
+        "\n  words: '",
+        "\n  words: '(",
+        "settled.words: not a valid regular expression: missing ), unterminated subpattern at"
+        " position 0",
         id="a bad regular expression in settled",
     ),
     pytest.param(
-        "\nsettled: '",
-        "\nsettled: '(@cramps)",
-        "settled: @cramps is not in lists",
+        "\n  asked: '",
+        "\n  asked: '(@purposes)",
+        "settled.asked: @purposes is not in lists",
         id="a named list in settled that is not in lists",
     ),
     pytest.param(
