@@ -460,6 +460,7 @@ ABOVE = {
             EVAL / "dev10.tsv",  # the FAQ tuning sets no model is fitted on
             EVAL / "dev11.tsv",
             EVAL / "dev12.tsv",
+            EVAL / "dev13.tsv",
             *FORMER_HELD_OUT,
         )
     ],

@@ -75,6 +75,7 @@ SETS = (
     ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
+    ("dev13.tsv", "tuning (session 53: not fitted on; 35 questions in Tagalog or Hindi)"),
     ("dev12.tsv", "tuning (session 52: not fitted on)"),
     ("dev11.tsv", "tuning (session 52: not fitted on)"),
     ("dev10.tsv", "tuning (session 28: not fitted on)"),

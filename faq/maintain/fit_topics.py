@@ -36,8 +36,9 @@ TUNING_SETS = [
 # cross-validated figures on the session 22 sets moved from hit@1 0.924, answered right 0.817,
 # wrong 1.2%, declined 0.940 to 0.926, 0.855, 1.5%, 0.949, and on dev10 itself it declined
 # 0.871 of the out-of-scope questions against 0.904 for the shipped head, which never saw them:
-# more right answers bought with more wrong ones, so not shipped. dev11.tsv and dev12.tsv
-# (session 52, each read once to judge a scope change) join them at that refit too.
+# more right answers bought with more wrong ones, so not shipped. dev11.tsv, dev12.tsv
+# (session 52) and dev13.tsv (session 53), each read once to judge a scope change, join them
+# at that refit too.
 TOPIC_L2 = 1e-4  # the topic head's weight penalty
 
 

@@ -43,7 +43,14 @@ SETS = (
     *TRIAGE_DEV_SETS,
     *(
         ROOT / "tests" / "eval" / name
-        for name in ("dev11.tsv", "dev12.tsv", "questions.tsv", "blind.tsv", "new-entries.tsv")
+        for name in (
+            "dev11.tsv",
+            "dev12.tsv",
+            "dev13.tsv",
+            "questions.tsv",
+            "blind.tsv",
+            "new-entries.tsv",
+        )
     ),
 )
 
