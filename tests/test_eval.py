@@ -186,7 +186,7 @@ HYBRID = {  # later looks with the triage of session 26 in the comments
     "heldout10.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.936
     "heldout11.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.92},  # later: 0.956, 0.945
     "heldout12.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.929
-    "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.90},  # later: 0.946
+    "heldout13.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # later: 0.946, 0.967
     "heldout14.tsv": {"hit1": 0.90, "wrong": 0.015, "declined": 0.95},  # later: 0.911, 0.977
     "heldout15.tsv": {"hit1": 0.87, "wrong": 0.015, "declined": 0.89},  # first: 0.885, 0.905
     "heldout16.tsv": {"hit1": 0.92, "wrong": 0.015, "declined": 0.95},  # first: 0.948, 0.960
@@ -473,13 +473,12 @@ def test_ordinary_questions_rarely_raise_a_false_alarm(engine: Engine, name: str
 
 # the FAQ sets below a target of the issue (README: "Not met yet"), with the figure
 HYBRID_BELOW_TARGET = {
-    ("hit1", "heldout.tsv"): "0.885",
+    ("hit1", "heldout.tsv"): "0.882 (0.885 before session 53)",
     ("hit1", "heldout2.tsv"): "0.905",
-    ("hit1", "heldout4.tsv"): "0.919 (0.914 before session 44)",
-    ("declined", "heldout10.tsv"): "0.936 (later look; first 0.926)",
+    ("hit1", "heldout4.tsv"): "0.914 (0.919 before session 53, 0.914 before session 44)",
+    ("declined", "heldout10.tsv"): "0.947 (later look; first 0.926)",
     ("declined", "heldout11.tsv"): "0.945",
     ("declined", "heldout12.tsv"): "0.929",
-    ("declined", "heldout13.tsv"): "0.946 (later look; first 0.924)",
     ("hit1", "heldout14.tsv"): "0.911 (later look; first 0.919)",
     ("hit1", "heldout15.tsv"): "0.892 (first look 0.885)",
     ("declined", "heldout15.tsv"): "0.905 (first look)",
