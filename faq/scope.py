@@ -28,7 +28,7 @@ class ScopeRule(_Strict):
 
 class Settled(_Strict):
     """What says the cramps are sorted (words), read only in a message that asks a benefit
-    for another condition (asked)."""
+    for another condition (asked); a group named "remedy" in words is kept in the text."""
 
     asked: str = Field(min_length=1)
     words: str = Field(min_length=1)
@@ -145,6 +145,10 @@ def _with_lists(spec: ScopeSpec) -> ScopeSpec:
     return spec.model_copy(update=update)
 
 
+def _remedy_kept(found: re.Match[str]) -> str:
+    return f" {found.groupdict().get('remedy') or ''} "
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Why a message is not an FAQ question, and what to reply."""
@@ -170,7 +174,8 @@ class Scope:
         self._other_conditions = compile_rules([r.model_dump() for r in spec.other_conditions])
         self._in_scope = re.compile(spec.in_scope_words)
         settled = spec.settled
-        self._settled = (re.compile(settled.asked), re.compile(settled.words)) if settled else None
+        self._asked = re.compile(settled.asked) if settled else None
+        self._settled = re.compile(settled.words) if settled else None
         self._anchors = frozenset(stem(word) for word in spec.anchors)
 
     def vocabulary(self) -> set[str]:
@@ -199,10 +204,11 @@ class Scope:
 
     def _unsettled(self, text: str) -> str:
         """Give the text without what says the cramps are sorted ("my cramps are gone now,
-        can it help my hair"), so that only the rest can keep another condition in scope."""
-        if self._settled is None or not self._settled[0].search(text):
+        can it help my hair"), so that only the rest can keep another condition in scope;
+        the remedy that sorted them stays ("magnesium fixed my cramps" -> "magnesium")."""
+        if self._settled is None or self._asked is None or not self._asked.search(text):
             return text
-        return self._settled[1].sub(" ", text)
+        return self._settled.sub(_remedy_kept, text)
 
     def off_topic(self, text: str) -> Verdict | None:
         """Give why a question is out of scope when a rule says so, before any ranking."""

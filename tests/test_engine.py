@@ -164,6 +164,11 @@ def test_another_remedy_or_a_request_the_bot_cannot_do_is_declined_saying_so(
         "I take Nature Made magnesium oxide 250mg, how much of it is elemental?",
         "How much magnesium should I take? I bought glycinate at Boots",
         "how much magnesium do I need to reach the target range",
+        "is slow mag good for leg cramps",
+        "is this a good brand for leg cramps",
+        "is tesco or boots magnesium better for pregnancy",
+        "I sent my results to my GP, is a level of 0.6 normal?",
+        "do I get cramps in boots",
     ],
 )
 def test_a_word_told_in_passing_or_beside_magnesium_is_no_reason_to_decline(
@@ -227,6 +232,10 @@ def test_cramps_said_to_be_sorted_do_not_keep_another_condition_in_scope(
         "my cramps are better but I get headaches since starting magnesium",
         "my cramps are gone with magnesium but now I can't sleep, is it a side effect?",
         "my cramps are better, can I take magnesium with my blood pressure pills",
+        "Can magnesium help me sleep so I don't have cramps?",
+        "will magnesium help me sleep and keep me cramp free",
+        "magnesium fixed my cramps, does it help with sleep or does it cause insomnia",
+        "my cramps are gone, can magnesium help my restless legs too",
     ],
 )
 def test_after_cramps_said_to_be_sorted_a_question_about_magnesium_itself_stays_in_scope(
