@@ -515,7 +515,7 @@ MALFORMED = [
     pytest.param(
         "    unless:\n      - '\\b(can|could|does",
         "    unless:\n      - '\\b((can|could|does",
-        "red_flags[32] (mouth-swelling): unless[0]: not a valid regular expression: "
+        "red_flags[33] (mouth-swelling): unless[0]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 2",
         id="a bad regular expression in unless",
     ),
@@ -539,7 +539,7 @@ MALFORMED = [
         "      - 'she had a fit and it''s gone on 8 minutes'\n"
         "      - 'seizure started at 3, it''s been 6 minutes'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
-        "red_flags[24] (seizure): examples: missing",
+        "red_flags[25] (seizure): examples: missing",
         id="a rule without examples",
     ),
     pytest.param(
@@ -652,7 +652,7 @@ MALFORMED = [
     pytest.param(
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: confirm\n",
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: maybe\n",
-        "red_flags[14] (stroke): with_detector: Input should be 'flag', 'confirm' or 'defer'",
+        "red_flags[15] (stroke): with_detector: Input should be 'flag', 'confirm' or 'defer'",
         id="an unknown with_detector",
     ),
 ]
@@ -682,7 +682,7 @@ def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Pat
     assert str(caught.value).splitlines() == [
         f"{data_dir / 'safety.yaml'}: red_flags[3] (chest-pain): match.0.within: "
         "Input should be greater than or equal to 1",
-        f"{data_dir / 'safety.yaml'}: red_flags[24] (seizure): colour: unknown key",
+        f"{data_dir / 'safety.yaml'}: red_flags[25] (seizure): colour: unknown key",
     ]
 
 
