@@ -49,6 +49,8 @@ EMERGENCIES = [
     ("breathing", "I can't breathe properly"),
     ("breathing", "I'm short of breath and my legs ache"),
     ("breathing", "my throat is swelling after the tablet"),
+    ("allergic-airway", "my son got stung no epipen throat closing up"),
+    ("allergic-airway", "she ate something with peanuts and now she cant breathe properly"),
     ("mouth-swelling", "my lips are swelling up after the new supplement"),
     ("mouth-swelling", "her tongue is swelling"),
     ("confusion-drowsiness", "my grandma is confused and very drowsy after her magnesium"),
