@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -108,18 +108,21 @@ def _list_faults(spec: ScopeSpec) -> list[str]:
     ]
 
 
-def _unknown_lists(spec: ScopeSpec) -> list[str]:
-    """Give "section[i] (id): @name is not in lists" for each name no list has."""
+def _labelled_patterns(spec: ScopeSpec) -> list[tuple[str, str]]:
+    """Give every pattern of the spec with where it stands ("off_topic[6] (id)")."""
     return [
-        f"{section}[{i}] ({rule.id}): @{name} is not in lists"
+        (f"{section}[{i}] ({rule.id})", pattern)
         for section, rules in _sections(spec).items()
         for i, rule in enumerate(rules)
         for pattern in rule.patterns
-        for name in _LIST_NAME.findall(pattern)
-        if name not in spec.lists
-    ] + [
-        f"{key}: @{name} is not in lists"
-        for key, pattern in _single(spec).items()
+    ] + list(_single(spec).items())
+
+
+def _unknown_lists(spec: ScopeSpec) -> list[str]:
+    """Give "where: @name is not in lists" for each name no list has."""
+    return [
+        f"{where}: @{name} is not in lists"
+        for where, pattern in _labelled_patterns(spec)
         for name in _LIST_NAME.findall(pattern)
         if name not in spec.lists
     ]
@@ -143,6 +146,13 @@ def _with_lists(spec: ScopeSpec) -> ScopeSpec:
         update["settled"] = spec.settled.model_copy(update=words)
     update["in_scope_words"] = expand(spec.in_scope_words)
     return spec.model_copy(update=update)
+
+
+class _Settling(NamedTuple):
+    """The compiled `settled` patterns."""
+
+    asked: re.Pattern[str]
+    words: re.Pattern[str]
 
 
 def _remedy_kept(found: re.Match[str]) -> str:
@@ -174,8 +184,9 @@ class Scope:
         self._other_conditions = compile_rules([r.model_dump() for r in spec.other_conditions])
         self._in_scope = re.compile(spec.in_scope_words)
         settled = spec.settled
-        self._asked = re.compile(settled.asked) if settled else None
-        self._settled = re.compile(settled.words) if settled else None
+        self._settled = (
+            _Settling(re.compile(settled.asked), re.compile(settled.words)) if settled else None
+        )
         self._anchors = frozenset(stem(word) for word in spec.anchors)
 
     def vocabulary(self) -> set[str]:
@@ -206,9 +217,9 @@ class Scope:
         """Give the text without what says the cramps are sorted ("my cramps are gone now,
         can it help my hair"), so that only the rest can keep another condition in scope;
         the remedy that sorted them stays ("magnesium fixed my cramps" -> "magnesium")."""
-        if self._settled is None or self._asked is None or not self._asked.search(text):
+        if self._settled is None or not self._settled.asked.search(text):
             return text
-        return self._settled.sub(_remedy_kept, text)
+        return self._settled.words.sub(_remedy_kept, text)
 
     def off_topic(self, text: str) -> Verdict | None:
         """Give why a question is out of scope when a rule says so, before any ranking."""
