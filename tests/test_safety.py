@@ -51,6 +51,8 @@ EMERGENCIES = [
     ("breathing", "my throat is swelling after the tablet"),
     ("allergic-airway", "my son got stung no epipen throat closing up"),
     ("allergic-airway", "she ate something with peanuts and now she cant breathe properly"),
+    ("anaphylaxis-now", "my mum is in anaphylactic shock"),
+    ("anaphylaxis-now", "I think I'm going into anaphylaxis"),
     ("mouth-swelling", "my lips are swelling up after the new supplement"),
     ("mouth-swelling", "her tongue is swelling"),
     ("confusion-drowsiness", "my grandma is confused and very drowsy after her magnesium"),
