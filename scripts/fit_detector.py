@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (>= 2)")
-    parser.add_argument("--scores", type=Path, help="save (or, with --reuse, load) the CV scores")
+    parser.add_argument(
+        "--scores",
+        type=Path,
+        help="save the CV scores after every fold (or, with --reuse, load them); a file that"
+        " holds some folds of the same rows resumes the run at the next fold",
+    )
     parser.add_argument("--reuse", action="store_true", help="load the CV scores, do not refit")
     parser.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(ROOT)}")
     parser.add_argument(
@@ -104,21 +110,22 @@ def main() -> None:
     encoder = engine.encoder
     assert isinstance(encoder, Encoder)
     rows = fit_triage.training_rows(engine, default_data_dir())
-    if args.reuse and args.scores:
-        with np.load(args.scores) as saved:
-            chance, guess = saved["chance"], saved["guess"]
-            if "folds" in saved and int(saved["folds"]) != args.folds:
-                parser.error(f"{args.scores} holds {int(saved['folds'])}-fold scores")
-    else:
-        chance, guess = cross_validate(source, encoder, rows, args.epochs, args.folds)
-        if args.scores:
-            np.savez(args.scores, chance=chance, guess=guess, folds=args.folds)
+    saved = Scores.load(args.scores, args.folds, len(rows.queries)) if args.scores else None
+    if saved is not None and saved.problem:
+        parser.error(f"{args.scores}: {saved.problem}")
+    if args.reuse and (saved is None or not saved.complete):
+        parser.error(f"--reuse needs the scores of all {args.folds} folds in --scores")
+    if saved is None or not saved.complete:
+        saved = cross_validate(source, encoder, rows, args.epochs, args.folds, saved, args.scores)
+    chance, guess = saved.chance, saved.guess
     flag_at, net_at = fit_triage.thresholds(chance, guess, rows)
     figures = fit_triage.report(chance, guess, rows, flag_at, net_at, args.folds)
     print(figures, flush=True)
     if args.write:
         OUT.mkdir(parents=True, exist_ok=True)
         if not args.keep_model:
+            torch.manual_seed(0)
+            np.random.seed(0)
             model = train(source, encoder, rows, np.arange(len(rows.queries)), args.epochs)
             export(model, OUT / "model.onnx")
         manifest = describe(encoder, rows, flag_at, net_at, args.epochs, args.folds, figures)
@@ -126,15 +133,70 @@ def main() -> None:
         print(f"wrote {OUT} ({(OUT / 'model.onnx').stat().st_size / 1e6:.1f} MB model)")
 
 
+@dataclass
+class Scores:
+    """Out-of-fold scores of a cross-validation run, and which of its folds are done."""
+
+    chance: np.ndarray
+    guess: np.ndarray
+    folds: int
+    done: set[int]
+    problem: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """True when every fold has been scored."""
+        return len(self.done) == self.folds
+
+    @classmethod
+    def load(cls, path: Path, folds: int, count: int) -> Scores | None:
+        """Give the scores saved at path (None if there are none), with a problem when they
+        belong to another run: another fold count or another number of rows."""
+        if not path.exists():
+            return None
+        with np.load(path) as saved:
+            chance, guess = saved["chance"], saved["guess"]
+            held = int(saved["folds"]) if "folds" in saved else folds
+            done = {int(k) for k in saved["done"]} if "done" in saved else set(range(held))
+        scores = cls(chance, guess, held, done)
+        if held != folds:
+            scores.problem = f"holds {held}-fold scores, not {folds}-fold"
+        elif len(chance) != count:
+            scores.problem = f"holds scores of {len(chance)} rows, not of these {count}"
+        return scores
+
+    def save(self, path: Path) -> None:
+        """Write the scores and the folds done to path."""
+        done = np.array(sorted(self.done), dtype=int)
+        np.savez(path, chance=self.chance, guess=self.guess, folds=self.folds, done=done)
+
+
 def cross_validate(
-    source: Path, encoder: Encoder, rows: fit_triage.Rows, epochs: int, fold_count: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Give each message's out-of-fold probability of an emergency and its likeliest category."""
-    chance = np.zeros(len(rows.queries))
-    guess = np.full(len(rows.queries), rows.classes.index(NONE))
+    source: Path,
+    encoder: Encoder,
+    rows: fit_triage.Rows,
+    epochs: int,
+    fold_count: int,
+    saved: Scores | None,
+    path: Path | None,
+) -> Scores:
+    """Give each message's out-of-fold probability of an emergency and its likeliest category,
+    resuming from the folds already saved; each fold seeds its own training, so a resumed
+    run gives what an unbroken one does."""
+    scores = saved or Scores(
+        np.zeros(len(rows.queries)),
+        np.full(len(rows.queries), rows.classes.index(NONE)),
+        fold_count,
+        set(),
+    )
     texts = [q.normalised for q in rows.queries]  # a repeated text stays in one fold
     for number, (train_rows, test_rows) in enumerate(grouped_folds(texts, fold_count)):
+        if number in scores.done:
+            print(f"fold {number + 1} of {fold_count}: saved", flush=True)
+            continue
         print(f"fold {number + 1} of {fold_count}", flush=True)
+        torch.manual_seed(number)
+        np.random.seed(number)
         model = train(source, encoder, rows, train_rows, epochs)
         with tempfile.TemporaryDirectory() as tmp:
             export(model, Path(tmp) / "model.onnx")
@@ -143,8 +205,11 @@ def cross_validate(
                 rows.classes, 0.5, 0.5, "",
             )  # fmt: skip
             for i in test_rows:
-                chance[i], guess[i] = score(detector, rows, int(i))
-    return chance, guess
+                scores.chance[i], scores.guess[i] = score(detector, rows, int(i))
+        scores.done.add(number)
+        if path is not None:
+            scores.save(path)
+    return scores
 
 
 def score(detector: Detector, rows: fit_triage.Rows, i: int) -> tuple[float, int]:
