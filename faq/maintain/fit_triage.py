@@ -56,7 +56,7 @@ TRIAGE_TUNING_SETS = [
 #: rulediff and to choose which rules flag beside the detector; fitted on at the detector's
 #: next refit (adding them here now would change the fitting rows). Each was kept unread
 #: until it judged a change, by a criterion fixed before.
-TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in (42, 43)]
+TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in (41, 42, 43)]
 #: What training adds to half the bank's and triage tuning sets' messages (emergencies and
 #: hard negatives alike, so that neither form becomes a cue): a trailing plea, a leg cramp
 #: beside the message, or both. Session 34 found both detectors read "chest pains what do i
