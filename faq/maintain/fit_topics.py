@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TUNING_SETS = [
     ROOT / "tests" / "eval" / n
     for n in (
-        *(f"dev{k}.tsv" for k in ("", "2", "3", "4", "5", "6", "7", "8")),
+        *(f"dev{k}.tsv" for k in ("", *map(str, range(2, 14)))),
         "sample.tsv",
     )
 ]
