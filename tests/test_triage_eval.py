@@ -82,6 +82,10 @@ def test_every_emergency_of_the_faq_tuning_sets_and_triage_dev1_still_gets_its_r
     faq_sets = (
         *TUNING_SETS,
         *DETECTOR_FAQ_SETS,
+        EVAL / "dev10.tsv",
+        EVAL / "dev11.tsv",
+        EVAL / "dev12.tsv",
+        EVAL / "dev13.tsv",
         EVAL / "dev14.tsv",
     )
     sets = (*faq_sets, EVAL / "triage-dev1.tsv")

@@ -43,20 +43,22 @@ FIT_RECALL = 0.988
 DETECTOR_TARGET = 0.92  # the detector alone, whatever the rules catch
 NET_TARGET = 0.99
 #: The triage held-out sets whose false alarms were read (sessions 14-20), fitted on since
-#: session 23, so the held-out figures rest on the sets written after them; triage-dev1
-#: (session 25), fitted on since session 26; and the triage tuning sets written in sessions
-#: 26-52 (triage-dev2 to triage-dev40 and a review's messages), fitted on since session 54.
+#: session 23, so the held-out figures rest on the sets written after them; and the triage
+#: tuning set written in session 25 (emergencies and ordinary messages that trip the rules),
+#: fitted on since session 26.
 TRIAGE_TUNING_SETS = [
     ROOT / "tests" / "eval" / f"triage-heldout{k}.tsv" for k in ("", *map(str, range(2, 10)))
-] + [
-    *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(1, 41)),
+] + [ROOT / "tests" / "eval" / "triage-dev1.tsv"]
+#: Triage tuning sets written after the detector was fitted (sessions 26-54): read freely, by
+#: rulediff and to choose which rules flag beside the detector; fitted on at the detector's
+#: next refit (adding them here now would change the fitting rows). triage-dev14 and each set
+#: from dev17 on were kept unread until each judged a change, by a criterion fixed before.
+#: Session 54's refit on them (scripts/fit_detector.py's --scores holds its folds) was not
+#: shipped: see docs/evaluation-history.md.
+TRIAGE_DEV_SETS = [
+    *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 44)),
     ROOT / "tests" / "eval" / "triage-review30.tsv",  # a review's messages, by category
 ]
-#: Triage tuning sets written after the detector was fitted (sessions 53-54): read freely, by
-#: rulediff and to choose which rules flag beside the detector; fitted on at the detector's
-#: next refit (adding them here now would change the fitting rows). Each was kept unread
-#: until it judged a change, by a criterion fixed before.
-TRIAGE_DEV_SETS = [ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in (41, 42, 43)]
 #: What training adds to half the bank's and triage tuning sets' messages (emergencies and
 #: hard negatives alike, so that neither form becomes a cue): a trailing plea, a leg cramp
 #: beside the message, or both. Session 34 found both detectors read "chest pains what do i
@@ -77,7 +79,7 @@ DETECTOR_TOPIC_SETS = [
     ROOT / "tests" / "eval" / n
     for n in (*(f"dev{k}.tsv" for k in ("", "2", "3", "4", "5", "6", "7", "8")), "sample.tsv")
 ]
-DETECTOR_FAQ_SETS = [ROOT / "tests" / "eval" / f"dev{k}.tsv" for k in range(9, 13)]
+DETECTOR_FAQ_SETS = [ROOT / "tests" / "eval" / "dev9.tsv"]
 
 
 @dataclass(frozen=True)

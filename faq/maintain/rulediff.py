@@ -44,6 +44,9 @@ SETS = (
     *(
         ROOT / "tests" / "eval" / name
         for name in (
+            "dev11.tsv",
+            "dev12.tsv",
+            "dev13.tsv",
             "dev14.tsv",
             "questions.tsv",
             "blind.tsv",
