@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -129,7 +130,9 @@ async def test_a_red_flag_rule_naming_an_undefined_concept_is_refused_and_the_ol
     refused = await _say(fake, ADMIN, "/reload", 1)
     urgent = await _say(fake, USER, "my chest hurts", 1)
 
-    assert "Reload refused" in refused and "safety.yaml: red_flags[3] (chest-pain)" in refused
+    # the rule's place in the file, not a fixed index: rules are added before it over time
+    assert "Reload refused" in refused
+    assert re.search(r"safety\.yaml: red_flags\[\d+\] \(chest-pain\)", refused)
     assert "match[0]: concept 'chset' is not defined" in refused
     assert services(reloadable.bot_data).engines.engine is before
     assert "This could be an emergency" in urgent
