@@ -115,6 +115,8 @@ def main() -> None:
         parser.error(f"{args.scores}: {saved.problem}")
     if args.reuse and (saved is None or not saved.complete):
         parser.error(f"--reuse needs the scores of all {args.folds} folds in --scores")
+    if not args.reuse and saved is not None and saved.complete:
+        parser.error(f"{args.scores} holds every fold: give --reuse, or another --scores file")
     if saved is None or not saved.complete:
         saved = cross_validate(source, encoder, rows, args.epochs, args.folds, saved, args.scores)
     chance, guess = saved.chance, saved.guess
@@ -168,7 +170,8 @@ class Scores:
     def save(self, path: Path) -> None:
         """Write the scores and the folds done to path."""
         done = np.array(sorted(self.done), dtype=int)
-        np.savez(path, chance=self.chance, guess=self.guess, folds=self.folds, done=done)
+        with path.open("wb") as file:  # np.savez given a name would add ".npz" to it
+            np.savez(file, chance=self.chance, guess=self.guess, folds=self.folds, done=done)
 
 
 def cross_validate(

@@ -53,8 +53,8 @@ TRIAGE_TUNING_SETS = [
 #: rulediff and to choose which rules flag beside the detector; fitted on at the detector's
 #: next refit (adding them here now would change the fitting rows). triage-dev14 and each set
 #: from dev17 on were kept unread until each judged a change, by a criterion fixed before.
-#: Session 54's refit on them (scripts/fit_detector.py's --scores holds its folds) was not
-#: shipped: see docs/evaluation-history.md.
+#: Session 54's refit on triage-dev2 to 40 was not shipped (docs/evaluation-history.md); its
+#: out-of-fold scores were kept outside the repository and fit only its rows.
 TRIAGE_DEV_SETS = [
     *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 44)),
     ROOT / "tests" / "eval" / "triage-review30.tsv",  # a review's messages, by category
