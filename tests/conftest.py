@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from faq.build import build_engine, default_data_dir
 from faq.corpus import default_entries_dir
 from faq.engine import Engine
 from faq.model import Answer, Entry, Status
+from faq.rules import read_yaml
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +53,20 @@ RENAMED = {
     "my throat is swelling after the tablet": "allergy",  # the breathing rule's
     "my pulse is 38 and I feel weak": "magnesium-toxicity",  # the heartbeat rule's
 }
+
+
+def red_flag_at(rule_id: str) -> str:
+    """Give where `magbot check` says a shipped red-flag rule stands: "red_flags[4] (chest-pain)".
+
+    Taken from the rule file's order, so a rule added before it does not break the tests
+    that quote a fault's place.
+    """
+    return f"red_flags[{_red_flag_ids().index(rule_id)}] ({rule_id})"
+
+
+@functools.cache
+def _red_flag_ids() -> list[str]:
+    return [str(rule["id"]) for rule in read_yaml(default_data_dir() / "safety.yaml")["red_flags"]]
 
 
 def names_its_concern(answer: Answer, message: str, category: str) -> bool:

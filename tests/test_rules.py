@@ -16,7 +16,7 @@ from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
 from faq.triage.context import _UNTARGETED, Context
 from faq.triage.rules import RuleHit
-from tests.conftest import names_its_concern
+from tests.conftest import names_its_concern, red_flag_at
 
 RULES = load_rules().triage.rules  # read at collection: the examples parametrise tests
 PRIORITY = {rule.id: rule.priority for rule in RULES.rules}
@@ -496,33 +496,33 @@ MALFORMED = [
     pytest.param(
         CHEST,
         "      - {near: [chset, chest-pain], within: 6, ordered: true}",
-        "red_flags[4] (chest-pain): match[0]: concept 'chset' is not defined",
+        f"{red_flag_at('chest-pain')}: match[0]: concept 'chset' is not defined",
         id="a concept used but not defined",
     ),
     pytest.param(
         "  - id: chest-pain\n    category: heart\n",
         "  - id: chest-pain\n    category: hart\n",
-        "red_flags[4] (chest-pain): category 'hart' is not in triage/categories.yaml",
+        f"{red_flag_at('chest-pain')}: category 'hart' is not in triage/categories.yaml",
         id="a category that is not in categories.yaml",
     ),
     pytest.param(
         "      - '\\b(lethal|fatal|deadly|killing) (dose|amount|overdose|quantity)\\b'",
         "      - '\\b(lethal|fatal (dose'",
-        "red_flags[0] (self-harm): patterns[18]: not a valid regular expression: "
+        f"{red_flag_at('self-harm')}: patterns[18]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 16",
         id="a bad regular expression",
     ),
     pytest.param(
         "    unless:\n      - '\\b(can|could|does",
         "    unless:\n      - '\\b((can|could|does",
-        "red_flags[34] (mouth-swelling): unless[0]: not a valid regular expression: "
+        f"{red_flag_at('mouth-swelling')}: unless[0]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 2",
         id="a bad regular expression in unless",
     ),
     pytest.param(
         CHEST,
         "      - {near: [chest, chest-pain], within: 6, ordered: true, nearby: true}",
-        "red_flags[4] (chest-pain): match.0.nearby: unknown key",
+        f"{red_flag_at('chest-pain')}: match.0.nearby: unknown key",
         id="an unknown key",
     ),
     pytest.param(
@@ -539,7 +539,7 @@ MALFORMED = [
         "      - 'she had a fit and it''s gone on 8 minutes'\n"
         "      - 'seizure started at 3, it''s been 6 minutes'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
-        "red_flags[26] (seizure): examples: missing",
+        f"{red_flag_at('seizure')}: examples: missing",
         id="a rule without examples",
     ),
     pytest.param(
@@ -646,13 +646,13 @@ MALFORMED = [
     pytest.param(
         CHEST,
         "      - {near: [chest, chest-pain], within: 6, gap: 1}",
-        "red_flags[4] (chest-pain): match[0]: gap: needs ordered: true",
+        f"{red_flag_at('chest-pain')}: match[0]: gap: needs ordered: true",
         id="a gap in an unordered clause",
     ),
     pytest.param(
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: confirm\n",
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: maybe\n",
-        "red_flags[16] (stroke): with_detector: Input should be 'flag', 'confirm' or 'defer'",
+        f"{red_flag_at('stroke')}: with_detector: Input should be 'flag', 'confirm' or 'defer'",
         id="an unknown with_detector",
     ),
 ]
@@ -680,9 +680,9 @@ def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Pat
         load_rules(data_dir)
 
     assert str(caught.value).splitlines() == [
-        f"{data_dir / 'safety.yaml'}: red_flags[4] (chest-pain): match.0.within: "
+        f"{data_dir / 'safety.yaml'}: {red_flag_at('chest-pain')}: match.0.within: "
         "Input should be greater than or equal to 1",
-        f"{data_dir / 'safety.yaml'}: red_flags[26] (seizure): colour: unknown key",
+        f"{data_dir / 'safety.yaml'}: {red_flag_at('seizure')}: colour: unknown key",
     ]
 
 
