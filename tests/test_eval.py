@@ -462,6 +462,7 @@ ABOVE = {
             EVAL / "dev12.tsv",
             EVAL / "dev13.tsv",
             EVAL / "dev14.tsv",
+            EVAL / "dev15.tsv",
             *FORMER_HELD_OUT,
         )
     ],

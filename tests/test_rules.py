@@ -529,15 +529,22 @@ MALFORMED = [
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n"
         "    examples:\n"
         "      - 'my daughter is having a seizure'\n"
-        "      - 'I think he''s fitting, what do I do'\n"
         "      - 'partner seizing right now, first ever'\n"
         "      - 'my wife is having convulsions'\n"
+        "      - 'I think he''s fitting, what do I do'\n"
         "      - 'He is having a fit'\n"
-        "      - 'an old man is fitting in the park'\n"
-        "      - 'lady fitting on the pavement outside the shop'\n"
         "      - 'No change, seizing for 8 minutes.'\n"
         "      - 'she had a fit and it''s gone on 8 minutes'\n"
-        "      - 'seizure started at 3, it''s been 6 minutes'\n",
+        "      - 'seizure started at 3, it''s been 6 minutes'\n"
+        "      - 'my son is convulsing'\n"
+        "      - 'an old man is fitting in the park'\n"
+        "      - 'lady fitting on the pavement outside the shop'\n"
+        "      - 'theres one fitting in bay 3'\n"
+        "      - 'please help my son seizure right now'\n"
+        "      - 'my toddler is having a febrile fit right now'\n"
+        "      - 'febrile fit happening now, first time, scared'\n"
+        "      - 'what happens if someone has a fit? my dad is having one right now'\n"
+        "      - 'how do i help someone having a seizure, it''s happening in front of me'\n",
         "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
         f"{red_flag_at('seizure')}: examples: missing",
         id="a rule without examples",

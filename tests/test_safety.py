@@ -108,6 +108,9 @@ EMERGENCIES = [
     ("cant-walk", "suddenly i cant stand up at all"),
     ("seizure", "my wife is having convulsions"),
     ("seizure", "He is having a fit"),
+    ("seizure", "an old man is fitting in the park"),
+    ("seizure-signs", "convulsing on the floor"),
+    ("seizure-signs", "is she having a seizure? she went stiff and is jerking"),
     ("low-blood-pressure", "my blood pressure is 75/45 and I feel awful after the magnesium"),
     ("severe-weakness", "so weak i can barely lift my arms after all that milk of magnesia"),
     ("severe-weakness", "she is so weak she can barely stand since the magnesium"),
@@ -576,6 +579,12 @@ NOT_EMERGENCIES = [
     "Any chest pain? No, just a cramp",
     # "one" the writer has, not one they are having
     "is magnesium safe with a stent? my dad has one right now",
+    # a word of a seizure in another sense, or in a question with nobody fitting: the
+    # detector rules out seizure-signs (they get the safety net's line)
+    "I've been fitting kitchen cabinets all day on my knees, calves cramp at night. mag?",
+    "making a seizure salad for the kids tonight, does romaine have much magnesium",
+    "big drugs seizure at the club last night so paperwork all morning, now both legs crampy",
+    "what's the first aid for a seizure, my nephew has epilepsy and he's staying with us soon",
 ]
 
 

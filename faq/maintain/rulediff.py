@@ -48,6 +48,7 @@ SETS = (
             "dev12.tsv",
             "dev13.tsv",
             "dev14.tsv",
+            "dev15.tsv",
             "questions.tsv",
             "blind.tsv",
             "new-entries.tsv",
