@@ -248,6 +248,44 @@ def test_a_charley_horse_is_a_cramp_not_an_animal_to_the_scope_rules(engine: Eng
     assert engine.scope.verdict(engine.analyse("what is a charley horse").normalised) is None
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I walk the dog for an hour every day and my calves cramp in bed, will magnesium help",
+        "calf cramps after a whole day of gardening, which magnesium",
+        "I grow spinach and beans on my allotment, which foods are high in magnesium for cramps",
+        "Over what period should I expect fewer cramps after starting magnesium?",
+        "is magnesium safe when your breast feeding comma my baby is 4 months old period",
+        "when is a good time to take magnesium for cramps, at sahur or before sleep?",
+        "hair analysis for magnesium, is it reliable?",
+        "who is most likely to be low on magnesium? i have type 2 diabetes",
+    ],
+)
+def test_words_that_name_another_subject_only_in_passing_leave_a_question_in_scope(
+    engine: Engine, message: str
+) -> None:
+    assert engine.scope.verdict(engine.analyse(message).normalised) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("can I give my dog magnesium for his leg cramps", "animals-and-plants"),
+        ("how much epsom salt should I put into my vegetable garden", "animals-and-plants"),
+        ("magnesium for period cramps comma is it safe", "other-cramps"),
+        ("does magnesium help with cramps on my period", "other-cramps"),
+        ("does magnesium before sleep help you sleep better", "other-conditions"),
+        ("will magnesium make my hair grow", "other-conditions"),
+    ],
+)
+def test_the_same_words_as_the_subject_asked_about_are_still_declined(
+    engine: Engine, message: str, rule: str
+) -> None:
+    verdict = engine.scope.verdict(engine.analyse(message).normalised)
+
+    assert verdict is not None and verdict.rule == rule
+
+
 # the shipped topic head declines it; a refit (a contributor's new entry) may not, so the
 # expected failure is tied to this head and any other head is checked as before
 SHIPPED_HEAD = "ea802f4a1556f751436da5b637cc78325dae68e03edc0afd58ec2dd6b78bec68"

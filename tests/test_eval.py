@@ -463,6 +463,7 @@ ABOVE = {
             EVAL / "dev13.tsv",
             EVAL / "dev14.tsv",
             EVAL / "dev15.tsv",
+            EVAL / "dev16.tsv",
             *FORMER_HELD_OUT,
         )
     ],

@@ -75,6 +75,7 @@ SETS = (
     ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
+    ("dev16.tsv", "tuning (session 55: read to judge a scope change, shipped; not fitted on)"),
     ("dev15.tsv", "tuning (session 55: read to judge a scope change, not shipped; not fitted on)"),
     ("dev14.tsv", "tuning (session 54: read to judge a refit, not shipped; not fitted on)"),
     ("dev13.tsv", "tuning (session 53: not fitted on; 35 questions in Tagalog or Hindi)"),

@@ -49,6 +49,7 @@ SETS = (
             "dev13.tsv",
             "dev14.tsv",
             "dev15.tsv",
+            "dev16.tsv",
             "questions.tsv",
             "blind.tsv",
             "new-entries.tsv",
