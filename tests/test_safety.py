@@ -109,7 +109,7 @@ EMERGENCIES = [
     ("seizure", "my wife is having convulsions"),
     ("seizure", "He is having a fit"),
     ("seizure", "an old man is fitting in the park"),
-    ("seizure-signs", "convulsing on the floor"),
+    ("seizure-signs", "is he having a fit? he's shaking all over and not answering"),
     ("seizure-signs", "is she having a seizure? she went stiff and is jerking"),
     ("low-blood-pressure", "my blood pressure is 75/45 and I feel awful after the magnesium"),
     ("severe-weakness", "so weak i can barely lift my arms after all that milk of magnesia"),

@@ -114,10 +114,9 @@ def test_triage_recognises_held_out_emergencies(engine: Engine, name: str) -> No
 # the triage sets that do not meet every target yet (README: "Not met yet"), and why
 TRIAGE_BELOW_TARGET = {
     "triage-heldout12.tsv": "false alarms 3.4% (later look)",
-    "triage-heldout14.tsv": "false alarms 4.2% (later look; seizure 8 of 9 until session 55)",
+    "triage-heldout14.tsv": "seizure 8 of 9, false alarms 4.2% (later look)",
     "triage-heldout13.tsv": "false alarms 3.4% (later look)",
-    "triage-heldout15.tsv": "self-harm 7 of 8, false alarms 6.2% (later look; seizure 8 of 9 until"
-    " session 55)",
+    "triage-heldout15.tsv": "seizure 8 of 9, self-harm 7 of 8, false alarms 6.2% (later look)",
     "triage-heldout16.tsv": "pregnancy-emergency 8 of 9, false alarms 6.4% (later look)",
     "triage-heldout18.tsv": "false alarms 3.8% (third look; first 3.2%)",
     "triage-heldout19.tsv": "dehydration below 0.9, false alarms 6.6% (second look; first 7.2%)",
