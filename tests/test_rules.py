@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from faq.build import load_rules
+from faq.build import default_data_dir, load_rules
 from faq.cli import EXIT_FAILED, main
 from faq.engine import Engine
 from faq.maintain import rulediff
@@ -492,6 +493,15 @@ def write_rules(data_dir: Path, old: str, new: str) -> None:
 
 
 CHEST = "      - {near: [chest, chest-pain], within: 6, ordered: true}"
+SEIZURE_HEAD = "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n"
+#: the seizure rule's examples as the shipped file writes them (taken from it, so the
+#: malformed copy below loses exactly them however they change)
+_SEIZURE = re.search(
+    re.escape(SEIZURE_HEAD) + r"(    examples:\n(?:      - .*\n)+)",
+    (default_data_dir() / "safety.yaml").read_text(encoding="utf-8"),
+)
+assert _SEIZURE is not None, "safety.yaml: the seizure rule's head or examples moved"
+SEIZURE_EXAMPLES = _SEIZURE[1]
 MALFORMED = [
     pytest.param(
         CHEST,
@@ -526,26 +536,8 @@ MALFORMED = [
         id="an unknown key",
     ),
     pytest.param(
-        "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n"
-        "    examples:\n"
-        "      - 'my daughter is having a seizure'\n"
-        "      - 'partner seizing right now, first ever'\n"
-        "      - 'my wife is having convulsions'\n"
-        "      - 'I think he''s fitting, what do I do'\n"
-        "      - 'He is having a fit'\n"
-        "      - 'No change, seizing for 8 minutes.'\n"
-        "      - 'she had a fit and it''s gone on 8 minutes'\n"
-        "      - 'seizure started at 3, it''s been 6 minutes'\n"
-        "      - 'my son is convulsing'\n"
-        "      - 'an old man is fitting in the park'\n"
-        "      - 'lady fitting on the pavement outside the shop'\n"
-        "      - 'theres one fitting in bay 3'\n"
-        "      - 'please help my son seizure right now'\n"
-        "      - 'my toddler is having a febrile fit right now'\n"
-        "      - 'febrile fit happening now, first time, scared'\n"
-        "      - 'what happens if someone has a fit? my dad is having one right now'\n"
-        "      - 'how do i help someone having a seizure, it''s happening in front of me'\n",
-        "  - id: seizure\n    category: seizure\n    priority: 50\n    personal: true\n",
+        SEIZURE_HEAD + SEIZURE_EXAMPLES,
+        SEIZURE_HEAD,
         f"{red_flag_at('seizure')}: examples: missing",
         id="a rule without examples",
     ),
