@@ -208,6 +208,29 @@ def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
     assert assessment.flag is not None and assessment.flag.rule == rule
 
 
+# Session 56: the rules that flag a sign outright (chest pain, a heartbeat, quinine's harms,
+# tetanus) wait on the detector in a message doubtful as a report (hearsay, a risk question,
+# a leaflet's list), and flag outright again once the message says it is happening now.
+DOUBTFUL = [
+    ("chest-pain", "saw a tiktok saying magnesium gives you chest pains, is it true? i feel fine"),
+    ("heartbeat", "my magnesium leaflet lists an irregular heartbeat as a rare side effect"),
+    ("quinine-harm", "i read that tonic water can make your ears ring, is that a thing?"),
+    ("tetanus", "my neighbour reckons a rusty nail gives you lockjaw, old wives tale?"),
+]
+
+
+@pytest.mark.parametrize(("rule", "message"), DOUBTFUL)
+def test_a_rule_to_confirm_if_doubtful_waits_on_the_detector_only_while_in_doubt(
+    engine: Engine, rule: str, message: str
+) -> None:
+    doubted = _chain(engine, engine.analyse(message))
+    reported = _chain(engine, engine.analyse(f"{message} It's happening to me right now."))
+
+    assert doubted is not None and (doubted.rule, doubted.confirm) == (rule, True)
+    assert engine.answer(message).status is not Status.RED_FLAG
+    assert reported is not None and (reported.rule, reported.confirm) == (rule, False)
+
+
 # Session 38: every rule to confirm that matched is tried, each on the sentences it fired
 # in. Until then only the first was, and a joke ruled out by the detector ("passed out
 # laughing") hid the emergency in the next sentence: these were not flagged.

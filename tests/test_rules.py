@@ -7,6 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+import yaml
 
 from faq.build import default_data_dir, load_rules
 from faq.cli import EXIT_FAILED, main
@@ -651,7 +652,8 @@ MALFORMED = [
     pytest.param(
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: confirm\n",
         "  - id: stroke\n    category: stroke\n    priority: 50\n    with_detector: maybe\n",
-        f"{red_flag_at('stroke')}: with_detector: Input should be 'flag', 'confirm' or 'defer'",
+        f"{red_flag_at('stroke')}: with_detector: Input should be 'flag', 'confirm', 'defer' "
+        "or 'confirm if doubtful'",
         id="an unknown with_detector",
     ),
 ]
@@ -669,6 +671,23 @@ def test_check_names_the_rule_file_the_rule_and_the_reason_and_exits_1(
     assert code == EXIT_FAILED
     assert out == ""
     assert err == f"magbot: a rule file is not valid: {data_dir / 'safety.yaml'}: {reason}\n"
+
+
+def test_a_rule_to_confirm_if_doubtful_needs_the_doubtful_patterns(data_dir: Path) -> None:
+    path = data_dir / "safety.yaml"
+    spec = yaml.safe_load(path.read_text())
+    del spec["doubtful"]
+    path.write_text(yaml.safe_dump(spec))
+
+    with pytest.raises(DataError) as caught:
+        load_rules(data_dir)
+
+    doubtful = [rule.id for rule in RULES.rules if rule.with_detector == "confirm if doubtful"]
+    assert "chest-pain" in doubtful
+    assert sorted(str(caught.value).splitlines()) == sorted(
+        f"{path}: {red_flag_at(rule)}: says confirm if doubtful, but safety.yaml has no doubtful:"
+        for rule in doubtful
+    )
 
 
 def test_every_fault_of_a_rule_file_is_listed_each_on_its_own_line(data_dir: Path) -> None:

@@ -127,7 +127,6 @@ TRIAGE_BELOW_TARGET = {
     "triage-heldout25.tsv": "tetany 7 of 8, child-leg-pain 8 of 10 (first look)",
     "triage-heldout26.tsv": "pregnancy-emergency 7 of 8, false alarms 6.0% (first look)",
     "triage-heldout27.tsv": "false alarms 6.5% (first look)",
-    "triage-heldout28.tsv": "false alarms 3.7% (first look)",
 }
 
 

@@ -61,6 +61,9 @@ def _bad_concepts(spec: SafetySpec) -> list[str]:
 
 def _bad_patterns(spec: SafetySpec) -> list[str]:
     top = [fault for key in _TOP_PATTERNS for fault in _faults(key, getattr(spec, key))]
+    if spec.doubtful is not None:
+        top += _faults("doubtful.forms", spec.doubtful.forms)
+        top += _faults("doubtful.never_with", spec.doubtful.never_with)
     context = [
         fault
         for key in ContextSpec.model_fields
@@ -171,6 +174,8 @@ def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
             problems.append(f"{where}: category {rule.category!r} is not in triage/categories.yaml")
         if not rule.match and not rule.patterns:
             problems.append(f"{where}: says neither match: nor patterns:")
+        if rule.with_detector == "confirm if doubtful" and spec.doubtful is None:
+            problems.append(f"{where}: says confirm if doubtful, but safety.yaml has no doubtful:")
         problems.extend(
             f"{where}: match[{j}]: gap: needs ordered: true"
             for j, clause in enumerate(rule.match)

@@ -66,6 +66,13 @@ class RedFlag:
         """Tell whether the rule leaves the message to the detector when it runs."""
         return self.with_detector == "defer"
 
+    def waits(self, doubtful: bool) -> bool:
+        """Tell whether a hit waits on the detector's confirmation beside it, in a message
+        that is `doubtful` as a report or not."""
+        return self.with_detector == "confirm" or (
+            doubtful and self.with_detector == "confirm if doubtful"
+        )
+
     def matches(self, words: Words, negation: re.Pattern[str]) -> bool:
         """Tell whether a clause or pattern is found, not right after a negation (a pattern
         that reads the whole message first names its sign `(?P<sign>...)`, where the
@@ -113,6 +120,12 @@ class RuleLayer:
         self._symptoms_now = re.compile(joined(spec.symptoms_now))
         self._plea = re.compile(joined(spec.plea)) if spec.plea else None
         self._opening_plea = re.compile(joined(spec.opening_plea)) if spec.opening_plea else None
+        doubtful = spec.doubtful
+        self._doubtful = (
+            (re.compile(joined(doubtful.forms)), re.compile(joined(doubtful.never_with)))
+            if doubtful is not None
+            else None
+        )
         self.safety_net = " ".join(spec.safety_net.split())
 
     def red_flag(
@@ -181,6 +194,7 @@ class RuleLayer:
         """Give the matching rules to confirm, in order, then the first one that flags."""
         readings: dict[Reading, Words] = {}
         hits: list[RuleHit] = []
+        doubtful = self.doubtful(text)
         for rule in rules:
             reads = rule.reads
             if reads not in readings:
@@ -188,9 +202,7 @@ class RuleLayer:
                 readings[reads] = Words.of(reading, lengths)
             if not rule.matches(readings[reads], self._context.negation):
                 continue
-            hits.append(
-                RuleHit(rule.id, rule.category, beside_detector and rule.with_detector == "confirm")
-            )
+            hits.append(RuleHit(rule.id, rule.category, beside_detector and rule.waits(doubtful)))
             if not hits[-1].confirm:
                 break
         return hits
@@ -235,6 +247,14 @@ class RuleLayer:
     def current(self, text: str, sentences: Sequence[str] = ()) -> str:
         """Give the normalised text as the rules read it: what is not about now blanked."""
         return self._context.current(text, sentences)
+
+    def doubtful(self, text: str) -> bool:
+        """Tell whether the normalised text is doubtful as a report of a sign now (a risk
+        question, hearsay, a leaflet's list, a sign cleared or made up) and never says now."""
+        if self._doubtful is None:
+            return False
+        forms, never_with = self._doubtful
+        return bool(forms.search(text)) and not never_with.search(text)
 
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""

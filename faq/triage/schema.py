@@ -29,8 +29,10 @@ Reading = Literal["now", "questions too", "everything"]
 #: faq/triage/assess.py), and then adds the safety net's line (for a rule that raised false
 #: alarms on writing it was not written from); "defer" leaves the message to the detector, so
 #: the rule is a fallback for when it is off (a category the detector reads well, whose words
-#: are common); with rules alone, all three flag
-WithDetector = Literal["flag", "confirm", "defer"]
+#: are common); "confirm if doubtful" flags, and confirms as "confirm" does only in a message
+#: that `doubtful:` finds doubtful as a report (a risk question, hearsay, a leaflet, a sign
+#: cleared or made up); with rules alone, all four flag
+WithDetector = Literal["flag", "confirm", "defer", "confirm if doubtful"]
 
 
 class RedFlagSpec(_Strict):
@@ -132,6 +134,13 @@ class ContextSpec(_Strict):
     invented: Patterns
 
 
+class DoubtfulSpec(_Strict):
+    """What makes a message doubtful as a report of a sign now, and what never does."""
+
+    forms: Patterns  # a risk question, hearsay, a leaflet's list, a sign cleared or made up
+    never_with: Patterns  # a word that says it is happening now: the message is a report
+
+
 class SafetySpec(_Strict):
     """The whole of safety.yaml."""
 
@@ -143,6 +152,7 @@ class SafetySpec(_Strict):
     symptoms_now: Patterns
     plea: Patterns = ""
     opening_plea: Patterns = ""
+    doubtful: DoubtfulSpec | None = None
     safety_net: str = Field(min_length=1)
     red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
     cautions: tuple[CautionSpec, ...] = ()
