@@ -464,6 +464,7 @@ ABOVE = {
             EVAL / "dev14.tsv",
             EVAL / "dev15.tsv",
             EVAL / "dev16.tsv",
+            EVAL / "dev17.tsv",
             *FORMER_HELD_OUT,
         )
     ],

@@ -50,6 +50,7 @@ SETS = (
             "dev14.tsv",
             "dev15.tsv",
             "dev16.tsv",
+            "dev17.tsv",
             "questions.tsv",
             "blind.tsv",
             "new-entries.tsv",
