@@ -209,13 +209,19 @@ def test_a_rule_to_confirm_is_confirmed_by_the_message_without_its_plea(
 
 
 # Session 56: the rules that flag a sign outright (chest pain, a heartbeat, quinine's harms,
-# tetanus) wait on the detector in a message doubtful as a report (hearsay, a risk question,
-# a leaflet's list), and flag outright again once the message says it is happening now.
+# tetanus, a clot, confusion and drowsiness) wait on the detector where their sign is in
+# doubt as a report (hearsay, a risk question, a leaflet's list), and flag outright again
+# once the message says it is happening now.
 DOUBTFUL = [
     ("chest-pain", "saw a tiktok saying magnesium gives you chest pains, is it true? i feel fine"),
     ("heartbeat", "my magnesium leaflet lists an irregular heartbeat as a rare side effect"),
     ("quinine-harm", "i read that tonic water can make your ears ring, is that a thing?"),
-    ("tetanus", "my neighbour reckons a rusty nail gives you lockjaw, old wives tale?"),
+    ("tetanus", "i read online that rusty nails give you lockjaw"),
+    ("blood-clot", "i read that the pill can give you a swollen red calf, is that a thing?"),
+    (
+        "confusion-drowsiness",
+        "the leaflet says too much magnesium can make you confused and drowsy",
+    ),
 ]
 
 
@@ -223,12 +229,46 @@ DOUBTFUL = [
 def test_a_rule_to_confirm_if_doubtful_waits_on_the_detector_only_while_in_doubt(
     engine: Engine, rule: str, message: str
 ) -> None:
-    doubted = _chain(engine, engine.analyse(message))
-    reported = _chain(engine, engine.analyse(f"{message} It's happening to me right now."))
+    reported = f"{message} It's happening to me right now."
+    doubted, now = _chain(engine, engine.analyse(message)), _chain(engine, engine.analyse(reported))
 
     assert doubted is not None and (doubted.rule, doubted.confirm) == (rule, True)
     assert engine.answer(message).status is not Status.RED_FLAG
-    assert reported is not None and (reported.rule, reported.confirm) == (rule, False)
+    assert now is not None and (now.rule, now.confirm) == (rule, False)
+    assert engine.answer(reported).status is Status.RED_FLAG
+
+
+# A review of that change: a doubt read over the whole message lost reports followed by a
+# question in one of its forms, or after an old all-clear, or with "now" said otherwise; a
+# sign is in doubt only where each clause it is in carries the doubt, and no word says now.
+REPORTS_BESIDE_A_DOUBT = [
+    ("chest-pain", "i have chest pain after taking magnesium, is that a known side effect"),
+    (
+        "confusion-drowsiness",
+        "my mum is confused and very drowsy after her magnesium, is that a known side effect",
+    ),
+    (
+        "heartbeat",
+        "my heartbeat is very slow and irregular after magnesium, could magnesium cause that",
+    ),
+    ("chest-pain", "gp said it was nothing last week but i have chest pain after magnesium"),
+    ("chest-pain", "the ecg wasnt normal and i have chest pain after magnesium, should i worry"),
+    ("chest-pain", "chest hurts after magnesium right this second, is it a common side effect"),
+    (
+        "chest-pain",
+        "i saw on tiktok you should go to a&e for this, i have chest pain after taking magnesium",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "message"), REPORTS_BESIDE_A_DOUBT)
+def test_a_report_beside_a_form_of_doubt_flags_outright(
+    engine: Engine, rule: str, message: str
+) -> None:
+    hit = _chain(engine, engine.analyse(message))
+
+    assert hit is not None and (hit.rule, hit.confirm) == (rule, False)
+    assert engine.answer(message).status is Status.RED_FLAG
 
 
 # Session 38: every rule to confirm that matched is tried, each on the sentences it fired

@@ -50,7 +50,7 @@ class Assessment:
     cautions: tuple[str, ...] = ()
     caution_ids: tuple[str, ...] = ()
     symptoms_now: bool = False
-    net_rule: str = ""  # a `confirm` rule that matched and that the detector ruled out
+    net_rule: str = ""  # a rule that waited on the detector, matched, and was ruled out
     asked_rule: str = ""  # a rule that matched the message's questions read as reports
 
 

@@ -61,9 +61,7 @@ def _bad_concepts(spec: SafetySpec) -> list[str]:
 
 def _bad_patterns(spec: SafetySpec) -> list[str]:
     top = [fault for key in _TOP_PATTERNS for fault in _faults(key, getattr(spec, key))]
-    if spec.doubtful is not None:
-        top += _faults("doubtful.forms", spec.doubtful.forms)
-        top += _faults("doubtful.never_with", spec.doubtful.never_with)
+    top += _doubt_faults(spec)
     context = [
         fault
         for key in ContextSpec.model_fields
@@ -161,6 +159,22 @@ _TOP_PATTERNS = (
 )
 
 
+def _doubt_faults(spec: SafetySpec) -> list[str]:
+    """Give the faults of `doubtful:`, or of its absence where a rule needs it."""
+    doubting = [rule.id for rule in spec.red_flags if rule.with_detector == "confirm if doubtful"]
+    if spec.doubtful is None and doubting:
+        return [f"doubtful: missing, but {', '.join(doubting)} say confirm if doubtful"]
+    if spec.doubtful is None:
+        return []
+    faults = []
+    for key in ("forms", "never_with"):
+        patterns = getattr(spec.doubtful, key)
+        if not joined(patterns):
+            faults.append(f"doubtful.{key}: is empty")
+        faults += _faults(f"doubtful.{key}", patterns)
+    return faults
+
+
 def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
     known = None if categories is None else set(categories)
     problems: list[str] = []
@@ -174,8 +188,6 @@ def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
             problems.append(f"{where}: category {rule.category!r} is not in triage/categories.yaml")
         if not rule.match and not rule.patterns:
             problems.append(f"{where}: says neither match: nor patterns:")
-        if rule.with_detector == "confirm if doubtful" and spec.doubtful is None:
-            problems.append(f"{where}: says confirm if doubtful, but safety.yaml has no doubtful:")
         problems.extend(
             f"{where}: match[{j}]: gap: needs ordered: true"
             for j, clause in enumerate(rule.match)

@@ -66,12 +66,15 @@ class RedFlag:
         """Tell whether the rule leaves the message to the detector when it runs."""
         return self.with_detector == "defer"
 
-    def waits(self, doubtful: bool) -> bool:
-        """Tell whether a hit waits on the detector's confirmation beside it, in a message
-        that is `doubtful` as a report or not."""
-        return self.with_detector == "confirm" or (
-            doubtful and self.with_detector == "confirm if doubtful"
-        )
+    @property
+    def doubts(self) -> bool:
+        """Tell whether the rule waits on the detector only where its sign is in doubt."""
+        return self.with_detector == "confirm if doubtful"
+
+    def waits(self, in_doubt: bool) -> bool:
+        """Tell whether a hit waits on the detector's confirmation beside it, where the
+        rule's sign is `in_doubt` as a report or not."""
+        return self.with_detector == "confirm" or (in_doubt and self.doubts)
 
     def matches(self, words: Words, negation: re.Pattern[str]) -> bool:
         """Tell whether a clause or pattern is found, not right after a negation (a pattern
@@ -137,10 +140,11 @@ class RuleLayer:
         message made only of general questions ("can magnesium cause chest pain?") unless
         someone's own situation is described ("my chest hurts"); one sentence that is not a
         general question ("passed out twice today") is enough. `beside_detector`: the learned
-        detector runs too, so a matching rule that says `with_detector: confirm` is marked
-        `confirm`, and carries the next lower-priority matching rule (`otherwise`): each rule
-        to confirm that matched, in order, up to the first one that flags outright; a rule that
-        says `with_detector: defer` is not read at all beside the detector. When no rule
+        detector runs too, so a matching rule that says `with_detector: confirm` (or `confirm
+        if doubtful`, where its sign is in doubt: see in_doubt) is marked `confirm`, and
+        carries the next lower-priority matching rule (`otherwise`): each rule to confirm
+        that matched, in order, up to the first one that flags outright; a rule that says
+        `with_detector: defer` is not read at all beside the detector. When no rule
         matches, the message is read again with its questions as reports, by every rule,
         if a sentence, or the last clause of the last, says it is happening now (see
         Context.reports_now); a rule that matches then flags outright.
@@ -194,7 +198,6 @@ class RuleLayer:
         """Give the matching rules to confirm, in order, then the first one that flags."""
         readings: dict[Reading, Words] = {}
         hits: list[RuleHit] = []
-        doubtful = self.doubtful(text)
         for rule in rules:
             reads = rule.reads
             if reads not in readings:
@@ -202,7 +205,8 @@ class RuleLayer:
                 readings[reads] = Words.of(reading, lengths)
             if not rule.matches(readings[reads], self._context.negation):
                 continue
-            hits.append(RuleHit(rule.id, rule.category, beside_detector and rule.waits(doubtful)))
+            in_doubt = beside_detector and rule.doubts and self.in_doubt(rule.id, text, sentences)
+            hits.append(RuleHit(rule.id, rule.category, beside_detector and rule.waits(in_doubt)))
             if not hits[-1].confirm:
                 break
         return hits
@@ -248,13 +252,35 @@ class RuleLayer:
         """Give the normalised text as the rules read it: what is not about now blanked."""
         return self._context.current(text, sentences)
 
-    def doubtful(self, text: str) -> bool:
-        """Tell whether the normalised text is doubtful as a report of a sign now (a risk
-        question, hearsay, a leaflet's list, a sign cleared or made up) and never says now."""
-        if self._doubtful is None:
+    def in_doubt(self, rule_id: str, text: str, sentences: Sequence[str] = ()) -> bool:
+        """Tell whether a rule's sign is in doubt as a report: the message says nothing of
+        now, and each clause the rule fires in on its own carries a form of doubt (a risk
+        question, hearsay, a leaflet's list, a sign cleared, a figure of speech or a story;
+        not "i have chest pain after magnesium, is that a known side effect")."""
+        rule = self._by_id.get(rule_id)
+        if self._doubtful is None or rule is None:
             return False
         forms, never_with = self._doubtful
-        return bool(forms.search(text)) and not never_with.search(text)
+        if never_with.search(text):
+            return False
+        negation = self._context.negation
+        firing = [c for c in self._clauses(text, sentences) if rule.matches(Words.of(c), negation)]
+        return bool(firing) and all(forms.search(clause) for clause in firing)
+
+    def _clauses(self, text: str, sentences: Sequence[str]) -> list[str]:
+        """Give the normalised text's clauses, cut where the sentences as written end their
+        clauses; the clauses as written where their words do not line up with it."""
+        parts = [words for sentence in sentences for words in clauses_of(sentence) if words]
+        normal = text.split(" ")
+        if not parts:
+            return [text]
+        if sum(map(len, parts)) != len(normal):
+            return [" ".join(words) for words in parts]
+        clauses, start = [], 0
+        for words in parts:
+            clauses.append(" ".join(normal[start : start + len(words)]))
+            start += len(words)
+        return clauses
 
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""

@@ -29,9 +29,9 @@ Reading = Literal["now", "questions too", "everything"]
 #: faq/triage/assess.py), and then adds the safety net's line (for a rule that raised false
 #: alarms on writing it was not written from); "defer" leaves the message to the detector, so
 #: the rule is a fallback for when it is off (a category the detector reads well, whose words
-#: are common); "confirm if doubtful" flags, and confirms as "confirm" does only in a message
-#: that `doubtful:` finds doubtful as a report (a risk question, hearsay, a leaflet, a sign
-#: cleared or made up); with rules alone, all four flag
+#: are common); "confirm if doubtful" flags, and confirms as "confirm" does only where
+#: `doubtful:` puts the sign in doubt as a report (in a clause that is a risk question,
+#: hearsay, a leaflet's list, a sign cleared or made up); with rules alone, all four flag
 WithDetector = Literal["flag", "confirm", "defer", "confirm if doubtful"]
 
 
@@ -135,10 +135,10 @@ class ContextSpec(_Strict):
 
 
 class DoubtfulSpec(_Strict):
-    """What makes a message doubtful as a report of a sign now, and what never does."""
+    """What puts a sign in doubt as a report of now, and what never does."""
 
     forms: Patterns  # a risk question, hearsay, a leaflet's list, a sign cleared or made up
-    never_with: Patterns  # a word that says it is happening now: the message is a report
+    never_with: Patterns  # now, or someone who has the sign: the message is a report
 
 
 class SafetySpec(_Strict):
