@@ -240,7 +240,8 @@ def test_a_rule_to_confirm_if_doubtful_waits_on_the_detector_only_while_in_doubt
 
 # A review of that change: a doubt read over the whole message lost reports followed by a
 # question in one of its forms, or after an old all-clear, or with "now" said otherwise; a
-# sign is in doubt only where each clause it is in carries the doubt, and no word says now.
+# sign is in doubt only where each clause it is in carries the doubt, no form asks about a
+# side effect, and no word says now or that someone has the sign.
 REPORTS_BESIDE_A_DOUBT = [
     ("chest-pain", "i have chest pain after taking magnesium, is that a known side effect"),
     (
@@ -258,6 +259,20 @@ REPORTS_BESIDE_A_DOUBT = [
         "chest-pain",
         "i saw on tiktok you should go to a&e for this, i have chest pain after taking magnesium",
     ),
+    # a second review: a report and a question about a side effect in one clause, other
+    # ways of saying now, and of saying what was seen, said or tested
+    ("heartbeat", "slow irregular heartbeat after my magnesium is that a rare side effect"),
+    (
+        "confusion-drowsiness",
+        "mum confused very drowsy after her magnesium is that a known side effect",
+    ),
+    ("heartbeat", "ive had a slow irregular heartbeat since taking magnesium could it cause that"),
+    ("heartbeat", "i saw that my heart rate is 35 and irregular on my watch after magnesium"),
+    (
+        "heartbeat",
+        "my husband said see a doctor my heartbeat is slow and irregular after magnesium",
+    ),
+    ("heartbeat", "the ecg shows my heart isnt in a normal rhythm and my heartbeat is slow"),
 ]
 
 

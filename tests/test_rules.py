@@ -711,12 +711,24 @@ def test_the_doubtful_examples_match_as_the_typo_corrector_leaves_them(
     # `magbot check` matches each example as plain words; the rules read the corrected
     # text, which turned "osce", "holter" and "reddit" into "once", "older" and "credit"
     written = yaml.safe_load((default_data_dir() / "safety.yaml").read_text())["doubtful"][key]
-    pattern = re.compile("|".join(f"(?:{alternative['pattern']})" for alternative in written))
-    examples = [example for alternative in written for example in alternative["examples"]]
+    joined = re.compile("|".join(f"(?:{alternative['pattern']})" for alternative in written))
+    read = lexical.analyse
 
-    missed = [e for e in examples if not pattern.search(lexical.analyse(e).normalised)]
+    missed = [
+        example
+        for alternative in written
+        for example in alternative["examples"]
+        if not re.search(alternative["pattern"], read(example).normalised)
+    ]
+    matched = [
+        example
+        for alternative in written
+        for example in alternative.get("not_examples", ())
+        if joined.search(read(example).normalised)
+    ]
 
-    assert examples and missed == []
+    assert len(written) > 1
+    assert (missed, matched) == ([], [])
 
 
 def test_no_example_of_a_rule_to_confirm_if_doubtful_is_in_doubt(lexical: Engine) -> None:

@@ -254,9 +254,11 @@ class RuleLayer:
 
     def in_doubt(self, rule_id: str, text: str, sentences: Sequence[str] = ()) -> bool:
         """Tell whether a rule's sign is in doubt as a report: the message says nothing of
-        now, and each clause the rule fires in on its own carries a form of doubt (a risk
-        question, hearsay, a leaflet's list, a sign cleared, a figure of speech or a story;
-        not "i have chest pain after magnesium, is that a known side effect")."""
+        now, and each clause the rule fires in on its own (read whole, not blanked as the
+        rule reads the message) carries a form of doubt (a risk question, hearsay, a
+        leaflet's list, a sign cleared, a figure of speech or a story; not "i have chest pain
+        after magnesium, is that a known side effect"). A sign found in no single clause,
+        or in a message whose clauses cannot be lined up with its words, is not in doubt."""
         rule = self._by_id.get(rule_id)
         if self._doubtful is None or rule is None:
             return False
@@ -269,13 +271,14 @@ class RuleLayer:
 
     def _clauses(self, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the normalised text's clauses, cut where the sentences as written end their
-        clauses; the clauses as written where their words do not line up with it."""
+        clauses; none where their words do not line up with it (a typo corrected into two
+        words: "1hr" is "1 hr")."""
         parts = [words for sentence in sentences for words in clauses_of(sentence) if words]
         normal = text.split(" ")
         if not parts:
             return [text]
         if sum(map(len, parts)) != len(normal):
-            return [" ".join(words) for words in parts]
+            return []
         clauses, start = [], 0
         for words in parts:
             clauses.append(" ".join(normal[start : start + len(words)]))
