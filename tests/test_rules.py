@@ -17,7 +17,9 @@ from faq.model import Status
 from faq.rules import DataError
 from faq.triage.concepts import Near, Words, concepts_from
 from faq.triage.context import _UNTARGETED, Context
+from faq.triage.faults import read_safety
 from faq.triage.rules import RuleHit
+from faq.triage.schema import joined
 from tests.conftest import names_its_concern, red_flag_at
 
 RULES = load_rules().triage.rules  # read at collection: the examples parametrise tests
@@ -710,21 +712,23 @@ def test_the_doubtful_examples_match_as_the_typo_corrector_leaves_them(
 ) -> None:
     # `magbot check` matches each example as plain words; the rules read the corrected
     # text, which turned "osce", "holter" and "reddit" into "once", "older" and "credit"
-    written = yaml.safe_load((default_data_dir() / "safety.yaml").read_text())["doubtful"][key]
-    joined = re.compile("|".join(f"(?:{alternative['pattern']})" for alternative in written))
+    spec = read_safety(yaml.safe_load((default_data_dir() / "safety.yaml").read_text()))
+    assert spec.doubtful is not None
+    written = getattr(spec.doubtful, key)
+    whole = re.compile(joined(written))
     read = lexical.analyse
 
     missed = [
         example
         for alternative in written
-        for example in alternative["examples"]
-        if not re.search(alternative["pattern"], read(example).normalised)
+        for example in alternative.examples
+        if not re.search(alternative.pattern, read(example).normalised)
     ]
     matched = [
         example
         for alternative in written
-        for example in alternative.get("not_examples", ())
-        if joined.search(read(example).normalised)
+        for example in alternative.not_examples
+        if whole.search(read(example).normalised)
     ]
 
     assert len(written) > 1

@@ -97,6 +97,18 @@ class RedFlag:
         return plain | {w for c in self.clauses for concept in c.concepts for w in concept.words}
 
 
+def _lined_up(words: Sequence[str], parts: Sequence[Sequence[str]]) -> list[str]:
+    """Give `words` cut into runs as long as each of `parts` (a text's sentences or clauses
+    as written), or none if they do not add up to as many words."""
+    if sum(map(len, parts)) != len(words):
+        return []
+    runs, start = [], 0
+    for part in parts:
+        runs.append(" ".join(words[start : start + len(part)]))
+        start += len(part)
+    return runs
+
+
 def _sign(match: re.Match[str]) -> int:
     """Give where a pattern's sign begins: its `sign` group if it names one."""
     return match.start("sign") if "sign" in match.re.groupindex else match.start()
@@ -219,14 +231,15 @@ class RuleLayer:
         rule = self._by_id.get(rule_id)
         parts, by_clause = self._parts(sentences)
         reading = self._reading(text, sentences, rule.reads).split(" ") if rule else []
-        if rule is None or len(parts) < 2 or sum(map(len, parts)) != len(reading):
+        chunks = _lined_up(reading, parts) if len(parts) >= 2 else []
+        if rule is None or not chunks:
             return []
-        firing, start = [], 0
-        for words in parts:
-            chunk = " ".join(reading[start : start + len(words)])
-            start += len(words)
-            if words and rule.matches(Words.of(chunk), self._context.negation):
-                firing.append(" ".join(words))
+        negation = self._context.negation
+        firing = [
+            " ".join(words)
+            for words, chunk in zip(parts, chunks, strict=True)
+            if words and rule.matches(Words.of(chunk), negation)
+        ]
         return [part for part in firing if not by_clause or self._context.speaks_of_now(part)]
 
     def _parts(self, sentences: Sequence[str]) -> tuple[list[list[str]], bool]:
@@ -274,16 +287,7 @@ class RuleLayer:
         clauses; none where their words do not line up with it (a typo corrected into two
         words: "1hr" is "1 hr")."""
         parts = [words for sentence in sentences for words in clauses_of(sentence) if words]
-        normal = text.split(" ")
-        if not parts:
-            return [text]
-        if sum(map(len, parts)) != len(normal):
-            return []
-        clauses, start = [], 0
-        for words in parts:
-            clauses.append(" ".join(normal[start : start + len(words)]))
-            start += len(words)
-        return clauses
+        return _lined_up(text.split(" "), parts) if parts else [text]
 
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""
