@@ -21,6 +21,8 @@ from faq import files
 MIN_CORRECTABLE = 4
 FIX_CACHE = 4096
 _DICTIONARY = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+#: Words general English writes often that the dictionary lacks (scripts/common_words.py).
+_COMMON = resources.files("faq") / "data" / "common-words.txt"
 #: Bumped when the layout of a remembered spelling file changes.
 SPELLING_FORMAT = 1
 
@@ -36,6 +38,14 @@ def english_frequencies() -> dict[str, int]:
 def english_words() -> frozenset[str]:
     """Give the correctly spelled English words."""
     return frozenset(english_frequencies())
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Give the words people write often that the dictionary lacks ("garmin", "tonite",
+    "rehydration"): never typos, though they lie near a word of the vocabulary."""
+    lines = _COMMON.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 class Speller:
@@ -89,6 +99,8 @@ class Speller:
             _keep(self._store, self._vocabulary, self._learnt)
 
     def _closest(self, word: str) -> str:
+        if word in common_words():
+            return word
         return _closest(word, self._vocabulary)
 
 
@@ -125,6 +137,7 @@ def _spelling_path(folder: Path, trusted: frozenset[str], counts: Counter[str]) 
         hashlib.sha256(code).hexdigest(),  # how corrections are made
         rapidfuzz.__version__,
         hashlib.sha256(_DICTIONARY.read_bytes()).hexdigest(),
+        hashlib.sha256(_COMMON.read_bytes()).hexdigest(),
         sorted(trusted),
         sorted(counts.items()),
     ]

@@ -465,6 +465,7 @@ ABOVE = {
             EVAL / "dev15.tsv",
             EVAL / "dev16.tsv",
             EVAL / "dev17.tsv",
+            EVAL / "dev18.tsv",
             *FORMER_HELD_OUT,
         )
     ],

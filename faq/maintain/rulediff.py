@@ -51,6 +51,7 @@ SETS = (
             "dev15.tsv",
             "dev16.tsv",
             "dev17.tsv",
+            "dev18.tsv",
             "questions.tsv",
             "blind.tsv",
             "new-entries.tsv",
