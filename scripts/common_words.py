@@ -10,9 +10,14 @@ four letters or longer, apostrophes dropped as magbot's normaliser drops them, l
 symspellpy already has. The corrector leaves these words as they are.
 
 Below a Zipf frequency of 2.0 the list would also hold misspellings of words the safety rules
-read ("vomitting" 1.5, "unconcious" 1.6), which must still be corrected. Above it, a few
-misspellings of words the rules or the entries read are left out by hand (MISSPELLINGS), so
-the corrector still reads them as meant.
+read ("vomitting" 1.5, "unconcious" 1.6), which must still be corrected. Above it, misspellings
+are still common ("enought" 2.1, "meself" 2.2, "stil" 2.6): a word is left out, so that the
+corrector still reads it as meant, when a word one or two edits away (as the corrector
+measures) is at least MIN_GAP more frequent on the Zipf scale, 300 times as common ("enought"
+beside "enough", 3.4; "holter" beside "older", 3.1, is left out too); the words the list is for
+sit closer to their neighbours ("garmin" and "harming" 0.4, "depuis" and "sepsis" 1.0, "copd"
+and "cold" 2.2). A few misspellings closer than that to the word they mean, and dialect
+spellings, are left out by hand (MISSPELLINGS).
 
 A maintainer runs this once, when the threshold or the source changes, in a separate virtual
 environment (magbot never imports wordfreq, whose wheel is 57 MB). From the repository root:
@@ -34,6 +39,9 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.process import cdist
 from wordfreq import get_frequency_dict
 
 from faq.spelling import MIN_CORRECTABLE, english_words
@@ -41,6 +49,8 @@ from faq.spelling import MIN_CORRECTABLE, english_words
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "faq" / "data" / "common-words.txt"
 MIN_ZIPF = 2.0
+MIN_GAP = 2.5  # a far commoner word this close makes a word a likely misspelling of it
+CHUNK = 2000
 #: Misspellings and dialect spellings common enough to be counted ("meself", "pils", "jsut"),
 #: of words the rules or the entries read: left to the corrector, which reads them as meant.
 _MISSPELT = """
@@ -55,6 +65,7 @@ _MISSPELT = """
     someting somone somthing sould speach sternal stoped stoping stuf swett taht tatoo thier
     thiss throught throwed thst tighty todays tonge tryed untill urself verry wasn wierd
     witha woud woul woulda wouldn writting yknow youself zink
+    chet stil bood themself hasn gona dosnt wich absolut
 """
 MISSPELLINGS = frozenset(_MISSPELT.split())
 _PLAIN = re.compile(r"[a-z]+")
@@ -71,7 +82,8 @@ def main() -> None:
     known = english_words()
     floor = 10 ** (MIN_ZIPF - 9)  # Zipf frequency = log10 of uses per billion words
     left_out = known | MISSPELLINGS
-    words = sorted(w for w, share in counted.items() if share >= floor and w not in left_out)
+    common = sorted(w for w, share in counted.items() if share >= floor and w not in left_out)
+    words = _not_misspellings(common, counted)
     source = resources.files("wordfreq") / "data" / "large_en.msgpack.gz"
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     header = [
@@ -79,12 +91,35 @@ def main() -> None:
         f"# Made by scripts/common_words.py from wordfreq {metadata.version('wordfreq')}",
         f"# (large_en.msgpack.gz sha256 {digest}): Zipf frequency >= {MIN_ZIPF},",
         f"# {MIN_CORRECTABLE}+ letters a-z, apostrophes dropped, less {len(MISSPELLINGS)}"
-        f" misspellings still to correct. {len(words)} words.",
+        " misspellings still to correct",
+        f"# and {len(common) - len(words)} words a word {MIN_GAP} commoner is near."
+        f" {len(words)} words.",
         "# Derived from wordfreq's data (Robyn Speer), licensed CC BY-SA 4.0:",
         "# https://creativecommons.org/licenses/by-sa/4.0/",
     ]
     OUT.write_text("\n".join([*header, *words]) + "\n", encoding="utf-8")
     print(f"{OUT}: {len(words)} words, lowest Zipf {round(math.log10(floor) + 9, 2)}")
+
+
+def _zipf(share: float) -> float:
+    return math.log10(share * 1e9)
+
+
+def _not_misspellings(words: list[str], counted: dict[str, float]) -> list[str]:
+    """Give the words no word within the corrector's distance is MIN_GAP commoner than."""
+    floor = 10 ** (MIN_ZIPF + MIN_GAP - 9)
+    commoner = sorted(w for w, share in counted.items() if share >= floor)
+    kept = []
+    for start in range(0, len(words), CHUNK):
+        chunk = words[start : start + CHUNK]
+        distances = cdist(chunk, commoner, scorer=DamerauLevenshtein.distance, workers=-1)
+        for word, row in zip(chunk, distances, strict=True):
+            limit = 1 if len(word) <= 5 else 2
+            gap = _zipf(counted[word]) + MIN_GAP
+            near = (commoner[i] for i in np.flatnonzero(row <= limit))
+            if not any(_zipf(counted[w]) >= gap for w in near if w != word):
+                kept.append(word)
+    return kept
 
 
 if __name__ == "__main__":

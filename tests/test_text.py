@@ -393,8 +393,8 @@ def test_the_shipped_vocabulary_reads_common_typos_and_abbreviations_as_meant(
         ("garmin", "harming"),
         ("rehydration", "dehydration"),
         ("tonite", "tonic"),
-        ("depuis", "sepsis"),
-        ("holter", "older"),
+        ("brexit", "breast"),
+        ("izzy", "dizzy"),
         ("aircon", "iron"),
         ("burpee", "purple"),
         ("tweeting", "sweating"),
@@ -404,14 +404,27 @@ def test_the_shipped_vocabulary_reads_common_typos_and_abbreviations_as_meant(
     ],
 )
 def test_words_people_write_often_are_not_typos(analyzer: Analyzer, typed: str, once: str) -> None:
-    assert analyzer.analyze(typed).words == (typed,)
+    assert analyzer.analyze(typed).words == (typed,), f"read as {once!r}, as it once was"
 
 
 # Misspellings and dialect forms common enough online to be counted stay out of the list, so
-# the rules still read them as meant: "wet meself" once missed a cauda equina rule.
+# the rules still read them as meant: "wet meself" once missed a cauda equina rule, and a
+# review found "enought", "stoped", "haveing", "stil" and "bood" lost emergencies. Some are
+# left out by hand, most because a far commoner word is near them.
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("meself", "myself"), ("pils", "pills"), ("jsut", "just"), ("zink", "zinc")],
+    [
+        ("meself", "myself"),
+        ("pils", "pills"),
+        ("jsut", "just"),
+        ("zink", "zinc"),
+        ("enought", "enough"),
+        ("stoped", "stopped"),
+        ("haveing", "having"),
+        ("stil", "still"),
+        ("bood", "blood"),
+        ("ches", "chest"),
+    ],
 )
 def test_misspellings_common_online_are_still_corrected(
     analyzer: Analyzer, typed: str, meant: str
