@@ -172,9 +172,14 @@ def _is_english(word: str) -> bool:
     return word in english_words()
 
 
+def typo_distance(word: str) -> int:
+    """Give how many edits (Damerau-Levenshtein) a typo of this word may be from the word
+    meant: 1 for a word of up to 5 letters, else 2."""
+    return 1 if len(word) <= 5 else 2
+
+
 def _closest(word: str, vocabulary: Sequence[str]) -> str:
-    limit = 1 if len(word) <= 5 else 2
     match = process.extractOne(
-        word, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=limit
+        word, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=typo_distance(word)
     )
     return match[0] if match else word

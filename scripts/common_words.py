@@ -44,7 +44,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import cdist
 from wordfreq import get_frequency_dict
 
-from faq.spelling import MIN_CORRECTABLE, english_words
+from faq.spelling import MIN_CORRECTABLE, english_words, typo_distance
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "faq" / "data" / "common-words.txt"
@@ -80,7 +80,7 @@ def main() -> None:
         if _PLAIN.fullmatch(word) and len(word) >= MIN_CORRECTABLE:
             counted[word] = counted.get(word, 0.0) + share
     known = english_words()
-    floor = 10 ** (MIN_ZIPF - 9)  # Zipf frequency = log10 of uses per billion words
+    floor = _share(MIN_ZIPF)
     left_out = known | MISSPELLINGS
     common = sorted(w for w, share in counted.items() if share >= floor and w not in left_out)
     words = _not_misspellings(common, counted)
@@ -98,25 +98,30 @@ def main() -> None:
         "# https://creativecommons.org/licenses/by-sa/4.0/",
     ]
     OUT.write_text("\n".join([*header, *words]) + "\n", encoding="utf-8")
-    print(f"{OUT}: {len(words)} words, lowest Zipf {round(math.log10(floor) + 9, 2)}")
+    print(f"{OUT}: {len(words)} words, lowest Zipf {MIN_ZIPF}")
 
 
 def _zipf(share: float) -> float:
+    """Give a share of all words on the Zipf scale: log10 of uses per billion words."""
     return math.log10(share * 1e9)
+
+
+def _share(zipf: float) -> float:
+    """Give the share of all words a Zipf frequency stands for."""
+    return 10 ** (zipf - 9)
 
 
 def _not_misspellings(words: list[str], counted: dict[str, float]) -> list[str]:
     """Give the words no word within the corrector's distance is MIN_GAP commoner than."""
-    floor = 10 ** (MIN_ZIPF + MIN_GAP - 9)
+    floor = _share(MIN_ZIPF + MIN_GAP)
     commoner = sorted(w for w, share in counted.items() if share >= floor)
     kept = []
     for start in range(0, len(words), CHUNK):
         chunk = words[start : start + CHUNK]
         distances = cdist(chunk, commoner, scorer=DamerauLevenshtein.distance, workers=-1)
         for word, row in zip(chunk, distances, strict=True):
-            limit = 1 if len(word) <= 5 else 2
             gap = _zipf(counted[word]) + MIN_GAP
-            near = (commoner[i] for i in np.flatnonzero(row <= limit))
+            near = (commoner[i] for i in np.flatnonzero(row <= typo_distance(word)))
             if not any(_zipf(counted[w]) >= gap for w in near if w != word):
                 kept.append(word)
     return kept
