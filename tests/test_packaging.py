@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,19 @@ def test_the_wheel_answers_and_scores_a_set_from_a_fresh_environment(
     assert scored.returncode == 0 and "hit@1" in scored.stdout, scored.stdout + scored.stderr
     assert refused.returncode != 0 and "--entries" in refused.stderr, refused.stderr
     assert "Traceback" not in asked.stderr + no_file.stderr + scored.stderr + refused.stderr
+
+
+def test_the_wheel_declares_every_licence_it_ships_under(dists: dict[str, Path]) -> None:
+    with zipfile.ZipFile(dists["wheel"]) as wheel:
+        names = wheel.namelist()
+        metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+    fields = metadata.decode().splitlines()
+
+    # the code (MIT), the embedding model and detector (Apache-2.0), the common words (CC BY-SA)
+    assert "License-Expression: MIT AND Apache-2.0 AND CC-BY-SA-4.0" in fields
+    for name in ("LICENSE", "NOTICE", "LICENSES/Apache-2.0.txt", "LICENSES/CC-BY-SA-4.0.txt"):
+        assert f"License-File: {name}" in fields
+        assert any(n.endswith(f".dist-info/licenses/{name}") for n in names), name
 
 
 def test_the_sdist_installs_answers_and_its_own_tests_pass(
