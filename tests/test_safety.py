@@ -49,6 +49,8 @@ EMERGENCIES = [
     ("breathing", "I can't breathe properly"),
     ("breathing", "I'm short of breath and my legs ache"),
     ("breathing", "my throat is swelling after the tablet"),
+    ("no-air", "I become no air, help"),
+    ("no-air", "my husband is not getting enough air"),
     ("allergic-airway", "my son got stung no epipen throat closing up"),
     ("allergic-airway", "she ate something with peanuts and now she cant breathe properly"),
     ("anaphylaxis-now", "my mum is in anaphylactic shock"),
