@@ -693,6 +693,26 @@ def test_a_rule_to_confirm_if_doubtful_needs_the_doubtful_patterns(data_dir: Pat
     ]
 
 
+def test_check_warns_of_a_doubtful_section_no_rule_reads(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    path = data_dir / "safety.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "with_detector: confirm if doubtful" in text
+    path.write_text(text.replace("with_detector: confirm if doubtful", "with_detector: confirm"))
+
+    code = main(["--data", str(data_dir), "check"])
+    out, _ = capsys.readouterr()
+
+    assert code == 0  # a warning: the rules still load and flag
+    assert f"{path}: warning: doubtful: read by no rule" in out
+    assert out.rstrip().endswith("1 warning: ok")
+
+
+def test_the_shipped_rules_read_every_section(lexical: Engine) -> None:
+    assert lexical.triage.rules.unread_sections() == ()
+
+
 @pytest.mark.parametrize("key", ["forms", "never_with"])
 def test_an_empty_doubtful_pattern_is_a_fault(data_dir: Path, key: str) -> None:
     path = data_dir / "safety.yaml"

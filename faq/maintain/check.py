@@ -70,6 +70,7 @@ def check(
     if not entries or any(not p.warning for p in problems):
         return CheckResult(tuple(entries), tuple(problems), ())
     problems.extend(_topic_head(entries, rules))  # only of a corpus that loads whole
+    problems.extend(_unread_sections(rules))
     # self-retrieval reads the words only (queries without vectors), whatever the engine
     engine = engine_for(entries, rules, semantic)
     return CheckResult(tuple(entries), tuple(problems), tuple(_self_retrieval(engine)), engine)
@@ -145,6 +146,18 @@ def _topic_head(entries: Sequence[Entry], rules: Rules) -> list[Problem]:
         " the ranking and the decision read no topics"
     )
     return [Problem(TOPIC_HEAD, "classes", reason, warning=True)]
+
+
+def _unread_sections(rules: Rules) -> list[Problem]:
+    """Warn about a section of safety.yaml that no rule reads: an edit to it changes nothing."""
+    reason = (
+        "read by no rule (none says `with_detector: confirm if doubtful`);"
+        " edits to it change nothing"
+    )
+    safety = str(rules.folder / "safety.yaml")
+    return [
+        Problem(safety, name, reason, warning=True) for name in rules.triage.rules.unread_sections()
+    ]
 
 
 def _self_retrieval(engine: Engine) -> list[Stolen]:

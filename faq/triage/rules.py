@@ -143,6 +143,12 @@ class RuleLayer:
         )
         self.safety_net = " ".join(spec.safety_net.split())
 
+    def unread_sections(self) -> tuple[str, ...]:
+        """Give the optional sections of safety.yaml that no rule reads (`doubtful:` with no
+        rule that says `with_detector: confirm if doubtful`)."""
+        doubted = any(rule.doubts for rule in self._red_flags)
+        return ("doubtful",) if self._doubtful is not None and not doubted else ()
+
     def red_flag(
         self, text: str, sentences: Sequence[str] = (), beside_detector: bool = False
     ) -> RuleHit | None:
