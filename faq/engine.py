@@ -112,7 +112,7 @@ class Engine:
             ranking_step(ranking),
         )
         if assessment.flag is not None:
-            return self._flagged(query, assessment.flag, ranking, steps)
+            return self._flagged(query, assessment.flag, assessment.also, ranking, steps)
         if query.empty or verdict is not None:
             return self._declined(query, assessment, verdict, ranking, steps)
         status = decide(ranking, self.policy)
@@ -130,7 +130,7 @@ class Engine:
         if assessment.flag is None:
             return None
         steps = (query_step(query), triage_step(assessment, query.foreign))
-        return self._flagged(query, assessment.flag, Ranking(hits=()), steps)
+        return self._flagged(query, assessment.flag, assessment.also, Ranking(hits=()), steps)
 
     def follow(self, entry_id: str, carry: str = "") -> Answer | None:
         """Give an entry picked from a button, with the cautions its question carried."""
@@ -166,17 +166,26 @@ class Engine:
         return Explanation(query, answer, tuple(self.ranker.contributions(query, ids)))
 
     def _flagged(
-        self, query: Query, flag: Flag, ranking: Ranking, steps: tuple[Step, ...]
+        self,
+        query: Query,
+        flag: Flag,
+        also: Flag | None,
+        ranking: Ranking,
+        steps: tuple[Step, ...],
     ) -> Answer:
+        second = f" with a second concern's ({also.tier})" if also else ""
+        decision = f"red flag: the {flag.tier} reply{second}, nothing else"
         return Answer(
             query.text,
             Status.RED_FLAG,
-            reply.urgent(flag.category.reply()),
+            reply.urgent(flag.category.reply(also.category if also else None)),
             candidates=ranking.hits,
-            flags=(flag.rule,),
+            flags=(flag.rule, also.rule) if also else (flag.rule,),
             category=flag.category.id,
             tier=flag.tier,
-            trace=(*steps, Step("decision", f"red flag: the {flag.tier} reply, nothing else")),
+            also=also.category.id if also else "",
+            also_tier=also.tier if also else "",
+            trace=(*steps, Step("decision", decision)),
         )
 
     def _declined(

@@ -133,5 +133,7 @@ class Answer:
     flags: tuple[str, ...] = ()
     category: str = ""  # the triage category of a red flag
     tier: str = ""  # its tier: emergency, urgent, poison or crisis
+    also: str = ""  # a second concern's category, of the other kind (a crisis, or not)
+    also_tier: str = ""  # its tier
     trace: tuple[Step, ...] = ()
     carry: str = ""  # what a button press must keep of the question (cautions, safety net)

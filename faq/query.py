@@ -31,6 +31,8 @@ class Query:
     truncated: bool = False
     vector: Vectors | None = None  # the whole message, when the semantic layer is on
     windows: tuple[str, ...] = field(default=(), repr=False)  # sentence windows, normalised
+    #: each sentence as the models read it, when there are two or more (pasted lists left out)
+    parts: tuple[str, ...] = field(default=(), repr=False)
     word_list: bool = False  # a long run of words without sentences: a list or random text
     foreign: bool = False  # mostly words that are neither English nor the corpus's
 
@@ -68,12 +70,15 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     # the models read the words as corrected, so a typo costs the meaning nothing; a window
     # that is a pasted list is left out, one in language is read even inside a list
     windows = _in_language(sentence_windows(sentences), analyzer)
-    listed = {s for s in sentences if analyzer.is_word_list(analyzer.analyze(s).words)}
+    readings = {sentence: analyzer.analyze(sentence) for sentence in sentences}
+    listed = {s for s, reading in readings.items() if analyzer.is_word_list(reading.words)}
+    parts = [r.text for s, r in readings.items() if s not in listed] if len(sentences) > 1 else []
     if listed:  # a list dilutes a sentence packed beside it: read the rest without it too
         unlisted = sentence_windows(sentences, keep=lambda sentence: sentence not in listed)
         windows = list(dict.fromkeys([*windows, *_in_language(unlisted, analyzer)]))
     vector = encoder.encode([query.normalised])[0]
-    return replace(query, vector=vector, windows=tuple(windows))
+    parts = list(dict.fromkeys(parts))
+    return replace(query, vector=vector, windows=tuple(windows), parts=tuple(parts))
 
 
 def _in_language(windows: Iterable[str], analyzer: Analyzer) -> list[str]:

@@ -37,6 +37,10 @@ def triage_step(assessment: Assessment, foreign: bool = False) -> Step:
         if flag
         else "no red flag"
     )
+    also = assessment.also
+    if also:
+        found += f"; also {also.category.id} ({also.tier}) by the {also.layer} layer, {also.rule}"
+        found += f", score {also.score:.2f}"
     cautions = ", ".join(assessment.caution_ids) or "none"
     why = "a message in another language" if foreign else "symptoms now"
     if assessment.asked_rule:

@@ -62,6 +62,19 @@ def test_ask_json_of_an_emergency_names_the_rule_and_no_entry(
 
     answer = json.loads(out)
     assert (answer["status"], answer["id"], answer["flags"]) == ("red_flag", None, ["chest-pain"])
+    assert answer["triage"] == {"category": "heart", "tier": "emergency", "also": None}
+
+
+def test_ask_json_and_explain_name_a_second_concern_beside_a_crisis(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    message = "I want to kill myself and my face is drooping on one side"
+    _, out, _ = run(capsys, "ask", "--json", message)
+    _, explained, _ = run(capsys, "ask", "--explain", message)
+
+    also = {"category": "stroke", "tier": "emergency"}
+    assert json.loads(out)["triage"] == {"category": "self-harm", "tier": "crisis", "also": also}
+    assert re.search(r"^triage +red flag: self-harm .*; also stroke \(emergency\)", explained, re.M)
 
 
 def test_ask_json_from_stdin_gives_one_object_per_line_in_order(

@@ -185,6 +185,19 @@ def test_a_failing_detector_costs_neither_a_rule_flag_nor_the_net(
     assert unread.flag is None and unread.symptoms_now
 
 
+def test_a_failing_detector_keeps_a_crisis_and_a_rules_second_concern_and_adds_no_noisy_one(
+    engine: Engine, detector: Detector
+) -> None:
+    broken = engine.triage.with_detector(dataclasses.replace(detector, session=_BrokenSession()))
+
+    fell = broken.assess(engine.analyse("I want to die. he collapsed and isnt breathing"))
+    cramp = broken.assess(engine.analyse("I want to die. cramp lasts 15 minutes every night"))
+
+    assert fell.flag is not None and fell.flag.category.id == "self-harm"
+    assert fell.also is not None and fell.also.category.id == "collapse"  # it flags outright
+    assert cramp.flag is not None and cramp.also is None  # a rule to confirm is not added
+
+
 # Session 37: the shipped detector reads a report that ends in a plea as a cramp question
 # ("chest pains" 0.92, "chest pains what do i do" 0.013), so a rule to confirm is confirmed
 # by the message without its pleas as well; until then these got the safety net only.

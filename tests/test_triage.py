@@ -257,3 +257,130 @@ def test_a_report_after_can_you_help_is_confirmed_as_without_it(engine: Engine) 
     message = "can you help, my mum is having a stroke right now"
 
     assert engine.answer(message).status is Status.RED_FLAG
+
+
+def test_an_emergency_beside_a_crisis_leads_the_reply_and_both_tiers_numbers_are_given() -> None:
+    crisis, stroke = CATEGORIES.get("self-harm"), CATEGORIES.get("stroke")
+
+    text = to_text(urgent(crisis.reply(also=stroke)))
+
+    assert text.index(stroke.concern) < text.index(crisis.concern)
+    for words in (*NUMBERS["crisis"], *NUMBERS["emergency"]):
+        assert words in text
+
+
+def test_an_urgent_concern_beside_a_crisis_follows_the_crisis_lines() -> None:
+    crisis, clot = CATEGORIES.get("self-harm"), CATEGORIES.get("dvt")
+
+    text = to_text(urgent(crisis.reply(also=clot)))
+
+    assert text.index(crisis.concern) < text.index(crisis.tier.numbers) < text.index(clot.concern)
+    assert clot.tier.stop in text
+
+
+@pytest.mark.parametrize(
+    ("message", "first", "second"),
+    [
+        ("I'm so tired of everything, I just want it all to stop. Also my face feels droopy on"
+         " one side", "self-harm", "stroke"),
+        ("nobody would miss me if I was gone. my left leg is cold and white and I cant move my"
+         " toes", "self-harm", "leg-artery"),
+        ("I took the whole bottle of magnesium to end it all", "self-harm", "swallowed-too-much"),
+        ("I hope tonight is my last night. My calf is swollen and hot since the flight", "dvt",
+         "self-harm"),
+        ("I want to end my life. after the marathon I drank loads of water, now headache"
+         " vomiting and my hands are swollen", "self-harm", "low-sodium"),
+        ("I want to die, my dad's having a stroke and I can't cope", "self-harm", "stroke"),
+        ("I want to die. there's a red line going up my leg from the cut and I have a fever and"
+         " shivers", "self-harm", "sepsis"),
+        ("i dont want to be here anymore. chest feels like an elephant sitting on it",
+         "self-harm", "heart"),
+    ],
+)  # fmt: skip
+def test_a_crisis_beside_a_medical_emergency_gets_both_replies(
+    engine: Engine, message: str, first: str, second: str
+) -> None:
+    answer = engine.answer(message)
+
+    assert (answer.category, answer.also) == (first, second)
+    text = to_text(answer.reply)
+    assert CATEGORIES.get(first).concern in text
+    besides = CATEGORIES.get(second)
+    assert (besides.tier.aside or besides.concern) in text
+    assert "988" in text
+    assert len(answer.flags) == 2
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my calf is swollen and hot after the flight. this is killing me lol",
+        "My calf has been swollen and hot since the flight. My dad died of a clot, I'm scared",
+        "I want to die, these cramps every night are unbearable",
+        "honestly tired of living, is there a way to just not wake up, help",
+        "I want to die. I hope I won't wake up tomorrow",
+        "I want to die. cramp lasts 15 minutes every night",
+        "been saving my mums tablets for weeks. like 90 now. enough?",
+    ],
+)
+def test_dark_words_or_a_crisis_alone_add_no_second_concern(engine: Engine, message: str) -> None:
+    answer = engine.answer(message)
+
+    assert answer.status is Status.RED_FLAG
+    assert answer.also == "" and len(answer.flags) == 1
+
+
+def test_the_rules_alone_give_a_medical_emergency_beside_a_crisis(lexical: Engine) -> None:
+    answer = lexical.answer("I want to kill myself and my face is drooping on one side")
+
+    assert (answer.category, answer.also) == ("self-harm", "stroke")
+
+
+def test_a_crisis_beside_another_emergency_is_said_as_an_if_with_its_lines() -> None:
+    clot, crisis = CATEGORIES.get("dvt"), CATEGORIES.get("self-harm")
+
+    text = to_text(urgent(clot.reply(also=crisis)))
+
+    assert text.startswith(f"{clot.tier.heading} {clot.concern}")
+    assert crisis.tier.aside in text and crisis.concern not in text
+    assert text.index(crisis.tier.aside) < text.index(crisis.tier.numbers)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my mum is not waking up after her magnesium",
+        "he isnt waking up, hes had loads of epsom salts",
+        "my husband not wake up after too much magnesium",
+    ],
+)
+def test_someone_who_does_not_wake_is_still_a_red_flag(lexical: Engine, message: str) -> None:
+    assert lexical.answer(message).status is Status.RED_FLAG
+
+
+def test_a_wish_not_to_wake_is_blanked_word_for_word_for_a_second_concern() -> None:
+    rules = load_rules().triage.rules
+    text = "i just want to sleep and not wake up my face is drooping"
+
+    blanked = rules.without_wishes(text)
+
+    assert len(blanked.split(" ")) == len(text.split(" "))
+    assert "wake" not in blanked and blanked.endswith("my face is drooping")
+    assert rules.without_wishes("she is not waking up") == "she is not waking up"
+
+
+def test_someone_else_who_will_not_wake_is_a_second_concern_beside_a_crisis(
+    engine: Engine,
+) -> None:
+    answer = engine.answer("I want to die, my husband fell asleep and not wake up after the pills")
+
+    assert answer.category == "self-harm"
+    assert engine.triage.categories.get(answer.also).tier.id == "emergency"
+
+
+def test_a_plan_to_overdose_gets_the_crisis_lines_before_a_poisonings() -> None:
+    crisis, poison = CATEGORIES.get("self-harm"), CATEGORIES.get("swallowed-too-much")
+
+    text = to_text(urgent(crisis.reply(also=poison)))
+
+    assert text.index(crisis.concern) < text.index(poison.concern)

@@ -39,9 +39,17 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             for h in answer.candidates
         ],
         "flags": list(answer.flags),
-        "triage": {"category": answer.category, "tier": answer.tier} if answer.category else None,
+        "triage": _triage(answer),
         "reply": to_text(answer.reply),
     }
+
+
+def _triage(answer: Answer) -> dict[str, Any] | None:
+    """Give the red flag's category and tier, and a second concern's (null if none)."""
+    if not answer.category:
+        return None
+    also = {"category": answer.also, "tier": answer.also_tier} if answer.also else None
+    return {"category": answer.category, "tier": answer.tier, "also": also}
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:

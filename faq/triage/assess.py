@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from faq.query import Query
-from faq.triage.categories import Categories, Category
+from faq.triage import beside
+from faq.triage.categories import Categories
 from faq.triage.detector import NONE, Detection, Detector
+from faq.triage.flags import FLAGGED_AT_NET, Assessment, Flag, flag_threshold
 from faq.triage.rules import RuleHit, RuleLayer
 
+__all__ = ["CONFIRM_AT", "Assessment", "Flag", "Triage", "detection", "flag_threshold"]
+
 log = logging.getLogger(__name__)
-FLAGGED_AT_NET = "crisis"  # the tier the detector flags from the safety net's threshold
 #: A `with_detector: confirm` rule flags unless the detector gives the message less than this:
 #: on triage-dev1.tsv, before the detector was fitted on it, most of their false alarms scored
 #: under 0.01 and every emergency they caught 0.74 or more; since, no emergency they catch in
@@ -24,34 +27,6 @@ CONFIRM_AT = 0.05
 #: 12 wrong, at 20 it names 367 right and 2 wrong; all but two of the rules' own examples,
 #: which name a symptom with no context ("she is disoriented and incoherent"), keep theirs.
 NAMED_OVER = 20.0
-
-
-@dataclass(frozen=True)
-class Flag:
-    """An emergency recognised in a message: its category, and which layer and rule fired."""
-
-    category: Category
-    layer: str
-    rule: str
-    score: float = 1.0
-    named: float = 0.0  # the detector's score when it named the concern of a rule's flag
-
-    @property
-    def tier(self) -> str:
-        """emergency, urgent, poison or crisis."""
-        return self.category.tier.id
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The triage verdict: an emergency, if any, the cautions, and whether to add the net."""
-
-    flag: Flag | None
-    cautions: tuple[str, ...] = ()
-    caution_ids: tuple[str, ...] = ()
-    symptoms_now: bool = False
-    net_rule: str = ""  # a rule that waited on the detector, matched, and was ruled out
-    asked_rule: str = ""  # a rule that matched the message's questions read as reports
 
 
 class Triage:
@@ -87,6 +62,7 @@ class Triage:
             flag or self._confirmed(hit, detection, failed, query) or self._by_detector(detection)
         )
         flag = self._named(flag, detection)
+        also = self._beside(flag, query, detection, failed)
         unsure = failed or (detection is not None and detection.probability >= self._net_at())
         net = flag is None and (unsure or hit is not None or self._unread(query, text))
         asked = "" if flag or net else self._asked(query)
@@ -97,7 +73,72 @@ class Triage:
             net or bool(asked),
             hit.rule if hit and flag is None else "",
             asked,
+            also,
         )
+
+    def _beside(
+        self, flag: Flag | None, query: Query, detection: Detection | None, failed: bool
+    ) -> Flag | None:
+        """Give a concern of the other kind that the message describes beside its flag: a
+        medical emergency beside a crisis, or a crisis beside a medical emergency. Each needs
+        its own first action, and the flag's reply alone leaves the other out ("I want to
+        end it all, and my face has dropped on one side" got only the crisis lines)."""
+        if flag is None:
+            return None
+        if flag.tier == FLAGGED_AT_NET:
+            return self._medical(query, flag)
+        if detection is None and not failed:  # a settled flag skipped the detector
+            detection, failed = self._detect(query)
+        if self.detector is None or detection is None:
+            return None
+        detection = beside.by_sentence(self.detector, detection, query)
+        return beside.crisis_beside(self.detector, self.categories, detection)
+
+    def _medical(self, query: Query, crisis: Flag) -> Flag | None:
+        """Give the medical emergency a message in crisis also describes, if any: the first
+        rule of another tier that matches and flags outright, or that waits on the detector
+        and is confirmed by its chance of an emergency other than a crisis where the crisis
+        is not ("I want to die. cramp lasts 15 minutes every night" is not confirmed); else
+        the detector's own verdict of another tier on the message without the clauses the
+        crisis rule fires in. The rules read only what is happening now, without the words of
+        the writer's wish not to wake ("id rather not wake up" is no sign of too much
+        magnesium)."""
+        tiers = {c.id for c in self.categories if c.tier.id == FLAGGED_AT_NET}
+        text, sentences = self.rules.without_wishes(query.normalised), query.sentences
+        rest = self._rest(query, crisis)
+        hit = self.rules.red_flag(text, sentences, self.detector is not None, tiers, second=True)
+        detector = self.detector
+        while hit is not None:
+            texts = self._own_texts(hit, query, rest)
+            kept = True  # a rule that waits on the detector, confirmed where the crisis is not
+            if hit.confirm and detector is not None:
+                kept = beside.medical_chance(detector, self.categories, texts) >= CONFIRM_AT
+            if kept:
+                reading = beside.read(detector, texts) if detector is not None else None
+                return self._named(self._by_rule(hit), reading)
+            hit = hit.otherwise
+        if detector is None or query.word_list:
+            return None
+        return beside.medical_beside(detector, self.categories, rest)
+
+    def _rest(self, query: Query, crisis: Flag) -> str:
+        """Give the message without the clauses its crisis rule fires in ("" if the crisis
+        was the detector's, or the rule fires in every clause)."""
+        if crisis.layer != "rule":
+            return ""
+        rest = self.rules.without_rule(crisis.rule, query.normalised, query.sentences)
+        return "" if rest == query.normalised else rest
+
+    def _own_texts(self, hit: RuleHit, query: Query, rest: str) -> list[str]:
+        """Give what the detector reads of a second concern without a crisis beside it: the
+        message without its crisis clauses, the sentences a rule fired in (else the whole
+        message), with and without their pleas."""
+        if self.detector is None:
+            return []
+        firing, bare = self._texts_of(hit, query)
+        if not firing:  # one sentence, or a rule no single sentence fires: the whole message
+            firing, bare = [query.normalised], self._texts_of(hit, query, (query.normalised,))[1]
+        return list(dict.fromkeys(filter(None, [rest, *firing, *bare])))
 
     def _unread(self, query: Query, text: str) -> bool:
         """Tell whether a message may describe symptoms now that no layer flagged: its
@@ -265,18 +306,6 @@ def _may_name(tier: str, other: str) -> bool:
     """Tell whether a category of tier `other` may name the concern of a flag of `tier`: the
     same tier, or the emergency tier over an urgent one (a flag is never lowered)."""
     return tier == other or (tier, other) == ("urgent", "emergency")
-
-
-def flag_threshold(tier: str, flag: float, net: float) -> float:
-    """Give the probability at which a detector verdict of this tier raises a flag.
-
-    `flag` and `net` are the detector's thresholds (detector.json: flag_at and net_at).
-
-    A likely crisis is flagged where the safety net would begin: the net's "if this is
-    happening now and severe" line is the wrong words for someone who may want to die, and
-    the crisis reply (helplines, someone to talk to now) costs little when it is not needed.
-    """
-    return net if tier == FLAGGED_AT_NET else flag
 
 
 def detection(detector: Detector, query: Query) -> Detection | None:

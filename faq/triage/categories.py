@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 TIERS = ("emergency", "urgent", "poison", "crisis")
+#: Beside a crisis, a second concern of these tiers leads the reply: its first action (call
+#: the emergency number) cannot wait for the crisis lines. Not a poisoning: the poison rules
+#: read a plan too ("I'm going to take the whole bottle tonight"), where the crisis lines
+#: come first, and the crisis reply says to call if something has been taken.
+LEADS_A_CRISIS = ("emergency",)
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Tier:
     action: str
     numbers: str
     stop: str
+    aside: str = ""  # what a reply says of this tier as a second concern, if not its own
 
 
 @dataclass(frozen=True)
@@ -29,11 +35,28 @@ class Category:
     concern: str
     action: str = ""
 
-    def reply(self) -> str:
-        """Give the reply in Markdown: the concern, what to do now, and the numbers to call."""
+    def reply(self, also: Category | None = None) -> str:
+        """Give the reply in Markdown: the concern, what to do now, and the numbers to call;
+        with `also`, a second concern's too (first, if it is an emergency beside a crisis),
+        each line said once."""
+        if also is None:
+            blocks = [self._what_to_do()]
+        elif self.tier.id == "crisis" and also.tier.id in LEADS_A_CRISIS:
+            blocks = [also._what_to_do(), self._what_to_do()]
+        else:
+            blocks = [self._what_to_do(), also._as_second()]
+        parts = [part for block in blocks for part in block]
+        return "\n\n".join(dict.fromkeys(part for part in parts if part))
+
+    def _with_numbers(self, *lines: str) -> tuple[str, ...]:
+        return (*lines, self.tier.stop, self.tier.numbers)
+
+    def _what_to_do(self) -> tuple[str, ...]:
         now = " ".join(part for part in (self.tier.action, self.action) if part)
-        parts = [f"**{self.tier.heading}** {self.concern}", now, self.tier.stop, self.tier.numbers]
-        return "\n\n".join(part for part in parts if part)
+        return self._with_numbers(f"**{self.tier.heading}** {self.concern}", now)
+
+    def _as_second(self) -> tuple[str, ...]:
+        return self._with_numbers(self.tier.aside) if self.tier.aside else self._what_to_do()
 
 
 class Categories:
@@ -73,6 +96,7 @@ def _tier(key: str, item: dict[str, Any]) -> Tier:
         _clean(item["action"]),
         _clean(item["numbers"]),
         _clean(item.get("stop", "")),
+        _clean(item.get("aside", "")),
     )
 
 

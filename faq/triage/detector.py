@@ -12,7 +12,7 @@ beside "my calf is hot and swollen", the fine-tuned model learned to tell them a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,9 @@ class Detection:
     probability: float  # of any emergency, in the window where it is highest
     window: int  # 0 for the whole message, else the sentence window's number
     scores: Mapping[str, float]  # each class's probability, in that window
+    #: for each category that is the likeliest in the message or in one of its windows: the
+    #: highest probability of any emergency where it is (a second concern elsewhere in it)
+    tops: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,17 @@ class Detector:
         none = self.classes.index(NONE)
         emergency = 1.0 - probabilities[:, none]
         best = int(np.argmax(emergency))
-        row = probabilities[best].copy()
-        row[none] = -1.0
+        rows = probabilities.copy()
+        rows[:, none] = -1.0
+        likeliest = np.argmax(rows, axis=1)
+        tops: dict[str, float] = {}
+        for index, chance in zip(likeliest, emergency, strict=True):
+            name = self.classes[int(index)]
+            tops[name] = max(tops.get(name, 0.0), float(chance))
         window = best if message is not None else best + 1
         scores = dict(zip(self.classes, map(float, probabilities[best]), strict=True))
-        return Detection(self.classes[int(np.argmax(row))], float(emergency[best]), window, scores)
+        category = self.classes[int(likeliest[best])]
+        return Detection(category, float(emergency[best]), window, scores, tops)
 
 
 def _probability(manifest: dict[str, Any], directory: Path, name: str) -> float:

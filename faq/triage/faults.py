@@ -156,6 +156,7 @@ _TOP_PATTERNS = (
     "symptoms_now",
     "plea",
     "opening_plea",
+    "wishes",
 )
 
 

@@ -11,13 +11,13 @@ Rules read only what is happening now: see faq/triage/context.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from faq.rules import Rule, compile_rules, plain_words
 from faq.text import split_words
-from faq.triage.clauses import clauses_of
+from faq.triage.clauses import BLANK, clauses_of
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context
 from faq.triage.faults import read_safety
@@ -135,6 +135,7 @@ class RuleLayer:
         self._symptoms_now = re.compile(joined(spec.symptoms_now))
         self._plea = re.compile(joined(spec.plea)) if spec.plea else None
         self._opening_plea = re.compile(joined(spec.opening_plea)) if spec.opening_plea else None
+        self._wishes = re.compile(joined(spec.wishes)) if spec.wishes else None
         doubtful = spec.doubtful
         self._doubtful = (
             (re.compile(joined(doubtful.forms)), re.compile(joined(doubtful.never_with)))
@@ -150,7 +151,12 @@ class RuleLayer:
         return ("doubtful",) if self._doubtful is not None and not doubted else ()
 
     def red_flag(
-        self, text: str, sentences: Sequence[str] = (), beside_detector: bool = False
+        self,
+        text: str,
+        sentences: Sequence[str] = (),
+        beside_detector: bool = False,
+        skip: Collection[str] = (),
+        second: bool = False,
     ) -> RuleHit | None:
         """Give the first emergency rule the normalised text matches, if any.
 
@@ -165,7 +171,10 @@ class RuleLayer:
         `with_detector: defer` is not read at all beside the detector. When no rule
         matches, the message is read again with its questions as reports, by every rule,
         if a sentence, or the last clause of the last, says it is happening now (see
-        Context.reports_now); a rule that matches then flags outright.
+        Context.reports_now); a rule that matches then flags outright. Rules of the
+        categories in `skip` are not read. `second`: the reading for a second concern beside
+        a crisis (see Triage._beside): a rule that reads questions too reads only what is
+        happening now, and one that defers to the detector is read, marked to confirm.
         """
         split = [split_words(s) for s in sentences]
         parts = [" ".join(words) for words in split] or [text]
@@ -174,9 +183,13 @@ class RuleLayer:
         personal = bool(context.personal.search(text)) or any(
             not context.general.search(part) for part in parts if part
         )
-        readable = [r for r in self._red_flags if not (beside_detector and r.defers)]
+        readable = [
+            r
+            for r in self._red_flags
+            if not (beside_detector and r.defers and not second) and r.category not in skip
+        ]
         rules: Sequence[RedFlag] = [r for r in readable if personal or not r.personal]
-        hits = self._hits(rules, text, sentences, lengths, beside_detector)
+        hits = self._hits(rules, text, sentences, lengths, beside_detector, second=second)
         if not hits and context.reports_now(text, sentences):  # "..., my dad has it now"
             # someone's own situation, named or not: "does a fit need an ambulance, on minute 7";
             # the writer says it is happening now, so no rule waits for the detector, which
@@ -212,19 +225,21 @@ class RuleLayer:
         lengths: Sequence[int],
         beside_detector: bool,
         reported: bool = False,
+        second: bool = False,
     ) -> list[RuleHit]:
         """Give the matching rules to confirm, in order, then the first one that flags."""
         readings: dict[Reading, Words] = {}
         hits: list[RuleHit] = []
         for rule in rules:
-            reads = rule.reads
+            reads: Reading = "now" if second and rule.reads == "questions too" else rule.reads
             if reads not in readings:
                 reading = self._reading(text, sentences, reads, reported)
                 readings[reads] = Words.of(reading, lengths)
             if not rule.matches(readings[reads], self._context.negation):
                 continue
             in_doubt = beside_detector and rule.doubts and self.in_doubt(rule.id, text, sentences)
-            hits.append(RuleHit(rule.id, rule.category, beside_detector and rule.waits(in_doubt)))
+            waits = rule.waits(in_doubt) or (second and rule.defers)
+            hits.append(RuleHit(rule.id, rule.category, beside_detector and waits))
             if not hits[-1].confirm:
                 break
         return hits
@@ -298,6 +313,31 @@ class RuleLayer:
     def symptoms_now(self, text: str) -> bool:
         """Tell whether the normalised text describes someone's own symptoms."""
         return bool(self._symptoms_now.search(text))
+
+    def without_rule(self, rule_id: str, text: str, sentences: Sequence[str] = ()) -> str:
+        """Give the normalised text without the clauses in which a rule fires on its own ("i
+        want to die, my dads having a stroke": "my dads having a stroke"); the text itself
+        where its clauses cannot be lined up with it, or every clause fires the rule."""
+        rule = self._by_id.get(rule_id)
+        clauses = self._clauses(text, sentences) if rule is not None else []
+        if rule is None or len(clauses) < 2:
+            return text
+        negation = self._context.negation
+        kept = [c for c in clauses if not rule.matches(Words.of(c), negation)]
+        return " ".join(kept) if kept else text
+
+    def without_wishes(self, text: str) -> str:
+        """Give the normalised text with the words of a wish to die or not to wake blanked
+        ("id rather just not wake up"): what a crisis flag's reply answers, read by no rule
+        that looks for a second concern beside it."""
+        if self._wishes is None:
+            return text
+        words = text.split(" ")
+        for found in self._wishes.finditer(text):
+            first = text.count(" ", 0, found.start())
+            last = first + found.group().count(" ")
+            words[first : last + 1] = [BLANK] * (last - first + 1)
+        return " ".join(words)
 
     def without_plea(self, text: str) -> str:
         """Give the normalised text without the pleas it opens or ends in ("if anyone knows

@@ -152,6 +152,7 @@ class SafetySpec(_Strict):
     symptoms_now: Patterns
     plea: Patterns = ""
     opening_plea: Patterns = ""
+    wishes: Patterns = ""  # a wish to die or not to wake, left out of a second concern's reading
     doubtful: DoubtfulSpec | None = None
     safety_net: str = Field(min_length=1)
     red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
