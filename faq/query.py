@@ -73,11 +73,11 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     readings = {sentence: analyzer.analyze(sentence) for sentence in sentences}
     listed = {s for s, reading in readings.items() if analyzer.is_word_list(reading.words)}
     parts = [r.text for s, r in readings.items() if s not in listed] if len(sentences) > 1 else []
+    parts = list(dict.fromkeys(parts))  # two sentences may read the same once corrected
     if listed:  # a list dilutes a sentence packed beside it: read the rest without it too
         unlisted = sentence_windows(sentences, keep=lambda sentence: sentence not in listed)
         windows = list(dict.fromkeys([*windows, *_in_language(unlisted, analyzer)]))
     vector = encoder.encode([query.normalised])[0]
-    parts = list(dict.fromkeys(parts))
     return replace(query, vector=vector, windows=tuple(windows), parts=tuple(parts))
 
 

@@ -137,7 +137,7 @@ class Triage:
             return []
         firing, bare = self._texts_of(hit, query)
         if not firing:  # one sentence, or a rule no single sentence fires: the whole message
-            firing, bare = [query.normalised], self._texts_of(hit, query, (query.normalised,))[1]
+            firing, bare = [query.normalised], [self.rules.without_plea(query.normalised)]
         return list(dict.fromkeys(filter(None, [rest, *firing, *bare])))
 
     def _unread(self, query: Query, text: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from faq.query import Query
 from faq.triage.categories import Categories
 from faq.triage.detector import NONE, Detection, Detector
-from faq.triage.flags import FLAGGED_AT_NET, Flag
+from faq.triage.flags import FLAGGED_AT_NET, Flag, flag_threshold
 
 log = logging.getLogger(__name__)
 #: Tiers the detector's own verdict never adds beside a crisis: the crisis itself, and a
@@ -45,7 +45,8 @@ def crisis_beside(detector: Detector, categories: Categories, detection: Detecti
         for name, chance in detection.tops.items()
         if name != NONE and categories.get(name).tier.id == FLAGGED_AT_NET
     ]
-    flagged = [(p, c) for p, c in found if p >= detector.net_at]
+    at = detector.flag_at, detector.net_at
+    flagged = [(p, c) for p, c in found if p >= flag_threshold(c.tier.id, *at)]
     if not flagged:
         return None
     chance, category = max(flagged, key=lambda pair: pair[0])
@@ -60,7 +61,8 @@ def medical_beside(detector: Detector, categories: Categories, rest: str) -> Fla
     if detection is None or detection.category == NONE:
         return None
     category = categories.get(detection.category)
-    if category.tier.id in RULES_BESIDE_A_CRISIS or detection.probability < detector.flag_at:
+    threshold = flag_threshold(category.tier.id, detector.flag_at, detector.net_at)
+    if category.tier.id in RULES_BESIDE_A_CRISIS or detection.probability < threshold:
         return None
     return Flag(category, "detector", "beside the crisis", detection.probability)
 
