@@ -123,9 +123,10 @@ class Engine:
         """Give the emergency reply when triage finds one in the message, else None.
 
         For a message the bot will not answer in full (a person over the rate limit): every
-        triage layer runs (the rules and the learned detector), scope and ranking do not.
+        triage layer runs (the rules and the learned detector), scope and ranking do not, nor
+        is the message embedded for ranking: the same flag as answer() gives, sooner.
         """
-        query = self.analyse(text)
+        query = analyse(text, self.analyzer, self.encoder, embed=False)
         assessment = self.triage.assess(query)
         if assessment.flag is None:
             return None

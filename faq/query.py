@@ -29,7 +29,8 @@ class Query:
     analysis: Analysis
     sentences: tuple[str, ...]
     truncated: bool = False
-    vector: Vectors | None = None  # the whole message, when the semantic layer is on
+    vector: Vectors | None = None  # the whole message, when the semantic layer is on and ranks
+    read_by_models: bool = False  # its windows and parts are set: the learned detector reads it
     windows: tuple[str, ...] = field(default=(), repr=False)  # sentence windows, normalised
     #: each sentence as the models read it, when there are two or more (pasted lists left out)
     parts: tuple[str, ...] = field(default=(), repr=False)
@@ -52,8 +53,15 @@ class Query:
         return not any(len(word) > 1 and word.isalpha() for word in self.analysis.words)
 
 
-def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Query:
-    """Give the Query for a message: read once, up to MAX_QUERY_CHARS, embedded if on."""
+def analyse(
+    text: str, analyzer: Analyzer, encoder: Encoder | None = None, embed: bool = True
+) -> Query:
+    """Give the Query for a message: read once, up to MAX_QUERY_CHARS, embedded if on.
+
+    `embed` off: read for the models but not embedded, for triage alone (Engine.urgent),
+    which reads the windows and sentences but not the vector; ranking such a query would
+    rank it by its words alone.
+    """
     read = text[:MAX_QUERY_CHARS]
     sentences = split_sentences(read)
     analysis = analyzer.analyze(read)
@@ -77,8 +85,10 @@ def analyse(text: str, analyzer: Analyzer, encoder: Encoder | None = None) -> Qu
     if listed:  # a list dilutes a sentence packed beside it: read the rest without it too
         unlisted = sentence_windows(sentences, keep=lambda sentence: sentence not in listed)
         windows = list(dict.fromkeys([*windows, *_in_language(unlisted, analyzer)]))
-    vector = encoder.encode([query.normalised])[0]
-    return replace(query, vector=vector, windows=tuple(windows), parts=tuple(parts))
+    vector = encoder.encode([query.normalised])[0] if embed else None
+    return replace(
+        query, vector=vector, read_by_models=True, windows=tuple(windows), parts=tuple(parts)
+    )
 
 
 def _in_language(windows: Iterable[str], analyzer: Analyzer) -> list[str]:

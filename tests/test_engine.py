@@ -13,10 +13,13 @@ from faq.build import TOPIC_HEAD, build_engine, default_data_dir, load_rules
 from faq.corpus import default_entries_dir, load_corpus
 from faq.decision import DecisionModel, Thresholds, decide, features
 from faq.engine import Engine
+from faq.maintain.evaluate import read_examples
 from faq.model import Status
+from faq.query import analyse
 from faq.ranking import Ranking, Topics
 from faq.render import to_text
 from faq.reply import DISCLAIMER, EMPTY_LEAD, FOREIGN_LEAD, OUT_OF_SCOPE_LEAD
+from tests.evaluation import EVAL
 
 SHIPPED_IDS = [entry.id for entry in load_corpus()]
 # a contributor's new entry leaves the topic head unfitted until the refit (CONTRIBUTING.md)
@@ -564,6 +567,42 @@ def test_urgent_finds_an_emergency_as_the_full_answer_does(engine: Engine, text:
 )
 def test_urgent_gives_nothing_for_a_message_without_a_red_flag(engine: Engine, text: str) -> None:
     assert engine.urgent(text) is None
+
+
+@pytest.mark.parametrize("semantic", [True, False], ids=["hybrid", "lexical"])
+def test_urgent_gives_the_full_answers_flag_on_every_message_of_a_triage_set(
+    engine: Engine, lexical: Engine, semantic: bool
+) -> None:
+    # the triage sets' figures are read from urgent() (figures.measure), which neither embeds
+    # nor ranks: its flag, concern, second concern and reply must be the full answer's
+    chosen = engine if semantic else lexical
+    texts = [e.question for e in read_examples(EVAL / "triage-dev2.tsv")][::6]
+    flagged = 0
+    for text in texts:
+        full, urgent = chosen.answer(text), chosen.urgent(text)
+        if full.status is not Status.RED_FLAG:
+            assert urgent is None, text
+            continue
+        flagged += 1
+        assert urgent is not None, text
+        assert (urgent.category, urgent.also, urgent.reply) == (
+            full.category,
+            full.also,
+            full.reply,
+        )
+    assert 0 < flagged < len(texts)
+
+
+def test_a_message_read_for_triage_alone_is_not_embedded_but_read_as_the_models_read_it(
+    engine: Engine,
+) -> None:
+    message = "My calf is sore. It has been hot and swollen since the flight yesterday."
+    full = analyse(message, engine.analyzer, engine.encoder)
+    alone = analyse(message, engine.analyzer, engine.encoder, embed=False)
+
+    assert full.vector is not None and alone.vector is None
+    assert alone.read_by_models and (alone.windows, alone.parts) == (full.windows, full.parts)
+    assert len(alone.parts) == 2
 
 
 QUESTION = "how many mg of magnesium should i take a day for cramps"

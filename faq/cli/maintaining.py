@@ -45,8 +45,7 @@ def evaluate(args: argparse.Namespace) -> int:
     print(scoring.format_report(scores))
     if args.misses:
         for miss in scores.misses:
-            got = miss.top if miss.offered else miss.answer.status.value
-            print(f"  [{miss.example.label} → {got}] {miss.example.question}")
+            print(f"  [{miss.example.label} → {miss.got}] {miss.example.question}")
     failed = _failed_bars(args, scores)
     for line in failed:
         print(f"magbot: bar not met: {line}", file=sys.stderr)

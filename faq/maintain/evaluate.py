@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.engine import Engine
-from faq.model import Answer, Status
+from faq.model import Answer, Hit, Status
 
 OOS = "oos"
 CHITCHAT = "chitchat"
@@ -36,20 +36,47 @@ class Example:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the engine did with one example."""
+    """What the engine did with one example (answer None: triage alone read it, no flag)."""
 
     example: Example
-    answer: Answer
+    answer: Answer | None
+
+    @property
+    def status(self) -> Status | None:
+        """Give what the engine decided, or None where triage alone read it and raised no flag."""
+        return self.answer.status if self.answer else None
+
+    @property
+    def flagged(self) -> bool:
+        """Tell whether the message got the emergency reply."""
+        return self.status is Status.RED_FLAG
+
+    @property
+    def category(self) -> str:
+        """Give the triage category of the emergency reply, or ""."""
+        return self.answer.category if self.answer else ""
+
+    @property
+    def candidates(self) -> tuple[Hit, ...]:
+        """Give the ranked entries, best first (none where triage alone read it)."""
+        return self.answer.candidates if self.answer else ()
 
     @property
     def top(self) -> str | None:
         """Give the best-ranked entry id, or None when nothing was ranked."""
-        return self.answer.candidates[0].entry_id if self.answer.candidates else None
+        return self.candidates[0].entry_id if self.candidates else None
 
     @property
     def offered(self) -> bool:
         """Tell whether the person was shown entries (an answer or a choice)."""
-        return self.answer.status in (Status.ANSWERED, Status.UNSURE)
+        return self.status in (Status.ANSWERED, Status.UNSURE)
+
+    @property
+    def got(self) -> str:
+        """Give what the person got, in a word: the entry offered, else the status."""
+        if self.offered and self.top:
+            return self.top
+        return self.status.value if self.status else "not flagged"
 
 
 @dataclass(frozen=True)
@@ -131,6 +158,20 @@ def run(engine: Engine, examples: Iterable[Example]) -> list[Outcome]:
     return [Outcome(example, engine.answer(example.question)) for example in examples]
 
 
+def run_triage(engine: Engine, examples: Iterable[Example]) -> list[Outcome]:
+    """Give the emergency reply or none for every example, from triage alone (Engine.urgent):
+    the flag the full answer gives, without embedding and ranking the message; for sets that
+    measure triage only."""
+    return [Outcome(example, engine.urgent(example.question)) for example in examples]
+
+
+def triage_only(examples: Iterable[Example], categories: Iterable[str]) -> bool:
+    """Tell whether every label is a triage category or ORDINARY: a set that measures triage
+    alone, whose figures the flags give."""
+    labels = {*categories, ORDINARY}
+    return all(example.label in labels for example in examples)
+
+
 def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -> Report:
     """Give the figures for a list of outcomes; tiers maps triage category ids to their tier."""
     tiers = tiers or {}
@@ -138,11 +179,11 @@ def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -
     topical = [o for o in outcomes if o.example.label not in (OOS, CHITCHAT, ORDINARY, *emergency)]
     outside = [o for o in outcomes if o.example.label in (OOS, CHITCHAT)]
     flagged = [o for o in outcomes if o.example.label in emergency]
-    caught = [o for o in flagged if o.example.label in tiers and o.answer.status is Status.RED_FLAG]
+    caught = [o for o in flagged if o.example.label in tiers and o.flagged]
     safe = [o for o in outcomes if o.example.label not in emergency]
     hit1 = [o for o in topical if o.offered and o.top == o.example.label]
     hit3 = [o for o in topical if o.offered and _in_top(o, 3)]
-    answered = [o for o in topical if o.answer.status is Status.ANSWERED]
+    answered = [o for o in topical if o.status is Status.ANSWERED]
     right = [o for o in answered if o.top == o.example.label]
     return Report(
         in_scope=len(topical),
@@ -151,11 +192,11 @@ def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -
         answered_right=_rate(right, topical),
         answered_wrong=_rate([o for o in answered if o not in right], topical),
         out_of_scope=len(outside),
-        declined=_rate([o for o in outside if o.answer.status in DECLINED], outside),
+        declined=_rate([o for o in outside if o.status in DECLINED], outside),
         red_flags=len(flagged),
-        red_flag_recall=_rate([o for o in flagged if o.answer.status is Status.RED_FLAG], flagged),
-        false_red_flags=_rate([o for o in safe if o.answer.status is Status.RED_FLAG], safe),
-        named_right=_rate([o for o in caught if o.answer.category == o.example.label], caught),
+        red_flag_recall=_rate([o for o in flagged if o.flagged], flagged),
+        false_red_flags=_rate([o for o in safe if o.flagged], safe),
+        named_right=_rate([o for o in caught if o.category == o.example.label], caught),
         categorised=len(caught),
         confusions=_confusions(topical),
         misses=[o for o in outcomes if not _correct(o, emergency)],
@@ -193,7 +234,7 @@ def format_report(report: Report) -> str:
 
 
 def _in_top(outcome: Outcome, k: int) -> bool:
-    return outcome.example.label in [hit.entry_id for hit in outcome.answer.candidates[:k]]
+    return outcome.example.label in [hit.entry_id for hit in outcome.candidates[:k]]
 
 
 def _caught_by(
@@ -203,7 +244,7 @@ def _caught_by(
     for outcome in flagged:
         if name := key(outcome):
             caught, total = counts.get(name, (0, 0))
-            counts[name] = (caught + (outcome.answer.status is Status.RED_FLAG), total + 1)
+            counts[name] = (caught + (outcome.flagged), total + 1)
     return counts
 
 
@@ -217,21 +258,19 @@ def _first_by_entry(topical: Sequence[Outcome]) -> dict[str, tuple[int, int]]:
 
 
 def _correct(outcome: Outcome, emergency: set[str]) -> bool:
-    label, status = outcome.example.label, outcome.answer.status
+    label = outcome.example.label
     if label in emergency:
-        return status is Status.RED_FLAG
+        return outcome.flagged
     if label == ORDINARY:
-        return status is not Status.RED_FLAG
+        return not outcome.flagged
     if label in (OOS, CHITCHAT):
-        return status in DECLINED
+        return outcome.status in DECLINED
     return outcome.offered and outcome.top == label
 
 
 def _confusions(topical: Sequence[Outcome]) -> list[tuple[str, str, int]]:
     pairs = Counter(
-        (o.example.label, o.top if o.offered and o.top else o.answer.status.value)
-        for o in topical
-        if not (o.offered and o.top == o.example.label)
+        (o.example.label, o.got) for o in topical if not (o.offered and o.top == o.example.label)
     )
     return [(want, got, n) for (want, got), n in pairs.most_common()]
 

@@ -200,7 +200,8 @@ def _ordinary(name: str, fitted: frozenset[str]) -> int:
 
 
 def measure(engine: Engine, path: Path, fitted: frozenset[str]) -> evaluate.Report:
-    """Give an engine's report on a set; a locked set scores only the messages not fitted on.
+    """Give an engine's report on a set; a locked set scores only the messages not fitted on,
+    and a set of triage labels alone is read by triage alone (the same flags, sooner).
 
     Raises EvalFileError on a label that is neither an entry nor a triage category.
     """
@@ -208,7 +209,9 @@ def measure(engine: Engine, path: Path, fitted: frozenset[str]) -> evaluate.Repo
     examples = evaluate.read_examples(path, [*(e.id for e in engine.entries), *tiers])
     if path.name in LOCKED:
         examples = evaluate.unseen(examples, fitted)
-    return evaluate.score(evaluate.run(engine, examples), tiers)
+    triage_only = evaluate.triage_only(examples, tiers)
+    run = evaluate.run_triage if triage_only else evaluate.run
+    return evaluate.score(run(engine, examples), tiers)
 
 
 def _row(name: str, role: str, label: str, report: evaluate.Report) -> str:

@@ -314,7 +314,7 @@ def detection(detector: Detector, query: Query) -> Detection | None:
     The detector learned from sentences: a message that is a list of words (a pasted list,
     random text) is read only in its sentence windows that are language.
     """
-    if query.vector is None:
+    if not query.read_by_models:
         return None
     whole = None if query.word_list else query.normalised
     if whole is None and not query.windows:
