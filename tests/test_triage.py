@@ -286,6 +286,10 @@ def test_an_urgent_concern_beside_a_crisis_follows_the_crisis_lines() -> None:
         ("nobody would miss me if I was gone. my left leg is cold and white and I cant move my"
          " toes", "self-harm", "leg-artery"),
         ("I took the whole bottle of magnesium to end it all", "self-harm", "swallowed-too-much"),
+        # an overdose taken to die, in words the crisis rule did not read until session 60
+        ("took 40 caps to end it", "self-harm", "swallowed-too-much"),
+        ("i swallowed the whole bottle of magnesium to finish my life", "self-harm",
+         "swallowed-too-much"),
         ("I hope tonight is my last night. My calf is swollen and hot since the flight", "dvt",
          "self-harm"),
         ("I want to end my life. after the marathon I drank loads of water, now headache"
