@@ -39,6 +39,8 @@ EMERGENCIES = [
     ("floor-not-answering", "my dad is on the bathroom floor and not answering me"),
     ("floor-not-answering", "the lady next door is on the pavement and not responding"),
     ("passed-out", "my dad collapsed in the bathroom"),
+    ("cpr-now", "my wife is doing cpr on my dad, the ambulance is coming"),
+    ("cpr-now", "paramedics are giving my husband chest compressions"),
     ("fainting", "I feel faint"),
     ("heart-racing", "my heart is racing since I took magnesium"),
     ("heart-racing", "my heart is pounding and I feel awful"),
