@@ -87,9 +87,9 @@ class Engine:
         """Give the entry with this id, if there is one."""
         return self._by_id.get(entry_id)
 
-    def analyse(self, text: str) -> Query:
-        """Give the query stage's value for a message."""
-        return analyse(text, self.analyzer, self.encoder)
+    def analyse(self, text: str, embed: bool = True) -> Query:
+        """Give the query stage's value for a message (`embed` off: not embedded for ranking)."""
+        return analyse(text, self.analyzer, self.encoder, embed)
 
     def answer(self, text: str) -> Answer:
         """Give the answer to one message; emergencies are checked before anything else."""
@@ -126,7 +126,7 @@ class Engine:
         triage layer runs (the rules and the learned detector), scope and ranking do not, nor
         is the message embedded for ranking: the same flag as answer() gives, sooner.
         """
-        query = analyse(text, self.analyzer, self.encoder, embed=False)
+        query = self.analyse(text, embed=False)
         assessment = self.triage.assess(query)
         if assessment.flag is None:
             return None

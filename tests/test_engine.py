@@ -15,7 +15,6 @@ from faq.decision import DecisionModel, Thresholds, decide, features
 from faq.engine import Engine
 from faq.maintain.evaluate import read_examples
 from faq.model import Status
-from faq.query import analyse
 from faq.ranking import Ranking, Topics
 from faq.render import to_text
 from faq.reply import DISCLAIMER, EMPTY_LEAD, FOREIGN_LEAD, OUT_OF_SCOPE_LEAD
@@ -597,8 +596,7 @@ def test_a_message_read_for_triage_alone_is_not_embedded_but_read_as_the_models_
     engine: Engine,
 ) -> None:
     message = "My calf is sore. It has been hot and swollen since the flight yesterday."
-    full = analyse(message, engine.analyzer, engine.encoder)
-    alone = analyse(message, engine.analyzer, engine.encoder, embed=False)
+    full, alone = engine.analyse(message), engine.analyse(message, embed=False)
 
     assert full.vector is not None and alone.vector is None
     assert alone.read_by_models and (alone.windows, alone.parts) == (full.windows, full.parts)

@@ -244,7 +244,7 @@ def _caught_by(
     for outcome in flagged:
         if name := key(outcome):
             caught, total = counts.get(name, (0, 0))
-            counts[name] = (caught + (outcome.flagged), total + 1)
+            counts[name] = (caught + outcome.flagged, total + 1)
     return counts
 
 
