@@ -98,23 +98,49 @@ class Concept:
     def spans(self, words: Words) -> list[Span]:
         """Give every place a word or phrase of the concept occurs, in order."""
         if self not in words.found:
+            starts = sorted(
+                {i for key in words.at.keys() & self._trie.keys() for i in words.at[key]}
+            )
             words.found[self] = sorted(
-                (start, start + len(phrase))
-                for key in words.at.keys() & self._by_first.keys()
-                for phrase in self._by_first[key]
-                for start in words.at[key]
-                if start + len(phrase) <= len(words)
-                and all(words.has(start + i, k) for i, k in enumerate(phrase))
+                (start, end) for start in starts for end in _ends(self._trie, words, start)
             )
         return words.found[self]
 
     @cached_property
-    def _by_first(self) -> dict[str, tuple[tuple[str, ...], ...]]:
-        """The phrases by the key their first word is found under ("#" for a number range)."""
-        index: dict[str, list[tuple[str, ...]]] = {}
+    def _trie(self) -> _Node:
+        """The phrases as a tree of keys, word by word, a number range under "#" and then its
+        own key; a phrase ends where its node holds END."""
+        root: _Node = {}
         for phrase in self.phrases:
-            index.setdefault(NUMBER if phrase[0][0] == NUMBER else phrase[0], []).append(phrase)
-        return {key: tuple(phrases) for key, phrases in index.items()}
+            node = root
+            for key in phrase:
+                if key[0] == NUMBER:
+                    node = node.setdefault(NUMBER, {})
+                node = node.setdefault(key, {})
+            node[END] = {}
+        return root
+
+
+END = ""  # the key of a node where a phrase ends (no word's key is empty)
+_Node = dict[str, "_Node"]
+
+
+def _ends(node: _Node, words: Words, start: int) -> Iterator[int]:
+    """Give where each phrase of the tree that begins at `start` ends, once per phrase."""
+    if END in node:
+        yield start
+    if start >= len(words):
+        return
+    for key in words.keys[start]:
+        child = node.get(key)
+        if child is None:
+            continue
+        if key == NUMBER:  # the word is a number: each range that holds it
+            for bounded, grandchild in child.items():
+                if words.has(start, bounded):
+                    yield from _ends(grandchild, words, start + 1)
+        else:
+            yield from _ends(child, words, start + 1)
 
 
 @dataclass(frozen=True)
