@@ -412,6 +412,9 @@ CONCEPTS = concepts_from(
         "stop": ["stop", "go away"],
         "not-stopping": ["@not @stop"],
         "pins": ["pins and needles"],
+        "kin": ["dad", "old dad", "=mum", "my dad"],
+        "who": ["him", "my @kin", "@kin"],
+        "cpr-on": ["cpr on @who", "@who on the floor now"],
     }
 )
 
@@ -440,6 +443,11 @@ def found(names: list[str], text: str, within: int | None = None, **order: int) 
         (["not-stopping"], "it will not go away", None, True),  # @not then @stop
         (["not-stopping"], "it will go away", None, False),
         (["pins"], "pins and needles in my feet", None, True),
+        (["cpr-on"], "doing cpr on my old dad", None, True),  # a concept in a concept, mid-phrase
+        (["cpr-on"], "cpr on mum", None, True),  # at the very end of the message
+        (["cpr-on"], "cpr on mums", None, False),  # "=mum" is that very word, even nested
+        (["cpr-on"], "my dad on the floor now", None, True),  # a concept first
+        (["cpr-on"], "my dad on the floor", None, False),  # the phrase after it unfinished
     ],
 )
 def test_a_clause_finds_its_concepts_on_stems_within_its_window(
@@ -453,6 +461,12 @@ def test_an_ordered_clause_wants_its_concepts_in_order_and_within_the_gap() -> N
     assert not found(["chest", "pain"], "pain in my chest", 6, gap=0)  # out of order
     assert not found(["chest", "pain"], "chest and the arm hurt", 6, gap=2)  # 3 words apart
     assert found(["chest", "pain"], "chest and arm hurt", 6, gap=2)
+
+
+def test_a_concept_gives_each_place_it_occurs_once_however_many_ways_it_is_spelled() -> None:
+    # "my dad" is both "my @kin" and "@kin" with "my dad" in it: one span, not two
+    assert CONCEPTS["who"].spans(Words.of("cpr on my dad")) == [(2, 4), (3, 4)]
+    assert CONCEPTS["cpr-on"].spans(Words.of("cpr on my old dad and him")) == [(0, 5)]
 
 
 def test_a_concept_that_refers_to_itself_is_refused() -> None:

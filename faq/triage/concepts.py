@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate, product
+from itertools import accumulate
 from math import inf
 
 from faq.text import split_words, stem
@@ -89,58 +89,80 @@ class Words:
 
 @dataclass(frozen=True, eq=False)  # compared by identity: a memo key, one per rule file
 class Concept:
-    """A named list of words and phrases, each kept as the keys of its words."""
+    """A named list of words and phrases, each kept as the keys of its words and the other
+    concepts it names, which are matched where they stand rather than spelled out."""
 
     name: str
-    phrases: tuple[tuple[str, ...], ...]  # each word's stem, "=word" or a number range
+    phrases: tuple[Phrase, ...]  # each part a word's stem, "=word", a number range or a concept
     words: frozenset[str]  # the plain words, so typos can be corrected towards them
 
     def spans(self, words: Words) -> list[Span]:
-        """Give every place a word or phrase of the concept occurs, in order."""
+        """Give every place a word or phrase of the concept occurs, in order, each once."""
         if self not in words.found:
-            starts = sorted(
-                {i for key in words.at.keys() & self._trie.keys() for i in words.at[key]}
-            )
-            words.found[self] = sorted(
-                (start, end) for start in starts for end in _ends(self._trie, words, start)
-            )
+            root = self._trie
+            starts = {i for key in words.at.keys() & root.keys.keys() for i in words.at[key]}
+            starts.update(s for concept in root.refs for s, _ in concept.spans(words))
+            found = {(start, end) for start in starts for end in root.ends(words, start)}
+            words.found[self] = sorted(found)
         return words.found[self]
+
+    def ends_from(self, words: Words, start: int) -> list[int]:
+        """Give where each word or phrase of the concept that begins at `start` ends."""
+        spans = self.spans(words)
+        first = bisect_left(spans, (start, -1))
+        return [end for _, end in spans[first : bisect_left(spans, (start + 1, -1), first)]]
 
     @cached_property
     def _trie(self) -> _Node:
-        """The phrases as a tree of keys, word by word, a number range under "#" and then its
-        own key; a phrase ends where its node holds END."""
-        root: _Node = {}
+        """The phrases as a tree, part by part: a number range under "#" and then its own key,
+        a concept as a branch of its own; a phrase ends where its node is marked."""
+        root = _Node()
         for phrase in self.phrases:
             node = root
-            for key in phrase:
-                if key[0] == NUMBER:
-                    node = node.setdefault(NUMBER, {})
-                node = node.setdefault(key, {})
-            node[END] = {}
+            for part in phrase:
+                node = node.child(part)
+            node.end = True
         return root
 
 
-END = ""  # the key of a node where a phrase ends (no word's key is empty)
-_Node = dict[str, "_Node"]
+Phrase = tuple["str | Concept", ...]
 
 
-def _ends(node: _Node, words: Words, start: int) -> Iterator[int]:
-    """Give where each phrase of the tree that begins at `start` ends, once per phrase."""
-    if END in node:
-        yield start
-    if start >= len(words):
-        return
-    for key in words.keys[start]:
-        child = node.get(key)
-        if child is None:
-            continue
-        if key == NUMBER:  # the word is a number: each range that holds it
-            for bounded, grandchild in child.items():
-                if words.has(start, bounded):
-                    yield from _ends(grandchild, words, start + 1)
-        else:
-            yield from _ends(child, words, start + 1)
+@dataclass
+class _Node:
+    """A point in a tree of phrases: what may come next, and whether a phrase ends here."""
+
+    keys: dict[str, _Node] = field(default_factory=dict)
+    refs: dict[Concept, _Node] = field(default_factory=dict)
+    end: bool = False
+
+    def child(self, part: str | Concept) -> _Node:
+        """Give the node after this part, adding it when it is new."""
+        if isinstance(part, Concept):
+            return self.refs.setdefault(part, _Node())
+        if part[0] == NUMBER:
+            return self.keys.setdefault(NUMBER, _Node()).keys.setdefault(part, _Node())
+        return self.keys.setdefault(part, _Node())
+
+    def ends(self, words: Words, start: int) -> Iterator[int]:
+        """Give where each phrase of the tree that begins at `start` ends."""
+        if self.end:
+            yield start
+        for concept, after in self.refs.items():
+            for end in concept.ends_from(words, start):
+                yield from after.ends(words, end)
+        if start >= len(words):
+            return
+        for key in words.keys[start]:
+            child = self.keys.get(key)
+            if child is None:
+                continue
+            if key == NUMBER:  # the word is a number: each range that holds it
+                for bounded, grandchild in child.keys.items():
+                    if words.has(start, bounded):
+                        yield from grandchild.ends(words, start + 1)
+            else:
+                yield from child.ends(words, start + 1)
 
 
 @dataclass(frozen=True)
@@ -207,8 +229,8 @@ def _suffix_min(values: list[int]) -> list[int]:
 def concepts_from(raw: Mapping[str, Sequence[str]]) -> dict[str, Concept]:
     """Give the concepts of a rule file by name; "@name" in an entry stands for that concept.
 
-    "@not @stop" is every phrase of `not` followed by every phrase of `stop`. Raises
-    ValueError when a concept refers to itself, directly or not.
+    "@not @stop" is any phrase of `not` followed by any phrase of `stop`. Raises ValueError
+    when a concept refers to itself, directly or not.
     """
     built: dict[str, Concept] = {}
 
@@ -217,28 +239,28 @@ def concepts_from(raw: Mapping[str, Sequence[str]]) -> dict[str, Concept]:
             raise ValueError(f"concept {name!r} refers to itself: {' > '.join((*trail, name))}")
         if name not in built:
             parts = [_entry(entry, lambda ref: build(ref, (*trail, name))) for entry in raw[name]]
-            phrases = tuple(dict.fromkeys(p for phrases, _ in parts for p in phrases if p))
+            phrases = tuple(dict.fromkeys(phrase for phrase, _ in parts if phrase))
             built[name] = Concept(name, phrases, frozenset(w for _, ws in parts for w in ws))
         return built[name]
 
     return {name: build(name, ()) for name in raw}
 
 
-def _entry(entry: str, resolve: Callable[[str], Concept]) -> tuple[list[tuple[str, ...]], set[str]]:
-    """Give the phrases (as keys) and plain words of one entry of a word list."""
+def _entry(entry: str, resolve: Callable[[str], Concept]) -> tuple[Phrase, set[str]]:
+    """Give the phrase (keys and concepts) and plain words of one entry of a word list."""
     exact = entry.startswith("=")
-    options: list[list[tuple[str, ...]]] = []
+    phrase: list[str | Concept] = []
     words: set[str] = set()
     for token in entry.removeprefix("=").split():
         numbers = _RANGE.fullmatch(token)
         if token.startswith("@"):
             concept = resolve(token[1:])
-            options.append(list(concept.phrases))
+            phrase.append(concept)
             words |= concept.words
         elif numbers:
-            options.append([(f"{NUMBER}{numbers[1]}-{numbers[2] or ''}",)])
+            phrase.append(f"{NUMBER}{numbers[1]}-{numbers[2] or ''}")
         else:
             plain = split_words(token)
-            options.append([tuple(f"={w}" if exact else stem(w) for w in plain)])
+            phrase.extend(f"={w}" if exact else stem(w) for w in plain)
             words.update(plain)
-    return [tuple(k for part in combo for k in part) for combo in product(*options)], words
+    return tuple(phrase), words
