@@ -69,6 +69,14 @@ def load_rules(data_dir: Path | None = None) -> Rules:
     )
 
 
+def verify_examples(rules: Rules) -> None:
+    """Raise DataError naming safety.yaml, a line a fault, when a pattern misreads one of
+    the examples written beside it or cannot be joined with the others."""
+    if faults := rules.triage.rules.authoring_faults():
+        path = rules.folder / "safety.yaml"
+        raise DataError("\n".join(f"{path}: {fault}" for fault in faults))
+
+
 def semantic_wanted(environ: Mapping[str, str] | None = None) -> bool:
     """Tell whether the semantic layer is on: yes unless MAGBOT_SEMANTIC is off, 0 or false."""
     value = (os.environ if environ is None else environ).get("MAGBOT_SEMANTIC", "on")
@@ -118,7 +126,7 @@ def _detector(folder: Path, encoder: Encoder) -> Detector:
 def _triage(folder: Path) -> Triage:
     categories = _read(folder / "triage" / "categories.yaml", Categories)
     path = folder / "safety.yaml"
-    rules = _read(path, lambda data: RuleLayer(data, categories.ids))
+    rules = _read(path, lambda data: RuleLayer.read(data, categories.ids))
     try:
         return Triage(rules, categories)
     except ValueError as exc:

@@ -689,6 +689,23 @@ def test_check_names_the_rule_file_the_rule_and_the_reason_and_exits_1(
     assert err == f"magbot: a rule file is not valid: {data_dir / 'safety.yaml'}: {reason}\n"
 
 
+def test_an_example_a_pattern_misreads_is_found_by_the_check_every_command_runs_first(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    # loading the rules leaves the examples unread, to start fast; a rule file not yet
+    # checked is checked before any command uses it, and refused as `magbot check` refuses it
+    write_rules(data_dir, "examples: ['it happened once before']", "examples: ['it happened once']")
+    assert load_rules(data_dir).triage.rules.authoring_faults() == [
+        "context.past[9]: example 'it happened once' is not matched by its pattern"
+    ]
+
+    code = main(["--data", str(data_dir), "ask", "--lexical", "how much magnesium for cramps"])
+    out, err = capsys.readouterr()
+
+    assert (code, out) == (EXIT_FAILED, "")
+    assert err.startswith(f"magbot: a rule file is not valid: {data_dir / 'safety.yaml'}: ")
+
+
 def test_a_rule_to_confirm_if_doubtful_needs_the_doubtful_patterns(data_dir: Path) -> None:
     path = data_dir / "safety.yaml"
     spec = yaml.safe_load(path.read_text())

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from faq.build import TOPIC_HEAD, Rules, engine_for, load_rules
+from faq.build import TOPIC_HEAD, Rules, engine_for, load_rules, verify_examples
 from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir, load_corpus
 from faq.engine import Engine
 from faq.maintain.entry_checks import entry_problems, review_problems
@@ -62,10 +62,11 @@ def check(
     semantic: bool | None = False,
 ) -> CheckResult:
     """Give every problem in the corpus directory, including the self-retrieval test."""
+    rules = rules or load_rules()
+    verify_examples(rules)
     folder = directory or default_entries_dir()
     entries, problems = check_corpus(folder)
     problems = [*problems, *entry_problems(entries, folder, today or dt.date.today())]
-    rules = rules or load_rules()
     problems.extend(review_problems(entries, rules.folder))
     if not entries or any(not p.warning for p in problems):
         return CheckResult(tuple(entries), tuple(problems), ())

@@ -15,10 +15,11 @@ from faq.triage.schema import ContextSpec, Patterns, SafetySpec, joined
 def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -> SafetySpec:
     """Give safety.yaml checked against its schema (and the known categories, if given).
 
-    Raises RuleFileError listing every fault as "red_flags[3] (chest-pain): reason".
+    Raises RuleFileError listing every fault as "red_flags[3] (chest-pain): reason". The
+    patterns are not compiled here: `pattern_faults_of` tells why one fails to compile.
     """
     spec = validated(SafetySpec, data)
-    problems = [*_bad_concepts(spec), *_bad_patterns(spec), *_bad_rules(spec, categories)]
+    problems = [*_bad_concepts(spec), *_doubt_faults(spec), *_bad_rules(spec, categories)]
     if problems:
         raise RuleFileError(problems)
     return spec
@@ -59,22 +60,47 @@ def _bad_concepts(spec: SafetySpec) -> list[str]:
     return problems
 
 
-def _bad_patterns(spec: SafetySpec) -> list[str]:
-    top = [fault for key in _TOP_PATTERNS for fault in _faults(key, getattr(spec, key))]
-    top += _doubt_faults(spec)
+def example_faults(spec: SafetySpec) -> list[str]:
+    """Give "where[i]: reason" for each example of a pattern alternative that its alternative
+    misses, and each not_example the whole pattern matches (each read as plain words, as rules
+    read), for patterns that compile. `magbot check` reads these; loading the rules does not,
+    to start fast."""
+    top = [fault for key in _TOP_PATTERNS for fault in _examples(key, getattr(spec, key))]
+    if spec.doubtful is not None:
+        top += [
+            fault
+            for key in ("forms", "never_with")
+            for fault in _examples(f"doubtful.{key}", getattr(spec.doubtful, key))
+        ]
     context = [
         fault
         for key in ContextSpec.model_fields
         if key != "other_senses"
+        for fault in _examples(f"context.{key}", spec.context.pattern(key))
+    ]
+    guard = spec.context.unless_alarm()  # no alarm after an ordinary sense
+    context += _examples("context.other_senses", spec.context.other_senses, guard)
+    return top + (context or _crossed(spec.context))
+
+
+def pattern_faults_of(spec: SafetySpec) -> list[str]:
+    """Give "where: reason" for each pattern that does not compile, and each alternative that
+    cannot be joined with the others (it matches an empty text, refers to a group by number,
+    names a group or sets a flag)."""
+    doubtful = spec.doubtful
+    context = [
+        fault
+        for key in ContextSpec.model_fields
         for fault in _faults(f"context.{key}", spec.context.pattern(key))
     ]
-    if not any(fault.startswith("context.alarm") for fault in context):  # the guard reads it
-        guard = spec.context.unless_alarm()
-        context += _faults("context.other_senses", spec.context.other_senses, guard)
-    if not context:
-        context = _crossed(spec.context)
     return [
-        *top,
+        *(fault for key in _TOP_PATTERNS for fault in _faults(key, getattr(spec, key))),
+        *(
+            fault
+            for key in ("forms", "never_with")
+            if doubtful is not None
+            for fault in _faults(f"doubtful.{key}", getattr(doubtful, key))
+        ),
         *context,
         *pattern_faults("red_flags", spec.red_flags),
         *pattern_faults("red_flags", spec.red_flags, "unless"),
@@ -82,18 +108,25 @@ def _bad_patterns(spec: SafetySpec) -> list[str]:
     ]
 
 
-def _faults(where: str, patterns: Patterns, guard: str = "") -> list[str]:
+def _faults(where: str, patterns: Patterns) -> list[str]:
     """Give "where: reason" for an invalid pattern, and "where[i]: reason" for an alternative
-    that is invalid, cannot be joined with the others, misses one of its examples, or lists a
-    not_example the joined pattern matches (each read as plain words, as rules read); `guard`
-    follows every alternative as it is read (other_senses: no alarm after it)."""
+    that is invalid or cannot be joined with the others."""
     if isinstance(patterns, str):
         return [f"{where}: {why}"] if (why := regex_fault(patterns)) else []
-    problems = []
+    return [
+        f"{where}[{i}]: {why}"
+        for i, alternative in enumerate(patterns)
+        if (why := regex_fault(alternative.pattern) or _unjoinable(alternative.pattern))
+    ]
+
+
+def _examples(where: str, patterns: Patterns, guard: str = "") -> list[str]:
+    """Give "where[i]: reason" for an example its alternative misses or, when none does, a
+    not_example the joined pattern matches; `guard` follows every alternative as it is read."""
+    if isinstance(patterns, str):
+        return []
+    problems: list[str] = []
     for i, alternative in enumerate(patterns):
-        if why := regex_fault(alternative.pattern) or _unjoinable(alternative.pattern):
-            problems.append(f"{where}[{i}]: {why}")
-            continue
         found = re.compile(f"(?:{alternative.pattern}){guard}").search
         problems.extend(
             f"{where}[{i}]: example {example!r} is not matched by its pattern"
@@ -167,13 +200,11 @@ def _doubt_faults(spec: SafetySpec) -> list[str]:
         return [f"doubtful: missing, but {', '.join(doubting)} say confirm if doubtful"]
     if spec.doubtful is None:
         return []
-    faults = []
-    for key in ("forms", "never_with"):
-        patterns = getattr(spec.doubtful, key)
-        if not joined(patterns):
-            faults.append(f"doubtful.{key}: is empty")
-        faults += _faults(f"doubtful.{key}", patterns)
-    return faults
+    return [
+        f"doubtful.{key}: is empty"
+        for key in ("forms", "never_with")
+        if not joined(getattr(spec.doubtful, key))
+    ]
 
 
 def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:

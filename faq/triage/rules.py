@@ -15,13 +15,13 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from faq.rules import Rule, compile_rules, plain_words
+from faq.rules import Rule, RuleFileError, compile_rules, plain_words
 from faq.text import split_words
 from faq.triage.clauses import BLANK, clauses_of
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context
-from faq.triage.faults import read_safety
-from faq.triage.schema import Reading, RedFlagSpec, WithDetector, joined
+from faq.triage.faults import example_faults, pattern_faults_of, read_safety
+from faq.triage.schema import Reading, RedFlagSpec, SafetySpec, WithDetector, joined
 
 PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
 
@@ -117,8 +117,9 @@ def _sign(match: re.Match[str]) -> int:
 class RuleLayer:
     """Red-flag rules (each naming a category) and caution rules, in the order they are checked."""
 
-    def __init__(self, data: dict[str, Any], categories: Iterable[str] | None = None) -> None:
-        spec = read_safety(data, categories)
+    def __init__(self, spec: SafetySpec) -> None:
+        """Compile a rule file already read; raises re.error where a pattern does not compile."""
+        self._spec = spec
         self._context = Context.of(
             spec.context,
             joined(spec.general_question),
@@ -143,6 +144,20 @@ class RuleLayer:
             else None
         )
         self.safety_net = " ".join(spec.safety_net.split())
+
+    @classmethod
+    def read(cls, data: dict[str, Any], categories: Iterable[str] | None = None) -> RuleLayer:
+        """Give the rules of safety.yaml's data, or raise RuleFileError naming each fault."""
+        spec = read_safety(data, categories)
+        try:
+            return cls(spec)
+        except re.error as exc:  # only now is it worth finding which pattern, and why
+            raise RuleFileError(pattern_faults_of(spec) or [f"a pattern: {exc}"]) from None
+
+    def authoring_faults(self) -> list[str]:
+        """Give what `magbot check` finds beyond what loading does, as "where[i]: reason": an
+        alternative that cannot be joined, and an example its pattern reads wrongly."""
+        return pattern_faults_of(self._spec) or example_faults(self._spec)
 
     def unread_sections(self) -> tuple[str, ...]:
         """Give the optional sections of safety.yaml that no rule reads (`doubtful:` with no
