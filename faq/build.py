@@ -69,9 +69,10 @@ def load_rules(data_dir: Path | None = None) -> Rules:
     )
 
 
-def verify_examples(rules: Rules) -> None:
-    """Raise DataError naming safety.yaml, a line a fault, when a pattern misreads one of
-    the examples written beside it or cannot be joined with the others."""
+def verify_rule_file(rules: Rules) -> None:
+    """Raise DataError naming safety.yaml, one line for each fault, when an alternative of a
+    pattern list cannot be joined with the others or misreads an example written beside it
+    (loading leaves these to `magbot check`, which every command runs on unchecked files)."""
     if faults := rules.triage.rules.authoring_faults():
         path = rules.folder / "safety.yaml"
         raise DataError("\n".join(f"{path}: {fault}" for fault in faults))

@@ -415,6 +415,9 @@ CONCEPTS = concepts_from(
         "kin": ["dad", "old dad", "=mum", "my dad"],
         "who": ["him", "my @kin", "@kin"],
         "cpr-on": ["cpr on @who", "@who on the floor now"],
+        "nothing": ["=zzzqx"],
+        "never": ["cpr on @nothing", "@nothing now"],
+        "long-cramp": ["cramp for @long", "@long of @pins"],
     }
 )
 
@@ -448,6 +451,10 @@ def found(names: list[str], text: str, within: int | None = None, **order: int) 
         (["cpr-on"], "cpr on mums", None, False),  # "=mum" is that very word, even nested
         (["cpr-on"], "my dad on the floor now", None, True),  # a concept first
         (["cpr-on"], "my dad on the floor", None, False),  # the phrase after it unfinished
+        (["never"], "cpr on now", None, False),  # a concept that matches nothing, first or last
+        (["long-cramp"], "a cramp for 12 minutes", None, True),  # a range inside a concept
+        (["long-cramp"], "a cramp for 8 minutes", None, False),
+        (["long-cramp"], "half an hour of pins and needles", None, True),
     ],
 )
 def test_a_clause_finds_its_concepts_on_stems_within_its_window(
@@ -704,6 +711,21 @@ def test_an_example_a_pattern_misreads_is_found_by_the_check_every_command_runs_
 
     assert (code, out) == (EXIT_FAILED, "")
     assert err.startswith(f"magbot: a rule file is not valid: {data_dir / 'safety.yaml'}: ")
+
+
+def test_a_pattern_list_that_matches_an_empty_text_is_refused_at_load(data_dir: Path) -> None:
+    # the examples wait for the check, but a list that matches every clause turns rules off
+    # (the past context would blank every sign), so loading alone refuses it
+    old, new = "'\\bpreviously\\b'", "'\\b(previously)?\\b'"
+    write_rules(data_dir, f"    - pattern: {old}\n", f"    - pattern: {new}\n")
+
+    with pytest.raises(DataError) as caught:
+        load_rules(data_dir)
+
+    assert str(caught.value) == (
+        f"{data_dir / 'safety.yaml'}: context.past[11]: matches an empty text, so the whole "
+        "pattern would match every clause"
+    )
 
 
 def test_a_rule_to_confirm_if_doubtful_needs_the_doubtful_patterns(data_dir: Path) -> None:

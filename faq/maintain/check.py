@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from faq.build import TOPIC_HEAD, Rules, engine_for, load_rules, verify_examples
+from faq.build import (
+    TOPIC_HEAD,
+    Rules,
+    default_data_dir,
+    engine_for,
+    load_rules,
+    verify_rule_file,
+)
 from faq.corpus import CorpusError, Problem, check_corpus, default_entries_dir, load_corpus
 from faq.engine import Engine
 from faq.maintain.entry_checks import entry_problems, review_problems
@@ -63,7 +70,7 @@ def check(
 ) -> CheckResult:
     """Give every problem in the corpus directory, including the self-retrieval test."""
     rules = rules or load_rules()
-    verify_examples(rules)
+    verify_rule_file(rules)
     folder = directory or default_entries_dir()
     entries, problems = check_corpus(folder)
     problems = [*problems, *entry_problems(entries, folder, today or dt.date.today())]
@@ -84,17 +91,18 @@ def load_checked(
 
     The composition root for every command and for the bot's start-up and reload.
     """
-    rules = load_rules(data_dir)
+    data = data_dir or default_data_dir()
     folder = directory or default_entries_dir()
-    stamp = _passed_stamp(folder, rules.folder)
+    stamp = _passed_stamp(folder, data)  # before reading: a file changed while read differs
+    rules = load_rules(data)
     if stamp is not None and stamp.exists():  # these very files passed before: skip the work
         engine = engine_for(load_corpus(folder), rules, semantic)
-        if _passed_stamp(folder, rules.folder) == stamp:  # and nothing changed meanwhile
+        if _passed_stamp(folder, data) == stamp:  # and nothing changed meanwhile
             return engine
     result = check(folder, rules=rules, semantic=semantic)
     if not result.ok or result.engine is None:
         raise CorpusError(result.errors)
-    if stamp is not None and _passed_stamp(folder, rules.folder) == stamp:
+    if stamp is not None and _passed_stamp(folder, data) == stamp:
         with contextlib.suppress(OSError):
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.touch()

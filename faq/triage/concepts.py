@@ -87,22 +87,26 @@ class Words:
         return self.text[start:offset]
 
 
+Phrase = tuple["str | Concept", ...]  # each part a word's stem, "=word", a range or a concept
+
+
 @dataclass(frozen=True, eq=False)  # compared by identity: a memo key, one per rule file
 class Concept:
     """A named list of words and phrases, each kept as the keys of its words and the other
     concepts it names, which are matched where they stand rather than spelled out."""
 
     name: str
-    phrases: tuple[Phrase, ...]  # each part a word's stem, "=word", a number range or a concept
+    phrases: tuple[Phrase, ...]
     words: frozenset[str]  # the plain words, so typos can be corrected towards them
 
     def spans(self, words: Words) -> list[Span]:
         """Give every place a word or phrase of the concept occurs, in order, each once."""
         if self not in words.found:
             root = self._trie
-            starts = {i for key in words.at.keys() & root.keys.keys() for i in words.at[key]}
-            starts.update(s for concept in root.refs for s, _ in concept.spans(words))
-            found = {(start, end) for start in starts for end in root.ends(words, start)}
+            starts = {i for key in words.at.keys() & root.by_key.keys() for i in words.at[key]}
+            starts.update(s for concept in root.by_concept for s, _ in concept.spans(words))
+            memo: dict[tuple[int, int], frozenset[int]] = {}
+            found = {(start, end) for start in starts for end in root.ends(words, start, memo)}
             words.found[self] = sorted(found)
         return words.found[self]
 
@@ -125,44 +129,54 @@ class Concept:
         return root
 
 
-Phrase = tuple["str | Concept", ...]
-
-
-@dataclass
+@dataclass(eq=False)
 class _Node:
     """A point in a tree of phrases: what may come next, and whether a phrase ends here."""
 
-    keys: dict[str, _Node] = field(default_factory=dict)
-    refs: dict[Concept, _Node] = field(default_factory=dict)
+    by_key: dict[str, _Node] = field(default_factory=dict)
+    by_concept: dict[Concept, _Node] = field(default_factory=dict)
     end: bool = False
 
     def child(self, part: str | Concept) -> _Node:
         """Give the node after this part, adding it when it is new."""
         if isinstance(part, Concept):
-            return self.refs.setdefault(part, _Node())
+            return self.by_concept.setdefault(part, _Node())
         if part[0] == NUMBER:
-            return self.keys.setdefault(NUMBER, _Node()).keys.setdefault(part, _Node())
-        return self.keys.setdefault(part, _Node())
+            ranges = self.by_key.setdefault(NUMBER, _Node())
+            return ranges.by_key.setdefault(part, _Node())
+        return self.by_key.setdefault(part, _Node())
 
-    def ends(self, words: Words, start: int) -> Iterator[int]:
-        """Give where each phrase of the tree that begins at `start` ends."""
+    def ends(
+        self, words: Words, start: int, memo: dict[tuple[int, int], frozenset[int]]
+    ) -> frozenset[int]:
+        """Give where the phrases of the tree that begin at `start` end, each end once; the
+        memo holds what each node gave from each word, so a run of concepts that can each
+        end in several places is walked once per place, not once per way there."""
+        key = (id(self), start)
+        if key not in memo:
+            memo[key] = frozenset(self._ends(words, start, memo))
+        return memo[key]
+
+    def _ends(
+        self, words: Words, start: int, memo: dict[tuple[int, int], frozenset[int]]
+    ) -> Iterator[int]:
         if self.end:
             yield start
-        for concept, after in self.refs.items():
+        for concept, after in self.by_concept.items():
             for end in concept.ends_from(words, start):
-                yield from after.ends(words, end)
+                yield from after.ends(words, end, memo)
         if start >= len(words):
             return
         for key in words.keys[start]:
-            child = self.keys.get(key)
+            child = self.by_key.get(key)
             if child is None:
                 continue
             if key == NUMBER:  # the word is a number: each range that holds it
-                for bounded, grandchild in child.keys.items():
+                for bounded, grandchild in child.by_key.items():
                     if words.has(start, bounded):
-                        yield from grandchild.ends(words, start + 1)
+                        yield from grandchild.ends(words, start + 1, memo)
             else:
-                yield from child.ends(words, start + 1)
+                yield from child.ends(words, start + 1, memo)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -
     """Give safety.yaml checked against its schema (and the known categories, if given).
 
     Raises RuleFileError listing every fault as "red_flags[3] (chest-pain): reason". The
-    patterns are not compiled here: `pattern_faults_of` tells why one fails to compile.
+    patterns are not compiled here: `compile_faults` tells why one fails to compile.
     """
     spec = validated(SafetySpec, data)
     problems = [*_bad_concepts(spec), *_doubt_faults(spec), *_bad_rules(spec, categories)]
@@ -83,7 +83,7 @@ def example_faults(spec: SafetySpec) -> list[str]:
     return top + (context or _crossed(spec.context))
 
 
-def pattern_faults_of(spec: SafetySpec) -> list[str]:
+def compile_faults(spec: SafetySpec) -> list[str]:
     """Give "where: reason" for each pattern that does not compile, and each alternative that
     cannot be joined with the others (it matches an empty text, refers to a group by number,
     names a group or sets a flag)."""
@@ -165,13 +165,14 @@ def _plain(text: str) -> str:
 
 
 _NUMBERED_REFERENCE = re.compile(r"(?<!\\)\\[1-9]")
-_PLAIN = ("", "a", "plain words")  # texts an alternative must not match with no words at all
+#: texts a pattern list must not match with no words at all
+EMPTY_PROBES = ("", "a", "plain words")
 
 
 def _unjoinable(pattern: str) -> str:
     """Give why an alternative cannot be joined with others into one expression, or ""."""
     search = re.compile(pattern).search
-    if any((found := search(text)) is not None and not found[0] for text in _PLAIN):
+    if any((found := search(text)) is not None and not found[0] for text in EMPTY_PROBES):
         return "matches an empty text, so the whole pattern would match every clause"
     if _NUMBERED_REFERENCE.search(pattern):
         return "a numbered back-reference (\\1) points elsewhere once alternatives are joined"

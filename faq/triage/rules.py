@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from faq.rules import Rule, RuleFileError, compile_rules, plain_words
@@ -20,7 +20,7 @@ from faq.text import split_words
 from faq.triage.clauses import BLANK, clauses_of
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context
-from faq.triage.faults import example_faults, pattern_faults_of, read_safety
+from faq.triage.faults import EMPTY_PROBES, compile_faults, example_faults, read_safety
 from faq.triage.schema import Reading, RedFlagSpec, SafetySpec, WithDetector, joined
 
 PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
@@ -150,14 +150,34 @@ class RuleLayer:
         """Give the rules of safety.yaml's data, or raise RuleFileError naming each fault."""
         spec = read_safety(data, categories)
         try:
-            return cls(spec)
+            layer = cls(spec)
         except re.error as exc:  # only now is it worth finding which pattern, and why
-            raise RuleFileError(pattern_faults_of(spec) or [f"a pattern: {exc}"]) from None
+            reason = f"a pattern is not a valid regular expression: {exc}"
+            raise RuleFileError(compile_faults(spec) or [reason]) from None
+        if layer._matches_nothing():  # a list that matches every clause turns rules off
+            reason = "a pattern list matches an empty text, so it matches every clause"
+            raise RuleFileError(compile_faults(spec) or [reason])
+        return layer
+
+    def _matches_nothing(self) -> bool:
+        """Tell whether a joined list of patterns matches an empty text: one alternative
+        that can match nothing makes the whole list match every clause."""
+        lists = [
+            *(getattr(self._context, f.name) for f in fields(self._context)),
+            self._symptoms_now,
+            *(p for p in (self._plea, self._opening_plea, self._wishes) if p is not None),
+            *(self._doubtful or ()),
+        ]
+        return any(
+            (found := pattern.search(text)) is not None and not found[0]
+            for pattern in lists
+            for text in EMPTY_PROBES
+        )
 
     def authoring_faults(self) -> list[str]:
         """Give what `magbot check` finds beyond what loading does, as "where[i]: reason": an
         alternative that cannot be joined, and an example its pattern reads wrongly."""
-        return pattern_faults_of(self._spec) or example_faults(self._spec)
+        return compile_faults(self._spec) or example_faults(self._spec)
 
     def unread_sections(self) -> tuple[str, ...]:
         """Give the optional sections of safety.yaml that no rule reads (`doubtful:` with no
