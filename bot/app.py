@@ -30,8 +30,8 @@ from bot.fairness import UserLimiter
 from bot.limits import StatusRequest, rate_limiter
 from bot.services import KEY, EngineHolder, FeedbackSink, MagbotContext, Services, services
 from bot.settings import Settings
-from faq.build import build_engine
 from faq.engine import Engine
+from faq.maintain.check import load_checked
 from faq.usage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -83,8 +83,8 @@ def build_application(
     """Give the bot ready to run: handlers, error handler, rate limits and start-up hooks.
 
     feedback defaults to the store; loader is what /reload and SIGHUP build the new engine
-    with (default: the shipped corpus); throttle=False drops Telegram's flood limits, for
-    benchmarks against a local server only.
+    with (default: the shipped corpus and rules, refused unless they pass `magbot check`);
+    throttle=False drops Telegram's flood limits, for benchmarks against a local server only.
     """
     preview_off = LinkPreviewOptions(is_disabled=True)
     builder = (
@@ -105,7 +105,7 @@ def build_application(
         if settings.api_base_url.endswith("/bot"):
             builder = builder.base_file_url(settings.api_base_url[: -len("bot")] + "file/bot")
     app = builder.build()
-    holder = EngineHolder(engine, loader or build_engine)
+    holder = EngineHolder(engine, loader or load_checked)
     app.bot_data[KEY] = Services(holder, settings, store, feedback or store)
     app.bot_data[handlers.USERS_KEY] = UserLimiter()
     _add_handlers(app, settings.admin_ids)
