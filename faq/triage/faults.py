@@ -65,21 +65,11 @@ def example_faults(spec: SafetySpec) -> list[str]:
     misses, and each not_example the whole pattern matches (each read as plain words, as rules
     read), for patterns that compile. `magbot check` reads these; loading the rules does not,
     to start fast."""
-    top = [fault for key in _TOP_PATTERNS for fault in _examples(key, getattr(spec, key))]
-    if spec.doubtful is not None:
-        top += [
-            fault
-            for key in ("forms", "never_with")
-            for fault in _examples(f"doubtful.{key}", getattr(spec.doubtful, key))
-        ]
-    context = [
-        fault
-        for key in ContextSpec.model_fields
-        if key != "other_senses"
-        for fault in _examples(f"context.{key}", spec.context.pattern(key))
-    ]
+    lists = [(where, patterns) for where, patterns in _lists(spec) if where != _OTHER_SENSES]
+    top = [f for where, p in lists if not where.startswith("context.") for f in _examples(where, p)]
+    context = [f for where, p in lists if where.startswith("context.") for f in _examples(where, p)]
     guard = spec.context.unless_alarm()  # no alarm after an ordinary sense
-    context += _examples("context.other_senses", spec.context.other_senses, guard)
+    context += _examples(_OTHER_SENSES, spec.context.other_senses, guard)
     return top + (context or _crossed(spec.context))
 
 
@@ -87,24 +77,28 @@ def compile_faults(spec: SafetySpec) -> list[str]:
     """Give "where: reason" for each pattern that does not compile, and each alternative that
     cannot be joined with the others (it matches an empty text, refers to a group by number,
     names a group or sets a flag)."""
-    doubtful = spec.doubtful
-    context = [
-        fault
-        for key in ContextSpec.model_fields
-        for fault in _faults(f"context.{key}", spec.context.pattern(key))
-    ]
     return [
-        *(fault for key in _TOP_PATTERNS for fault in _faults(key, getattr(spec, key))),
-        *(
-            fault
-            for key in ("forms", "never_with")
-            if doubtful is not None
-            for fault in _faults(f"doubtful.{key}", getattr(doubtful, key))
-        ),
-        *context,
+        *(fault for where, patterns in _lists(spec) for fault in _faults(where, patterns)),
         *pattern_faults("red_flags", spec.red_flags),
         *pattern_faults("red_flags", spec.red_flags, "unless"),
         *pattern_faults("cautions", spec.cautions),
+    ]
+
+
+_OTHER_SENSES = "context.other_senses"
+
+
+def _lists(spec: SafetySpec) -> list[tuple[str, Patterns]]:
+    """Give each pattern list of safety.yaml but the red flags', with where it stands."""
+    doubtful = spec.doubtful
+    return [
+        *((key, getattr(spec, key)) for key in _TOP_PATTERNS),
+        *(
+            (f"doubtful.{key}", getattr(doubtful, key))
+            for key in ("forms", "never_with")
+            if doubtful is not None
+        ),
+        *((f"context.{key}", spec.context.pattern(key)) for key in ContextSpec.model_fields),
     ]
 
 
