@@ -20,6 +20,14 @@ _OTHER_SCRIPT = re.compile(r"[^\W\da-z_]+")  # a run of letters outside the Lati
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _UNITS = frozenset({"mg", "mgs"})
 _THOUSANDS = re.compile(r"(\d),(\d{3})\b")
+# "heart attack" as typed: run together ("heartattack"), or with a "heart" that is a word of
+# its own or lies nearer another ("hart", "hert", which the typo corrector made "her"); read
+# as the two words, so every rule and model that knows the phrase knows these too, and a
+# sentence holds as many words as its reading (a typo of "attack" is corrected later)
+_ATTACK = r"att?a?c?k+s?"
+_HEART_ATTACK_AS_ONE = re.compile(rf"(?:heart|hart|hert|herat|haert)({_ATTACK})")
+_HEART_AS_TYPED = frozenset({"hart", "hert", "herat", "haert", "hearth"})
+_ATTACK_AS_TYPED = re.compile(_ATTACK)
 _COMMON_RANK = 500
 _RARE_RANK = 10_000
 _EVERYDAY_FLOOR = 0.25
@@ -76,11 +84,25 @@ def normalize(text: str) -> str:
 
 def split_words(text: str) -> list[str]:
     """Give the Latin words and numbers of a text; "mg" after a number becomes "milligram"."""
-    words = _WORD.findall(_THOUSANDS.sub(r"\1\2", normalize(text)))
+    words = _heart_attack(_WORD.findall(_THOUSANDS.sub(r"\1\2", normalize(text))))
     for i in range(1, len(words)):
         if words[i] in _UNITS and words[i - 1].isdigit():
             words[i] = "milligram"
     return words
+
+
+def _heart_attack(words: list[str]) -> list[str]:
+    """Give the words with "heart attack" as typed read as those two words."""
+    out: list[str] = []
+    for i, word in enumerate(words):
+        joined = _HEART_ATTACK_AS_ONE.fullmatch(word)
+        if joined:
+            out += ["heart", joined[1]]
+        elif word in _HEART_AS_TYPED and i + 1 < len(words):
+            out.append("heart" if _ATTACK_AS_TYPED.fullmatch(words[i + 1]) else word)
+        else:
+            out.append(word)
+    return out
 
 
 @lru_cache(maxsize=STEM_CACHE)

@@ -1396,6 +1396,28 @@ REPORTS_AFTER_A_QUESTION = [
 
 
 @pytest.mark.parametrize(
+    ("typed", "spelt"),
+    [
+        (
+            "that cramp nearly gave me a hart attack lol",
+            "that cramp nearly gave me a heart attack lol",
+        ),
+        (
+            "i nearly had a heartattack when i saw the price",
+            "i nearly had a heart attack when i saw the price",
+        ),
+        ("my grandad died of a hart attack at 60", "my grandad died of a heart attack at 60"),
+        ("hart attack my mum help", "heart attack my mum help"),
+        ("HEARTATTACK HELP", "HEART ATTACK HELP"),
+    ],
+)
+def test_heart_attack_as_typed_is_read_as_spelt(lexical: Engine, typed: str, spelt: str) -> None:
+    # "hart attack" and "heartattack" were missed by every layer (session 63); read as the two
+    # words, the figures of speech and the past that spare "heart attack" spare them too
+    assert raised(lexical, typed) == raised(lexical, spelt)
+
+
+@pytest.mark.parametrize(
     "message", IDIOMS_AND_QUESTIONS + MORE_IDIOMS_AND_QUESTIONS + GENERAL_QUESTIONS_AND_LISTS
 )
 def test_idioms_and_general_questions_raise_no_rule(lexical: Engine, message: str) -> None:

@@ -30,6 +30,9 @@ EMERGENCIES = [
     ("chest-pain", "there's a crushing pressure in my chest"),
     ("chest-pain", "I think my dad is having a heart attack"),
     ("chest-pain", "i have been having chest pains"),
+    # as typed (session 63): "hart attack", "heartattack" were missed by every layer
+    ("chest-pain", "hart attack my mum help"),
+    ("chest-pain", "i think im having a heartattack"),
     ("fainted-now", "I fainted after my magnesium tablet"),
     ("fainted-now", "my husband fainted twice this morning"),
     ("fainting", "I fainted at work"),

@@ -65,6 +65,22 @@ def test_split_words_keeps_latin_words_and_numbers_and_reads_mg_after_a_number(
     assert split_words(text) == words
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("HeartAttack!", ["heart", "attack"]),
+        ("heartattacks", ["heart", "attacks"]),
+        ("hart atack my mum", ["heart", "atack", "my", "mum"]),
+        ("hert attak", ["heart", "attak"]),
+        ("the hart attacked the hunter", ["the", "hart", "attacked", "the", "hunter"]),
+        ("hart", ["hart"]),
+        ("by the hearth", ["by", "the", "hearth"]),
+    ],
+)
+def test_heart_attack_as_typed_is_read_as_its_two_words(text: str, words: list[str]) -> None:
+    assert split_words(text) == words
+
+
 def test_mg_on_its_own_means_magnesium(analyzer: Analyzer) -> None:
     assert analyzer.terms("Mg") == ("magnesium",)
     assert analyzer.terms("mg for cramps") == analyzer.terms("magnesium for cramps")
