@@ -223,6 +223,42 @@ def test_a_rule_to_confirm_keeps_its_priority_over_a_later_rule_that_flags(
     assert engine.answer(message).category == category
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my dad had chest pain and now he collapsed and is not breathing",
+        "chest pain then he passed out and isnt breathing",
+        "heart attack no pulse",
+        "heart attack, doing cpr now",
+    ],
+)
+def test_someone_not_breathing_gets_cpr_whatever_else_is_told(
+    engine: Engine, lexical: Engine, message: str
+) -> None:
+    # session 63: these got the heart reply ("sit down and rest while you wait")
+    for answer in (engine.answer(message), lexical.answer(message)):
+        assert answer.category == "collapse"
+        assert "start CPR" in to_text(answer.reply)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "im not breathing properly",
+        "I feel like I'm not breathing right, chest tight",
+        "why am i not breathing properly right now",
+        "she isnt breathing properly",
+        "my dad has chest pain and is not breathing properly",
+    ],
+)
+def test_not_breathing_properly_is_no_one_to_resuscitate(
+    engine: Engine, lexical: Engine, message: str
+) -> None:
+    for answer in (engine.answer(message), lexical.answer(message)):
+        assert answer.status is Status.RED_FLAG
+        assert answer.category in {"breathing", "heart"}
+
+
 def test_the_crisis_reply_gives_the_988_and_samaritans_numbers(engine: Engine) -> None:
     text = to_text(engine.answer("I want to kill myself").reply)
 

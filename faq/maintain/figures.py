@@ -30,7 +30,7 @@ START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: on (the FAQ tuning sets dev-dev9 and sample, triage held-out 1-9 and triage-dev1) are not
 #: rows: an in-sample row says little and costs every test run its time; their
 #: cross-validated figures are the line under the table and in detector.json. Nor are the
-#: triage tuning sets the rules are chosen on (triage-dev2 to 40): `magbot eval`
+#: triage tuning sets the rules are chosen on (fit_triage.TRIAGE_DEV_SETS): `magbot eval`
 #: scores them.
 SETS = (
     ("heldout22.tsv", "locked held-out 22"),
