@@ -160,13 +160,19 @@ def _plain(text: str) -> str:
 
 _NUMBERED_REFERENCE = re.compile(r"(?<!\\)\\[1-9]")
 #: texts a pattern list must not match with no words at all
-EMPTY_PROBES = ("", "a", "plain words")
+_EMPTY_PROBES = ("", "a", "plain words")
+
+
+def matches_empty(pattern: re.Pattern[str]) -> bool:
+    """Tell whether a pattern can match no words at all, and so would match every clause."""
+    return any(
+        (found := pattern.search(text)) is not None and not found[0] for text in _EMPTY_PROBES
+    )
 
 
 def _unjoinable(pattern: str) -> str:
     """Give why an alternative cannot be joined with others into one expression, or ""."""
-    search = re.compile(pattern).search
-    if any((found := search(text)) is not None and not found[0] for text in EMPTY_PROBES):
+    if matches_empty(re.compile(pattern)):
         return "matches an empty text, so the whole pattern would match every clause"
     if _NUMBERED_REFERENCE.search(pattern):
         return "a numbered back-reference (\\1) points elsewhere once alternatives are joined"

@@ -20,7 +20,7 @@ from faq.text import split_words
 from faq.triage.clauses import BLANK, clauses_of
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context
-from faq.triage.faults import EMPTY_PROBES, compile_faults, example_faults, read_safety
+from faq.triage.faults import compile_faults, example_faults, matches_empty, read_safety
 from faq.triage.schema import Reading, RedFlagSpec, SafetySpec, WithDetector, joined
 
 PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
@@ -168,11 +168,7 @@ class RuleLayer:
             *(p for p in (self._plea, self._opening_plea, self._wishes) if p is not None),
             *(self._doubtful or ()),
         ]
-        return any(
-            (found := pattern.search(text)) is not None and not found[0]
-            for pattern in lists
-            for text in EMPTY_PROBES
-        )
+        return any(map(matches_empty, lists))
 
     def authoring_faults(self) -> list[str]:
         """Give what `magbot check` finds beyond what loading does, as "where[i]: reason": an
