@@ -38,6 +38,8 @@ class Words:
     sentences: tuple[int, ...]  # where each sentence starts in the text: a negation stops there
     # the spans of each concept already looked for in this text (every rule asks again)
     found: dict[Concept, list[Span]] = field(default_factory=dict, compare=False, repr=False)
+    # whether each rule (by id) matches this text, once asked (triage reads a text again)
+    matched: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, text: str, sentence_lengths: Sequence[int] = ()) -> Words:

@@ -4,6 +4,7 @@ engine is having a fit"), blanked for the rules that read what is happening now.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from itertools import accumulate
@@ -35,13 +36,27 @@ def answered_no(
 
 
 def without_ruled_out(
-    words: list[str], units: Sequence[int], ruled_out: re.Pattern[str], across: re.Pattern[str]
+    words: Sequence[str],
+    units: Sequence[int],
+    ruled_out: re.Pattern[str],
+    across: re.Pattern[str],
 ) -> str:
     """Give the words as text with their ruled-out signs blanked: first within each stretch
     a negation reaches over (`units`, their lengths in words), then across them (`across`),
     each only in the stretch where it starts ("swollen calf? nope": the calf; "did it help?
     no. dizzy": not the dizzy); a word in an ordinary sense only across them, where the alarm
     that keeps it may follow in another stretch ("the barn collapsed. he's trapped")."""
+    return _without_ruled_out(tuple(words), tuple(units), ruled_out, across)
+
+
+#: the rules read a message's words several times, often blanked alike: the last few are kept
+@functools.lru_cache(maxsize=32)
+def _without_ruled_out(
+    words: tuple[str, ...],
+    units: tuple[int, ...],
+    ruled_out: re.Pattern[str],
+    across: re.Pattern[str],
+) -> str:
     within: list[str] = []
     for last, length in zip(accumulate(units), units, strict=True):
         unit = " ".join(words[last - length : last])

@@ -10,6 +10,7 @@ Rules read only what is happening now: see faq/triage/context.py.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -114,6 +115,11 @@ def _sign(match: re.Match[str]) -> int:
     return match.start("sign") if "sign" in match.re.groupindex else match.start()
 
 
+#: how many texts' words (and which rules match them) the rule layer keeps: a message's
+#: readings and clauses come one after another, and every rule asks for them again
+READINGS_KEPT = 32
+
+
 class RuleLayer:
     """Red-flag rules (each naming a category) and caution rules, in the order they are checked."""
 
@@ -144,6 +150,10 @@ class RuleLayer:
             else None
         )
         self.safety_net = " ".join(spec.safety_net.split())
+        # Triage reads a message several times (each reading, each second look, the net),
+        # and each time every rule asks for the same texts' words: the last few are kept,
+        # with what each rule found in them.
+        self._words = functools.lru_cache(maxsize=READINGS_KEPT)(Words.of)
 
     @classmethod
     def read(cls, data: dict[str, Any], categories: Iterable[str] | None = None) -> RuleLayer:
@@ -265,8 +275,8 @@ class RuleLayer:
             reads: Reading = "now" if second and rule.reads == "questions too" else rule.reads
             if reads not in readings:
                 reading = self._reading(text, sentences, reads, reported)
-                readings[reads] = Words.of(reading, lengths)
-            if not rule.matches(readings[reads], self._context.negation):
+                readings[reads] = self._words(reading, tuple(lengths))
+            if not self._matches(rule, readings[reads]):
                 continue
             in_doubt = beside_detector and rule.doubts and self.in_doubt(rule.id, text, sentences)
             waits = rule.waits(in_doubt) or (second and rule.defers)
@@ -274,6 +284,12 @@ class RuleLayer:
             if not hits[-1].confirm:
                 break
         return hits
+
+    def _matches(self, rule: RedFlag, words: Words) -> bool:
+        """Tell whether a rule matches these words, asking the rule once per text."""
+        if rule.id not in words.matched:
+            words.matched[rule.id] = rule.matches(words, self._context.negation)
+        return words.matched[rule.id]
 
     def firing_sentences(self, rule_id: str, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the sentences (normalised) in which this rule matches on its own, each read in
@@ -286,11 +302,10 @@ class RuleLayer:
         chunks = _lined_up(reading, parts) if len(parts) >= 2 else []
         if rule is None or not chunks:
             return []
-        negation = self._context.negation
         firing = [
             " ".join(words)
             for words, chunk in zip(parts, chunks, strict=True)
-            if words and rule.matches(Words.of(chunk), negation)
+            if words and self._matches(rule, self._words(chunk))
         ]
         return [part for part in firing if not by_clause or self._context.speaks_of_now(part)]
 
@@ -330,8 +345,7 @@ class RuleLayer:
         forms, never_with = self._doubtful
         if never_with.search(text):
             return False
-        negation = self._context.negation
-        firing = [c for c in self._clauses(text, sentences) if rule.matches(Words.of(c), negation)]
+        firing = [c for c in self._clauses(text, sentences) if self._matches(rule, self._words(c))]
         return bool(firing) and all(forms.search(clause) for clause in firing)
 
     def _clauses(self, text: str, sentences: Sequence[str]) -> list[str]:
@@ -353,8 +367,7 @@ class RuleLayer:
         clauses = self._clauses(text, sentences) if rule is not None else []
         if rule is None or len(clauses) < 2:
             return text
-        negation = self._context.negation
-        kept = [c for c in clauses if not rule.matches(Words.of(c), negation)]
+        kept = [c for c in clauses if not self._matches(rule, self._words(c))]
         return " ".join(kept) if kept else text
 
     def without_wishes(self, text: str) -> str:
