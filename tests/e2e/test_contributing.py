@@ -65,14 +65,15 @@ QUESTIONS = [
 # maintainers' flow end to end; `magbot check` in the steps is the corpus check. (The whole
 # suite takes minutes of CPU; CI runs it on the checkout itself. The README's figures are left
 # out with the step that writes them, since each re-scores every set under both engines, and
-# the held-out bars are those of the newest set, which stand for the rest.)
+# the held-out bars are those of the newest set, which stand for the rest. Nor does the copy
+# compare triage alone with the full answer over a triage set: entries do not move a flag.)
 CORPUS_TESTS = (
     "tests/test_corpus.py",
     "tests/test_engine.py",
     "tests/test_eval.py",
     "-k",
     "not rarely_raise_a_false_alarm and not triage_ and not lexical_engine and not readme"
-    " and not hybrid_engine_meets and not hybrid_target",
+    " and not hybrid_engine_meets and not hybrid_target and not urgent_gives",
     "tests/e2e/test_maintainer_flow.py",
 )
 IGNORED = shutil.ignore_patterns(
