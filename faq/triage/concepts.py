@@ -196,9 +196,12 @@ class Near:
 
     def starts(self, words: Words) -> Iterator[int]:
         """Give, in order, the first word of each run of words where every concept occurs."""
-        found = [concept.spans(words) for concept in self.concepts]
-        if not all(found):
-            return
+        found: list[list[Span]] = []
+        for concept in self.concepts:  # a concept that is absent settles it: none after it
+            spans = concept.spans(words)
+            if not spans:
+                return
+            found.append(spans)
         limit = len(words) if self.within is None else self.within
         chain = _Chain(found, self.gap)
         if self.ordered:
