@@ -244,6 +244,27 @@ def test_someone_not_breathing_gets_cpr_whatever_else_is_told(
 @pytest.mark.parametrize(
     "message",
     [
+        "the paramedics are on the phone telling me to do CPR",
+        "999 told me to start compressions on him",
+        "he fall down and not breathe",
+        "my grandmother no breathe, no wake",
+    ],
+)
+def test_cpr_someone_is_told_to_do_or_a_learners_not_breathe_gets_the_collapse_reply(
+    engine: Engine, lexical: Engine, message: str
+) -> None:
+    # session 64: the first got no flag in either mode; the third only the net with rules
+    # alone and the breathing reply (no CPR) beside the detector
+    for answer in (engine.answer(message), lexical.answer(message)):
+        assert answer.category == "collapse"
+        assert "start CPR" in to_text(answer.reply)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i can not breathe and my chest is tight",
+        "he can not breathe, he is wheezing",
         "im not breathing properly",
         "I feel like I'm not breathing right, chest tight",
         "why am i not breathing properly right now",
