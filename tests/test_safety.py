@@ -226,35 +226,22 @@ def test_a_rule_to_confirm_keeps_its_priority_over_a_later_rule_that_flags(
 @pytest.mark.parametrize(
     "message",
     [
+        # session 63: these got the heart reply ("sit down and rest while you wait")
         "my dad had chest pain and now he collapsed and is not breathing",
         "chest pain then he passed out and isnt breathing",
         "heart attack no pulse",
         "heart attack, doing cpr now",
-    ],
-)
-def test_someone_not_breathing_gets_cpr_whatever_else_is_told(
-    engine: Engine, lexical: Engine, message: str
-) -> None:
-    # session 63: these got the heart reply ("sit down and rest while you wait")
-    for answer in (engine.answer(message), lexical.answer(message)):
-        assert answer.category == "collapse"
-        assert "start CPR" in to_text(answer.reply)
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
+        # session 64: the first got no flag in either mode; the third only the net with rules
+        # alone and the breathing reply (no CPR) beside the detector
         "the paramedics are on the phone telling me to do CPR",
         "999 told me to start compressions on him",
         "he fall down and not breathe",
         "my grandmother no breathe, no wake",
     ],
 )
-def test_cpr_someone_is_told_to_do_or_a_learners_not_breathe_gets_the_collapse_reply(
+def test_someone_to_resuscitate_gets_cpr_whatever_else_is_told(
     engine: Engine, lexical: Engine, message: str
 ) -> None:
-    # session 64: the first got no flag in either mode; the third only the net with rules
-    # alone and the breathing reply (no CPR) beside the detector
     for answer in (engine.answer(message), lexical.answer(message)):
         assert answer.category == "collapse"
         assert "start CPR" in to_text(answer.reply)
