@@ -34,6 +34,7 @@ def triage_step(assessment: Assessment, foreign: bool = False) -> Step:
         f"red flag: {flag.category.id} ({flag.tier}) by the {flag.layer} layer, "
         f"{flag.rule}, score {flag.score:.2f}"
         + (f"; concern named by the detector, score {flag.named:.2f}" if flag.named else "")
+        + (f"; raised from {flag.raised_from} by its context" if flag.raised_from else "")
         if flag
         else "no red flag"
     )

@@ -14,6 +14,7 @@ from faq.query import MAX_QUERY_CHARS, MAX_WINDOWS, sentence_windows, split_sent
 from faq.render import to_text
 from faq.reply import urgent
 from faq.rules import DataError
+from faq.trace import triage_step
 from faq.triage import Categories, Category
 from faq.triage.assess import detection
 
@@ -53,6 +54,13 @@ def test_each_reply_names_its_concern_and_carries_its_tiers_numbers(category: Ca
         assert words.casefold() in text.casefold()
     if category.tier.id != "crisis":
         assert re.search(r"do not (take|give) (any )?more", text, re.IGNORECASE)
+
+
+def test_the_seizure_reply_says_what_to_do_once_it_stops(engine: Engine) -> None:
+    # "had a fit, it's stopped now but she's really sleepy": the reply is read after it too
+    reply = engine.triage.categories.get("seizure").reply()
+
+    assert "When it stops, lay them on their side" in reply and "breathing" in reply
 
 
 def test_no_crisis_reply_carries_a_dose_figure() -> None:
@@ -250,6 +258,118 @@ def test_a_named_concern_never_lowers_the_tier_of_a_rule_flag(engine: Engine) ->
 
     assert answer.flags == ("severe-weakness",)
     assert engine.triage.categories.get(answer.category or "").tier.id == "emergency"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "28wks, been getting leg cramps so taking mag. today one calf is way bigger than the "
+        "other, red and warm",
+        "5 days after my c-section, my right calf is swollen tight and throbbing",
+        "3 wks postpartum n my right calf is swollen hot n sore, way bigger than the other one",
+        "Breastfeeding my 2 week old, but my left calf has been swollen, red and hot since "
+        "yesterday and it's bigger than the other one",
+        "my wife is 8 months pregnant and her right calf is swollen, red and hot",
+        "I had an emergency caesarean 3 weeks ago, now my right calf is swollen and warm",
+    ],
+)
+def test_a_clots_signs_in_pregnancy_or_after_birth_are_the_pregnancy_emergency(
+    engine: Engine, lexical: Engine, message: str
+) -> None:
+    # triage.md 15: call now, not the DVT reply's "get seen today"
+    for each in (engine, lexical):
+        answer = each.answer(message)
+
+        assert answer.category == "pregnancy-emergency"
+        assert "maternity unit" in to_text(answer.reply)
+    # a raised flag's reply keeps the clot's advice (beside the detector, it may name the
+    # pregnancy emergency itself)
+    assert "Do not rub or massage the leg" in to_text(lexical.answer(message).reply)
+
+
+def test_the_clot_reply_says_what_to_do_in_pregnancy_or_after_birth(engine: Engine) -> None:
+    # for every way of saying so that `raised:` does not read (triage.md 15)
+    reply = engine.triage.categories.get("dvt").reply()
+
+    assert "If you are pregnant or had a baby in the last 12 weeks" in reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my left calf is swollen, red and hot and twice the size of the other one",
+        "when I was pregnant I had a clot, now my left calf is swollen, red and hot",
+        "I'm not pregnant, I'm 55, and my left calf is swollen, red and hot",
+        "my daughter is pregnant and I look after her, now my left calf is swollen, red and hot",
+        "is magnesium safe for pregnant women? also my left calf is swollen, red and hot",
+        "I had my baby two years ago, now my left calf is swollen, red and hot",
+        "8 months postpartum and my left calf is swollen, red and hot",
+        "12 weeks post op from my knee and my left calf is swollen, red and hot",
+        "my 8 week old puppy jumped on my leg, now my left calf is swollen, red and hot",
+        "we had a baby shower last week, now my left calf is swollen, red and hot",
+        "im due in 2 weeks for my knee op and my left calf is swollen, red and hot",
+        "our cat is pregnant and my left calf is swollen, red and hot",
+        "when we were pregnant with our daughter in 2015 I had a clot, now my calf is swollen, "
+        "red and hot",
+        "my wife is 30 weeks pregnant and she's fine, it's me: my left calf is swollen, red "
+        "and hot",
+    ],
+)
+def test_a_clots_signs_without_pregnancy_or_a_recent_birth_are_not_raised(
+    engine: Engine, lexical: Engine, message: str
+) -> None:
+    # beside the detector a past pregnancy may still be named by it (Triage._named)
+    for each in (engine, lexical):
+        flag = each.triage.assess(each.analyse(message)).flag
+
+        assert flag is not None and flag.raised_from == ""
+    assert lexical.answer(message).category == "dvt"
+
+
+def test_the_trace_says_which_concern_a_context_raised(engine: Engine) -> None:
+    query = engine.analyse("36wks calf cramp but now leg swollen n red n warm only one side")
+
+    line = triage_step(engine.triage.assess(query)).verdict
+
+    assert "pregnancy-emergency (emergency)" in line and "raised from dvt" in line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fault"),
+    [
+        ("becomes: pregnancy-emergency", "becomes: pregnant",
+         r"raised\[0\] \(dvt\): becomes 'pregnant' is not in triage/categories\.yaml"),
+        ("concern: dvt", "concern: pregnancy-emergency",
+         r"raised\[0\] \(pregnancy-emergency\): becomes the concern it raises"),
+    ],
+)  # fmt: skip
+def test_a_raising_that_names_no_category_or_itself_is_refused_with_the_file(
+    data_dir: Path, old: str, new: str, fault: str
+) -> None:
+    safety = data_dir / "safety.yaml"
+    safety.write_text(safety.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+    with pytest.raises(DataError, match=rf"safety\.yaml: {fault}"):
+        load_rules(data_dir)
+
+
+@pytest.mark.parametrize(
+    ("concern", "becomes"),
+    [("heart", "dvt"), ("self-harm", "heart"), ("swallowed-too-much", "heart")],
+)
+def test_a_raising_into_a_tier_that_may_not_name_the_concern_is_refused_with_the_file(
+    data_dir: Path, concern: str, becomes: str
+) -> None:
+    safety = data_dir / "safety.yaml"
+    text = safety.read_text(encoding="utf-8")
+    safety.write_text(
+        text.replace("concern: dvt\n    becomes: pregnancy-emergency",
+                     f"concern: {concern}\n    becomes: {becomes}", 1),
+        encoding="utf-8",
+    )  # fmt: skip
+
+    with pytest.raises(DataError, match=rf"safety\.yaml: .*more urgent: {concern} -> {becomes}"):
+        load_rules(data_dir)
 
 
 def test_a_report_after_can_you_help_is_confirmed_as_without_it(engine: Engine) -> None:

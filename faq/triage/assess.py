@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from faq.query import Query
@@ -12,6 +12,7 @@ from faq.triage import beside
 from faq.triage.categories import Categories
 from faq.triage.detector import NONE, Detection, Detector
 from faq.triage.flags import FLAGGED_AT_NET, Assessment, Flag, flag_threshold
+from faq.triage.raising import Raising
 from faq.triage.rules import RuleHit, RuleLayer
 
 __all__ = ["CONFIRM_AT", "Assessment", "Flag", "Triage", "detection", "flag_threshold"]
@@ -38,8 +39,11 @@ class Triage:
         unknown = set(rules.categories.values()) - set(categories.ids)
         if detector is not None:
             unknown |= set(detector.classes) - {NONE} - set(categories.ids)
+        unknown |= {c for r in rules.raisings for c in (r.concern, r.becomes)} - set(categories.ids)
         if unknown:
             raise ValueError(f"triage names unknown categories: {sorted(unknown)}")
+        if lowering := _lowering(rules.raisings, categories):
+            raise ValueError(f"raised: would not make a concern more urgent: {', '.join(lowering)}")
         self.rules = rules
         self.categories = categories
         self.detector = detector
@@ -61,8 +65,8 @@ class Triage:
         flag = (
             flag or self._confirmed(hit, detection, failed, query) or self._by_detector(detection)
         )
-        flag = self._named(flag, detection)
-        also = self._beside(flag, query, detection, failed)
+        flag = self._raise(self._named(flag, detection), text)
+        also = self._raise(self._beside(flag, query, detection, failed), text)
         unsure = failed or (detection is not None and detection.probability >= self._net_at())
         net = flag is None and (unsure or hit is not None or self._unread(query, text))
         asked = "" if flag or net else self._asked(query)
@@ -237,6 +241,17 @@ class Triage:
             return flag
         return replace(flag, category=category, named=detection.probability)
 
+    def _raise(self, flag: Flag | None, text: str) -> Flag | None:
+        """Give a flag the more urgent concern its context makes it, where `raised:` says so
+        (a clot's signs in pregnancy: the pregnancy emergency, call now, not "get seen
+        today"), its reply adding the raising's action ("do not rub the calf"); else the flag
+        as it is."""
+        if flag is None or not (raising := self.rules.raisings.of(flag.category.id, text)):
+            return flag
+        raised = self.categories.get(raising.becomes)
+        action = " ".join(part for part in (raised.action, raising.action) if part)
+        return replace(flag, category=replace(raised, action=action), raised_from=raising.concern)
+
     def _settled(self, flag: Flag | None) -> bool:
         """Tell whether a rule's flag stands as it is, whatever the detector reads: its rule
         keeps its concern, or no other category could name it (the crisis and poison tiers)."""
@@ -306,6 +321,17 @@ def _may_name(tier: str, other: str) -> bool:
     """Tell whether a category of tier `other` may name the concern of a flag of `tier`: the
     same tier, or the emergency tier over an urgent one (a flag is never lowered)."""
     return tier == other or (tier, other) == ("urgent", "emergency")
+
+
+def _lowering(raisings: Iterable[Raising], categories: Categories) -> list[str]:
+    """Give "concern -> becomes" for each raising into a tier that may not name the
+    concern's (see _may_name): a context only keeps a concern's tier or makes an urgent one
+    an emergency, never a crisis or a poisoning another kind of concern."""
+    return [
+        f"{r.concern} -> {r.becomes}"
+        for r in raisings
+        if not _may_name(categories.get(r.concern).tier.id, categories.get(r.becomes).tier.id)
+    ]
 
 
 def detection(detector: Detector, query: Query) -> Detection | None:

@@ -19,7 +19,12 @@ def read_safety(data: dict[str, Any], categories: Iterable[str] | None = None) -
     patterns are not compiled here: `compile_faults` tells why one fails to compile.
     """
     spec = validated(SafetySpec, data)
-    problems = [*_bad_concepts(spec), *_doubt_faults(spec), *_bad_rules(spec, categories)]
+    problems = [
+        *_bad_concepts(spec),
+        *_doubt_faults(spec),
+        *_bad_rules(spec, categories),
+        *_bad_raisings(spec, categories),
+    ]
     if problems:
         raise RuleFileError(problems)
     return spec
@@ -99,6 +104,12 @@ def _lists(spec: SafetySpec) -> list[tuple[str, Patterns]]:
             if doubtful is not None
         ),
         *((f"context.{key}", spec.context.pattern(key)) for key in ContextSpec.model_fields),
+        *((f"raised[{i}].when", raising.when) for i, raising in enumerate(spec.raised)),
+        *(
+            (f"raised[{i}].unless", raising.unless)
+            for i, raising in enumerate(spec.raised)
+            if raising.unless
+        ),
     ]
 
 
@@ -206,6 +217,26 @@ def _doubt_faults(spec: SafetySpec) -> list[str]:
         for key in ("forms", "never_with")
         if not joined(getattr(spec.doubtful, key))
     ]
+
+
+def _bad_raisings(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:
+    """Give the faults of `raised:`: an unknown category, one that becomes itself, a concern
+    raised by two entries."""
+    known = None if categories is None else set(categories)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, raising in enumerate(spec.raised):
+        where = f"raised[{i}] ({raising.concern})"
+        for key in ("concern", "becomes"):
+            name = getattr(raising, key)
+            if known is not None and name not in known:
+                problems.append(f"{where}: {key} {name!r} is not in triage/categories.yaml")
+        if raising.becomes == raising.concern:
+            problems.append(f"{where}: becomes the concern it raises")
+        if raising.concern in seen:
+            problems.append(f"{where}: the concern is raised by another entry")
+        seen.add(raising.concern)
+    return problems
 
 
 def _bad_rules(spec: SafetySpec, categories: Iterable[str] | None) -> list[str]:

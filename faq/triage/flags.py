@@ -18,6 +18,7 @@ class Flag:
     rule: str
     score: float = 1.0
     named: float = 0.0  # the detector's score when it named the concern of a rule's flag
+    raised_from: str = ""  # the concern the flag named before its context raised it
 
     @property
     def tier(self) -> str:

@@ -22,6 +22,7 @@ from faq.triage.clauses import BLANK, clauses_of
 from faq.triage.concepts import Concept, Near, Words, concepts_from
 from faq.triage.context import Context
 from faq.triage.faults import compile_faults, example_faults, matches_empty, read_safety
+from faq.triage.raising import Raisings
 from faq.triage.schema import Reading, RedFlagSpec, SafetySpec, WithDetector, joined
 
 PLEA_TAIL = 300  # characters at the end of a message where its pleas are looked for
@@ -149,6 +150,7 @@ class RuleLayer:
             if doubtful is not None
             else None
         )
+        self.raisings = Raisings(spec.raised)
         self.safety_net = " ".join(spec.safety_net.split())
         # Triage reads a message several times (each reading, each second look, the net),
         # and each time every rule asks for the same texts' words: the last few are kept,
@@ -177,6 +179,7 @@ class RuleLayer:
             self._symptoms_now,
             *(p for p in (self._plea, self._opening_plea, self._wishes) if p is not None),
             *(self._doubtful or ()),
+            *self.raisings.patterns(),
         ]
         return any(map(matches_empty, lists))
 
@@ -404,7 +407,8 @@ class RuleLayer:
     def vocabulary(self) -> set[str]:
         """Give the words the rules look for."""
         red = {w for rule in self._red_flags for w in rule.words()}
-        return red | {w for rule in self._cautions for w in rule.words()} | self._context.words()
+        cautions = {w for rule in self._cautions for w in rule.words()}
+        return red | cautions | self.raisings.words() | self._context.words()
 
     @property
     def rules(self) -> tuple[RedFlag, ...]:

@@ -141,6 +141,18 @@ class DoubtfulSpec(_Strict):
     never_with: Patterns  # now, or someone who has the sign: the message is a report
 
 
+class RaisedSpec(_Strict):
+    """A concern that a context makes another, more urgent one: a flag naming `concern`
+    names `becomes` where the message says `when` and none of `unless` (a clot's signs in
+    pregnancy), its reply adding `action`."""
+
+    concern: str = Field(min_length=1)
+    becomes: str = Field(min_length=1)
+    action: str = ""
+    when: Patterns
+    unless: Patterns = ""
+
+
 class SafetySpec(_Strict):
     """The whole of safety.yaml."""
 
@@ -157,3 +169,4 @@ class SafetySpec(_Strict):
     safety_net: str = Field(min_length=1)
     red_flags: tuple[RedFlagSpec, ...] = Field(min_length=1)
     cautions: tuple[CautionSpec, ...] = ()
+    raised: tuple[RaisedSpec, ...] = ()
