@@ -49,7 +49,7 @@ NET_TARGET = 0.99
 TRIAGE_TUNING_SETS = [
     ROOT / "tests" / "eval" / f"triage-heldout{k}.tsv" for k in ("", *map(str, range(2, 10)))
 ] + [ROOT / "tests" / "eval" / "triage-dev1.tsv"]
-#: Triage tuning sets written after the detector was fitted (sessions 26-62): read freely, by
+#: Triage tuning sets written after the detector was fitted (sessions 26-64): read freely, by
 #: rulediff and to choose which rules flag beside the detector; fitted on at the detector's
 #: next refit (adding them here now would change the fitting rows). triage-dev14 and each set
 #: from dev17 on were kept unread until each judged a change, by a criterion fixed before.
