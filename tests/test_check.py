@@ -201,14 +201,14 @@ KIDNEY_CAVEAT = (
     "do, or link 'kidney' in related"
 )
 JARGON = "is jargon to a lay reader: say it in plain words or gloss it in brackets"
-# magnesium-oil names no amount and no kidney: the faults below add a dose to it.
-A_DOSE = fault("magnesium-oil.md", r"\Z", "\nIf you try tablets instead, keep to 300 mg a day.\n")
+# stop-cramp-now names no amount and no kidney: the faults below add a dose to it.
+A_DOSE = fault("stop-cramp-now.md", r"\Z", "\nIf you try tablets instead, keep to 300 mg a day.\n")
 NOTE = r"^  note: .*$"
 
 REVIEW_FAULTS = [
     pytest.param(
         A_DOSE,
-        [f"magnesium-oil.md: error: answer: {KIDNEY_CAVEAT}"],
+        [f"stop-cramp-now.md: error: answer: {KIDNEY_CAVEAT}"],
         id="a dose in mg with no kidney caveat",
     ),
     pytest.param(
@@ -281,7 +281,7 @@ def test_check_refuses_what_the_medical_review_found(
         pytest.param(
             lambda corpus: (
                 A_DOSE(corpus),
-                edit(corpus / "magnesium-oil.md", r"^related: \[", 'related: ["kidney", '),  # type: ignore[func-returns-value]
+                edit(corpus / "stop-cramp-now.md", r"^related: \[", 'related: ["kidney", '),  # type: ignore[func-returns-value]
             ),
             id="a dose with 'kidney' in related",
         ),
@@ -289,7 +289,7 @@ def test_check_refuses_what_the_medical_review_found(
             lambda corpus: (
                 A_DOSE(corpus),
                 edit(  # type: ignore[func-returns-value]
-                    corpus / "magnesium-oil.md",
+                    corpus / "stop-cramp-now.md",
                     r"300 mg a day\.",
                     "300 mg a day, or none with kidney disease unless your doctor agrees.",
                 ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
 from faq.build import default_data_dir, load_rules
@@ -459,19 +457,11 @@ def test_saying_a_symptom_is_absent_is_not_an_emergency(engine: Engine, message:
     assert engine.answer(message).status is not Status.RED_FLAG
 
 
-# the decision of session 22 declines the twins question (pregnancy or magnesium oil: the
-# topic head splits between them, outside 0.05); its caution still shows on the decline.
-# Tied to that decision.yaml, so any refit checks it as before.
-SHIPPED_DECISION = "7130c2adf596d978b6dc223bb8cc20e63911a2bd767e30147c822d96d4c5489d"
-TWINS = pytest.mark.xfail(
-    hashlib.sha256((default_data_dir() / "decision.yaml").read_bytes()).hexdigest()
-    == SHIPPED_DECISION,
-    strict=True,
-    reason="declined, not answered or offered: split between two entries",
-)
 CAUTIONS = [
     ("pregnancy", "I'm pregnant, how much magnesium should I take?"),
-    pytest.param("pregnancy", "expecting twins, does magnesium oil work for cramps", marks=TWINS),
+    # declined from session 22 to 65 (the topic head split it between pregnancy and magnesium
+    # oil); offered since session 66's magnesium-oil answer names the oil twice more
+    ("pregnancy", "expecting twins, does magnesium oil work for cramps"),
     ("pregnancy", "my midwife said to try magnesium, when should I take it"),
     ("breastfeeding", "I'm breastfeeding, is magnesium safe"),
     ("kidney", "I'm on dialysis, what magnesium is best for cramps"),
