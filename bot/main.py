@@ -28,6 +28,7 @@ from bot.serve_webhook import run_webhook
 from bot.services import services
 from bot.settings import VARIABLES, Settings, SettingsError, load_settings
 from bot.webhook import ListenError
+from faq.engine import Engine
 from faq.maintain.check import load_checked
 from faq.semantic import ModelError
 from faq.usage.store import StoreError, open_store
@@ -35,6 +36,12 @@ from faq.usage.store import StoreError, open_store
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+#: Said at start-up when the bot would serve people without the learned triage detector.
+WITHOUT_DETECTOR = (
+    "the semantic layer is off (MAGBOT_SEMANTIC=off or --lexical): without the learned triage "
+    "detector the bot recognises about half the emergencies it otherwise would; run it so for "
+    "comparison or testing, not to serve people"
+)
 
 
 def main(
@@ -63,6 +70,8 @@ def main(
         engine = load_checked(entries, data, semantic)
     except ModelError as exc:
         return _fail(f"a model cannot be used: {exc}", EXIT_FAILED)
+    for warning in startup_warnings(engine):
+        logging.getLogger(__name__).warning(warning)
     try:
         store = open_store(settings.db, salt=settings.hash_salt)
     except StoreError as exc:
@@ -92,6 +101,11 @@ def main(
         services(app.bot_data).close_store()  # queued writes first, then the connection
         store.close()
     return EXIT_OK
+
+
+def startup_warnings(engine: Engine) -> list[str]:
+    """Give the lines an operator must read before the bot serves anyone with this engine."""
+    return [WITHOUT_DETECTOR] if engine.triage.detector is None else []
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
+from bot.main import WITHOUT_DETECTOR
 from bot.main import main as serve_main
 from bot.serve_webhook import STOP_GRACE
 from bot.settings import VARIABLES
@@ -301,6 +302,29 @@ def test_an_unreachable_bot_api_exits_1_with_one_line_and_no_traceback(tmp_path:
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines()[-1].startswith("magbot serve: cannot reach the Bot API: ")
     assert "Traceback" not in done.stderr and TOKEN not in done.stderr
+    assert WITHOUT_DETECTOR not in done.stderr  # the full engine: nothing to warn of
+
+
+def test_serving_without_the_learned_detector_is_warned_of_before_anything_else(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    env = _env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{closed}/bot",
+        MAGBOT_SEMANTIC="off",
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-m", "faq", "serve"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=STARTUP,
+    )  # fmt: skip
+
+    assert done.returncode == 1, done.stderr
+    assert WITHOUT_DETECTOR in done.stderr
+    assert done.stderr.index(WITHOUT_DETECTOR) < done.stderr.index("cannot reach the Bot API")
 
 
 def test_the_serve_options_document_every_variable(capsys: pytest.CaptureFixture[str]) -> None:
