@@ -75,6 +75,8 @@ SETS = (
     ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
+    ("dev20.tsv", "tuning (session 66: read for an alternates change's verdict; not fitted on)"),
+    ("dev19.tsv", "tuning (session 66: read for an alternates change's verdict; not fitted on)"),
     ("dev18.tsv", "tuning (session 57: read for a typo-corrector change's verdict; not fitted on)"),
     ("dev17.tsv", "tuning (session 56: read for a red-flag change's verdict; not fitted on)"),
     ("dev16.tsv", "tuning (session 55: read to judge a scope change, shipped; not fitted on)"),
