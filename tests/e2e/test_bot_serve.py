@@ -288,16 +288,21 @@ def test_a_token_telegram_rejects_exits_2_without_a_traceback_or_the_token(
     assert TOKEN not in done.stderr and "Traceback" not in done.stderr
 
 
-def test_an_unreachable_bot_api_exits_1_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+def _serve_against_unreachable_api(cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run `magbot serve` to its exit with a Bot API address nobody listens on."""
     with socket.socket() as sock:  # a port nobody listens on once the socket closes
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
-    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{closed}/bot")
-
-    done = subprocess.run(
+    url = f"http://127.0.0.1:{closed}/bot"
+    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=url, **extra)
+    return subprocess.run(
         [sys.executable, "-m", "faq", "serve"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=STARTUP,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=STARTUP,
     )  # fmt: skip
+
+
+def test_an_unreachable_bot_api_exits_1_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    done = _serve_against_unreachable_api(tmp_path)
 
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines()[-1].startswith("magbot serve: cannot reach the Bot API: ")
@@ -308,19 +313,7 @@ def test_an_unreachable_bot_api_exits_1_with_one_line_and_no_traceback(tmp_path:
 def test_serving_without_the_learned_detector_is_warned_of_before_anything_else(
     tmp_path: Path,
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = sock.getsockname()[1]
-    env = _env(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{closed}/bot",
-        MAGBOT_SEMANTIC="off",
-    )
-
-    done = subprocess.run(
-        [sys.executable, "-m", "faq", "serve"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=STARTUP,
-    )  # fmt: skip
+    done = _serve_against_unreachable_api(tmp_path, MAGBOT_SEMANTIC="off")
 
     assert done.returncode == 1, done.stderr
     assert WITHOUT_DETECTOR in done.stderr
