@@ -235,6 +235,12 @@ DOUBTFUL = [
         "confusion-drowsiness",
         "the leaflet says too much magnesium can make you confused and drowsy",
     ),
+    # session 68: hearsay with no "i", and both ankles puffy in the heat, down by morning
+    (
+        "heartbeat",
+        "heard magnesium can cause an irregular heartbeat with kidney disease, is that right?",
+    ),
+    ("blood-clot", "my ankles swell a bit at the end of a hot day, both sides, gone by morning"),
 ]
 
 
@@ -286,6 +292,10 @@ REPORTS_BESIDE_A_DOUBT = [
         "my husband said see a doctor my heartbeat is slow and irregular after magnesium",
     ),
     ("heartbeat", "the ecg shows my heart isnt in a normal rhythm and my heartbeat is slow"),
+    # session 68: the writer's own beside hearsay, and a sign the rest of the message gives
+    # once the clause with the form is left out (the calf's two clauses fire it together)
+    ("quinine-harm", "i read that quinine causes bleeding gums, mine are bleeding"),
+    ("blood-clot", "my ankles swell on hot days and my left calf is hot and twice the size"),
 ]
 
 

@@ -340,16 +340,24 @@ class RuleLayer:
         now, and each clause the rule fires in on its own (read whole, not blanked as the
         rule reads the message) carries a form of doubt (a risk question, hearsay, a
         leaflet's list, a sign cleared, a figure of speech or a story; not "i have chest pain
-        after magnesium, is that a known side effect"). A sign found in no single clause,
-        or in a message whose clauses cannot be lined up with its words, is not in doubt."""
+        after magnesium, is that a known side effect"), and the rest of the message, its
+        other clauses read together, does not fire the rule ("my ankles swell on hot days
+        and my left calf is hot and twice the size": the sign spans two clauses of its own).
+        A sign found in no single clause, or in a message whose clauses cannot be lined up
+        with its words, is not in doubt."""
         rule = self._by_id.get(rule_id)
         if self._doubtful is None or rule is None:
             return False
         forms, never_with = self._doubtful
         if never_with.search(text):
             return False
-        firing = [c for c in self._clauses(text, sentences) if self._matches(rule, self._words(c))]
-        return bool(firing) and all(forms.search(clause) for clause in firing)
+        clauses = self._clauses(text, sentences)
+        fires = [self._matches(rule, self._words(clause)) for clause in clauses]
+        firing = [clause for clause, fired in zip(clauses, fires, strict=True) if fired]
+        if not firing or not all(forms.search(clause) for clause in firing):
+            return False
+        rest = " ".join(clause for clause, fired in zip(clauses, fires, strict=True) if not fired)
+        return not self._matches(rule, self._words(rest))
 
     def _clauses(self, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the normalised text's clauses, cut where the sentences as written end their
