@@ -542,7 +542,7 @@ MALFORMED = [
     pytest.param(
         "      - '\\b(lethal|fatal|deadly|killing) (dose|amount|overdose|quantity)\\b'",
         "      - '\\b(lethal|fatal (dose'",
-        f"{red_flag_at('self-harm')}: patterns[18]: not a valid regular expression: "
+        f"{red_flag_at('self-harm')}: patterns[19]: not a valid regular expression: "
         "missing ), unterminated subpattern at position 16",
         id="a bad regular expression",
     ),

@@ -357,7 +357,7 @@ class RuleLayer:
         if not firing or not all(forms.search(clause) for clause in firing):
             return False
         rest = " ".join(clause for clause, fired in zip(clauses, fires, strict=True) if not fired)
-        return not self._matches(rule, self._words(rest))
+        return not rest or not self._matches(rule, self._words(rest))
 
     def _clauses(self, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the normalised text's clauses, cut where the sentences as written end their
