@@ -58,6 +58,7 @@ TRIAGE_TUNING_SETS = [
 TRIAGE_DEV_SETS = [
     *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 63)),
     ROOT / "tests" / "eval" / "triage-review30.tsv",  # a review's messages, by category
+    ROOT / "tests" / "eval" / "triage-crisis68.tsv",  # crises beside jokes and idioms, a review's
 ]
 #: What training adds to half the bank's and triage tuning sets' messages (emergencies and
 #: hard negatives alike, so that neither form becomes a cue): a trailing plea, a leg cramp
