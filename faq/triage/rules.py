@@ -351,13 +351,16 @@ class RuleLayer:
         forms, never_with = self._doubtful
         if never_with.search(text):
             return False
-        clauses = self._clauses(text, sentences)
-        fires = [self._matches(rule, self._words(clause)) for clause in clauses]
-        firing = [clause for clause, fired in zip(clauses, fires, strict=True) if fired]
+        firing, kept = self._split(rule, self._clauses(text, sentences))
         if not firing or not all(forms.search(clause) for clause in firing):
             return False
-        rest = " ".join(clause for clause, fired in zip(clauses, fires, strict=True) if not fired)
-        return not rest or not self._matches(rule, self._words(rest))
+        return not kept or not self._matches(rule, self._words(" ".join(kept)))
+
+    def _split(self, rule: RedFlag, clauses: list[str]) -> tuple[list[str], list[str]]:
+        """Give the clauses in which a rule fires on its own, and the others, in order."""
+        fires = [self._matches(rule, self._words(clause)) for clause in clauses]
+        firing = [clause for clause, fired in zip(clauses, fires, strict=True) if fired]
+        return firing, [clause for clause, fired in zip(clauses, fires, strict=True) if not fired]
 
     def _clauses(self, text: str, sentences: Sequence[str]) -> list[str]:
         """Give the normalised text's clauses, cut where the sentences as written end their
@@ -378,7 +381,7 @@ class RuleLayer:
         clauses = self._clauses(text, sentences) if rule is not None else []
         if rule is None or len(clauses) < 2:
             return text
-        kept = [c for c in clauses if not self._matches(rule, self._words(c))]
+        kept = self._split(rule, clauses)[1]
         return " ".join(kept) if kept else text
 
     def without_wishes(self, text: str) -> str:
