@@ -141,6 +141,8 @@ EMERGENCIES = [
     ("self-harm", "I want to take all my pills to end it"),
     ("self-harm", "I don't want to wake up tomorrow"),
     ("self-harm", "I took my pills on purpose to not wake up"),
+    ("crisis-signs", "I keep thinking about stepping out in front of a bus"),
+    ("crisis-signs", "can you OD on quinine? I want to"),
 ]
 
 
