@@ -56,7 +56,7 @@ TRIAGE_TUNING_SETS = [
 #: Session 54's refit on triage-dev2 to 40 was not shipped (docs/evaluation-history.md); its
 #: out-of-fold scores were kept outside the repository and fit only its rows.
 TRIAGE_DEV_SETS = [
-    *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 64)),
+    *(ROOT / "tests" / "eval" / f"triage-dev{k}.tsv" for k in range(2, 65)),
     ROOT / "tests" / "eval" / "triage-review30.tsv",  # a review's messages, by category
     ROOT / "tests" / "eval" / "triage-crisis68.tsv",  # crises beside jokes and idioms, a review's
     ROOT / "tests" / "eval" / "triage-crisis69.tsv",  # indirect crises, a probe's and a review's
