@@ -129,6 +129,7 @@ def test_questions_outside_leg_cramps_are_declined_with_what_the_bot_covers(
         ("can you remind me to take my magnesium every night", "cannot-do", "can't set reminders"),
         ("can I send you a photo of my blood test", "cannot-do", "read photos"),
         ("can you call an ambulance", "cannot-call", "call your emergency number"),
+        ("I need you to call an ambulance", "cannot-call", "call your emergency number"),
         ("I've taken a photo of my results, can you read it?", "cannot-do", "read photos"),
         ("Is Doctor's Best magnesium legit?", "brands-and-shops", "recommend brands, shops"),
         ("Nature Made or Now Foods magnesium?", "brands-and-shops", "recommend brands, shops"),

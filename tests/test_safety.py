@@ -475,6 +475,13 @@ CAUTIONS = [
     ("medicine", "I take omeprazole, can I take magnesium for cramps"),
     ("medicine", "I'm on levothyroxine, when should I take magnesium"),
     ("medicine", "I'm on warfarin, does magnesium help leg cramps"),
+    # session 70: words a review found the cautions missed
+    ("kidney", "I'm on haemodialysis, which magnesium is best for cramps"),
+    ("kidney", "I had a nephrectomy, how much magnesium can I take"),
+    ("child", "my 3yo wakes with leg cramps, can I give magnesium"),
+    ("child", "my 18 month old has cramps, how much magnesium is safe"),
+    ("medicine", "I take amlodipine and aspirin, can I take magnesium for cramps"),
+    ("medicine", "I'm on lisinopril, does magnesium help leg cramps"),
 ]
 
 
