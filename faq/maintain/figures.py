@@ -75,8 +75,6 @@ SETS = (
     ("triage-heldout12.tsv", "locked triage held-out 12"),
     ("triage-heldout11.tsv", "locked triage held-out 11"),
     ("triage-heldout10.tsv", "locked triage held-out 10"),
-    ("dev22.tsv", "tuning (session 70: read for a verdict on two-part questions; not fitted on)"),
-    ("dev21.tsv", "tuning (session 70: read for a verdict on two-part questions; not fitted on)"),
     ("dev20.tsv", "tuning (session 66: read for an alternates change's verdict; not fitted on)"),
     ("dev19.tsv", "tuning (session 66: read for an alternates change's verdict; not fitted on)"),
     ("dev18.tsv", "tuning (session 57: read for a typo-corrector change's verdict; not fitted on)"),
