@@ -187,6 +187,10 @@ def test_a_word_told_in_passing_or_beside_magnesium_is_no_reason_to_decline(
         "I take alendronate weekly for my bones. Would magnesium interfere with it?",
         "can magnesium cause headaches",
         "What can I eat to get more magnesium? I'm diabetic so I watch the carbs.",
+        # a weight-loss medicine is another condition's word, not another product (session 71)
+        "can I take magnesium with ozempic",
+        "I'm on Ozempic, does magnesium help my leg cramps?",
+        "im on mounjaro and get calf cramps at night, which magnesium?",
     ],
 )
 def test_magnesium_with_a_medicine_or_what_it_causes_beside_another_condition_is_in_scope(
@@ -203,6 +207,9 @@ def test_magnesium_with_a_medicine_or_what_it_causes_beside_another_condition_is
         "magnesium rich foods for better sleep",
         "my blood pressure is high, can it cause headaches",
         "does diabetes interfere with sleep",
+        "ozempic side effects",
+        "how fast do you lose weight on wegovy",
+        "is tirzepatide safe",
     ],
 )
 def test_magnesium_for_another_condition_stays_out_of_scope(engine: Engine, message: str) -> None:
