@@ -16,6 +16,8 @@ SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 _ESCAPE = re.compile(r"\\[a-zA-Z]")
 _LITERAL_WORD = re.compile(r"[a-z]{3,}")
+#: a group right after a run of any letters ("[a-z]{2,}(pril|sartan)"): word endings, not words
+_ENDINGS = re.compile(r"\[a-z\](?:\{\d*,?\d*\}|[+*])\((?:[^()]|\([^()]*\))*\)")
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,9 @@ class Rule:
 
 
 def plain_words(patterns: Sequence[re.Pattern[str]]) -> set[str]:
-    """Give the plain words regular expressions spell out ("chest", "crampy")."""
-    plain = (_ESCAPE.sub(" ", p.pattern) for p in patterns)
+    """Give the plain words regular expressions spell out ("chest", "crampy"), not the
+    endings a run of letters may take ("sartan" in "[a-z]{2,}(pril|sartan)")."""
+    plain = (_ESCAPE.sub(" ", _ENDINGS.sub(" ", p.pattern)) for p in patterns)
     return {word for text in plain for word in _LITERAL_WORD.findall(text)}
 
 

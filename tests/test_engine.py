@@ -187,7 +187,7 @@ def test_a_word_told_in_passing_or_beside_magnesium_is_no_reason_to_decline(
         "I take alendronate weekly for my bones. Would magnesium interfere with it?",
         "can magnesium cause headaches",
         "What can I eat to get more magnesium? I'm diabetic so I watch the carbs.",
-        # a weight-loss medicine is another condition's word, not another product (session 71)
+        # a weight-loss medicine beside magnesium (session 71)
         "can I take magnesium with ozempic",
         "I'm on Ozempic, does magnesium help my leg cramps?",
         "im on mounjaro and get calf cramps at night, which magnesium?",
@@ -207,15 +207,34 @@ def test_magnesium_with_a_medicine_or_what_it_causes_beside_another_condition_is
         "magnesium rich foods for better sleep",
         "my blood pressure is high, can it cause headaches",
         "does diabetes interfere with sleep",
-        "ozempic side effects",
-        "how fast do you lose weight on wegovy",
-        "is tirzepatide safe",
     ],
 )
 def test_magnesium_for_another_condition_stays_out_of_scope(engine: Engine, message: str) -> None:
     verdict = engine.scope.verdict(engine.analyse(message).normalised)
 
     assert verdict is not None and verdict.rule == "other-conditions"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ozempic side effects",
+        "is tirzepatide safe",
+        "what happens if I take too much wegovy",
+        "wegovy interactions with other medications",
+        "will ozempic help my restless legs",
+        "how much ozempic for leg cramps",
+    ],
+)
+def test_a_weight_loss_medicine_asked_about_without_magnesium_is_out_of_scope(
+    engine: Engine, message: str
+) -> None:
+    # its doses, side effects, interactions or use for cramps are a pharmacist's; before
+    # session 71's review, "too much", "interactions" or "legs" kept such a message in scope
+    # and it got magnesium's overdose, interactions or restless-legs answer
+    verdict = engine.scope.verdict(engine.analyse(message).normalised)
+
+    assert verdict is not None and verdict.rule == "other-products"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from faq.cli import EXIT_FAILED, main
 from faq.engine import Engine
 from faq.maintain import rulediff
 from faq.model import Status
-from faq.rules import DataError
+from faq.rules import DataError, plain_words
 from faq.triage.concepts import Near, Words, concepts_from
 from faq.triage.context import _UNTARGETED, Context
 from faq.triage.faults import read_safety
@@ -1591,3 +1591,18 @@ def test_the_words_of_a_story_frame_are_no_typo_targets(lexical: Engine) -> None
     assert {field.name for field in fields(Context)} >= _UNTARGETED  # names a real pattern
     assert {"screenwriter", "novelist", "protagonist"}.isdisjoint(vocabulary)
     assert {"sheet", "writer"}.isdisjoint(lexical.analyse("wheet writter").normalised.split())
+
+
+def test_the_endings_a_run_of_letters_may_take_are_not_words_to_correct_towards() -> None:
+    pattern = re.compile(r"\b(codeine|sertraline)\b|\b[a-z]{2,}(pril|sartan|(?<!l)olol)\b")
+
+    assert plain_words([pattern]) == {"codeine", "sertraline"}
+
+
+@pytest.mark.parametrize("word", ["marfan", "semaine", "gateman"])
+def test_a_word_near_a_medicine_ending_is_not_respelt_as_the_ending(
+    word: str, lexical: Engine
+) -> None:
+    # session 71: the medicine caution's endings ("sartan", "semide", "gatran") had joined the
+    # typo corrector's words, and "marfan syndrome" was read as "sartan syndrome"
+    assert word in lexical.analyse(f"{word} and leg cramps").normalised.split()

@@ -482,7 +482,23 @@ CAUTIONS = [
     ("child", "my 18 month old has cramps, how much magnesium is safe"),
     ("medicine", "I take amlodipine and aspirin, can I take magnesium for cramps"),
     ("medicine", "I'm on lisinopril, does magnesium help leg cramps"),
+    # session 71: a medicine no list names, read by its family's ending
+    ("medicine", "I'm on candesartan, does magnesium help leg cramps"),
+    ("medicine", "on rosuvastatin and getting cramps, will magnesium help"),
+    ("medicine", "I take fluoxetine, when should I take magnesium"),
 ]
+
+
+@pytest.mark.parametrize(
+    "message", ["lololol does magnesium help leg cramps", "does magnesium help leg cramps"]
+)
+def test_a_word_that_only_ends_like_a_medicine_gets_no_medicine_caution(
+    engine: Engine, message: str
+) -> None:
+    answer = engine.answer(message)
+
+    assert answer.status is Status.ANSWERED
+    assert cautions_by_id()["medicine"] not in to_text(answer.reply)
 
 
 @pytest.mark.parametrize(("caution", "message"), CAUTIONS)
