@@ -486,6 +486,7 @@ CAUTIONS = [
     ("medicine", "I'm on candesartan, does magnesium help leg cramps"),
     ("medicine", "on rosuvastatin and getting cramps, will magnesium help"),
     ("medicine", "I take fluoxetine, when should I take magnesium"),
+    ("medicine", "I'm on carvedilol, does magnesium help leg cramps"),
 ]
 
 
