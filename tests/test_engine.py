@@ -218,28 +218,6 @@ def test_magnesium_for_another_condition_stays_out_of_scope(engine: Engine, mess
 @pytest.mark.parametrize(
     "message",
     [
-        "ozempic side effects",
-        "is tirzepatide safe",
-        "what happens if I take too much wegovy",
-        "wegovy interactions with other medications",
-        "will ozempic help my restless legs",
-        "how much ozempic for leg cramps",
-    ],
-)
-def test_a_weight_loss_medicine_asked_about_without_magnesium_is_out_of_scope(
-    engine: Engine, message: str
-) -> None:
-    # its doses, side effects, interactions or use for cramps are a pharmacist's; before
-    # session 71's review, "too much", "interactions" or "legs" kept such a message in scope
-    # and it got magnesium's overdose, interactions or restless-legs answer
-    verdict = engine.scope.verdict(engine.analyse(message).normalised)
-
-    assert verdict is not None and verdict.rule == "other-products"
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
         "My night cramps have stopped. Can the same magnesium help with my hair falling out?",
         "magnesium fixed my cramps, now any tips for falling asleep faster?",
         "cramps aren't the issue, does magnesium help anxiety",
@@ -305,6 +283,16 @@ def test_words_that_name_another_subject_only_in_passing_leave_a_question_in_sco
         ("does magnesium help with cramps on my period", "other-cramps"),
         ("does magnesium before sleep help you sleep better", "other-conditions"),
         ("will magnesium make my hair grow", "other-conditions"),
+        # a weight-loss medicine asked about without magnesium: its doses, side effects,
+        # interactions or use for cramps are a pharmacist's; before session 71's review, "too
+        # much", "interactions" or "legs" kept such a message in scope and it got magnesium's
+        # overdose, interactions or restless-legs answer
+        ("ozempic side effects", "other-products"),
+        ("is tirzepatide safe", "other-products"),
+        ("what happens if I take too much wegovy", "other-products"),
+        ("wegovy interactions with other medications", "other-products"),
+        ("will ozempic help my restless legs", "other-products"),
+        ("how much ozempic for leg cramps", "other-products"),
     ],
 )
 def test_the_same_words_as_the_subject_asked_about_are_still_declined(
