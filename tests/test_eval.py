@@ -162,6 +162,10 @@ LOCKED = {
     # written at the start of session 36 by a new writer from the entry titles only, as two
     # authors; near rows dropped; locked before anything was measured on it
     EVAL / "heldout22.tsv": "7e186a6db0249cfb82df9e412b482efdee8c8304b7454a99dfca5502f8815a23",
+    # written in session 72 by a new writer from the entry questions and the scope statement
+    # only; near rows dropped; locked before anything was measured on it, after a decision
+    # change (G) had failed three locked bars, to judge the change made after that (G')
+    EVAL / "heldout23.tsv": "9bbffcfbe15fa271ee48ae2cb2271397867f23f5d84cb0157d8b2585aedfab6f",
 }
 FORMER_HELD_OUT = [EVAL / "questions.tsv", EVAL / "blind.tsv"]
 # Questions for entries added after the held-out set was locked, written by whoever adds the
@@ -302,6 +306,7 @@ ALSO_FITTED = {
     "heldout20.tsv": 0,
     "heldout21.tsv": 0,
     "heldout22.tsv": 0,
+    "heldout23.tsv": 0,
     "triage-heldout19.tsv": 0,
     "triage-heldout20.tsv": 0,
     "triage-heldout21.tsv": 0,
