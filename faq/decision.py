@@ -56,6 +56,9 @@ class DecisionModel:
     The shipped model reads the topic head; its `without_topics` twin, fitted the same way
     without it, decides while the head does not fit the corpus (an entry added or removed
     since it was fitted), so a new entry costs the engine nothing but the head's help.
+    agreed_answer_at, when set, is where answering starts instead of answer_at when BM25, the
+    embedding and the topic head each rank the top entry first (faq.maintain.recut chooses it,
+    between the two other cuts, on read sets the model never saw).
     """
 
     weights: tuple[float, ...]
@@ -66,6 +69,7 @@ class DecisionModel:
     unsure_at: float
     fusion: Fusion  # the fusion weights the model was fitted with
     without_topics: DecisionModel | None = None
+    agreed_answer_at: float | None = None
 
     @classmethod
     def from_data(cls, data: dict[str, Any], names: tuple[str, ...] = FEATURES) -> DecisionModel:
@@ -77,6 +81,7 @@ class DecisionModel:
             raise ValueError("weights, mean and scale need one number per feature")
         bare = data.get("without_topics")
         twin = cls.from_data(bare, BASE_FEATURES) if names == FEATURES and bare else None
+        agreed = _agreed_cut(data)
         lexical = float(data["lexical_weight"])
         alone = twin.fusion.lexical if twin else lexical
         return cls(
@@ -88,6 +93,7 @@ class DecisionModel:
             float(data["unsure_at"]),
             Fusion(lexical, float(data.get("topic_weight", 0.0)), alone),
             twin,
+            agreed,
         )
 
     def for_ranking(self, ranking: Ranking) -> DecisionModel:
@@ -146,7 +152,8 @@ def decide(ranking: Ranking, policy: Policy) -> Status:
     if ranking.exact:
         return Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
     if isinstance(policy, DecisionModel):
-        status = _by_probability(policy.probability(ranking), policy.for_ranking(ranking))
+        model = policy.for_ranking(ranking)
+        status = _by_probability(policy.probability(ranking), model, ranking.unanimous)
         # one word ("magnesium") names a subject, not a question: offer choices at most
         return Status.UNSURE if status is Status.ANSWERED and ranking.terms < 2 else status
     if ranking.confidence >= policy.answer_confidence and ranking.margin >= policy.answer_margin:
@@ -156,8 +163,20 @@ def decide(ranking: Ranking, policy: Policy) -> Status:
     return Status.OUT_OF_SCOPE
 
 
-def _by_probability(probability: float, model: DecisionModel) -> Status:
-    if probability >= model.answer_at:
+def _agreed_cut(data: dict[str, Any]) -> float | None:
+    """Give a decision.yaml mapping's agreed_answer_at, checked to lie between the other cuts."""
+    if "agreed_answer_at" not in data:
+        return None
+    cut = float(data["agreed_answer_at"])
+    if not float(data["unsure_at"]) <= cut <= float(data["answer_at"]):
+        raise ValueError("agreed_answer_at must lie between unsure_at and answer_at")
+    return cut
+
+
+def _by_probability(probability: float, model: DecisionModel, unanimous: bool) -> Status:
+    agreed = model.agreed_answer_at
+    answer_at = agreed if unanimous and agreed is not None else model.answer_at
+    if probability >= answer_at:
         return Status.ANSWERED
     if probability >= model.unsure_at:
         return Status.UNSURE

@@ -41,6 +41,7 @@ class Ranking:
     outside: float = 0.0  # the best cosine with the bank of out-of-scope examples
     terms: int = 0  # how many distinct terms the query has
     topics: Topics | None = None  # what the topic head says, when there is one that fits
+    unanimous: bool = False  # BM25, the embedding and the topic head each rank the top first
 
     @property
     def score(self) -> float:
@@ -190,6 +191,8 @@ class Ranker:
             outside=self._outside(query),
             terms=len(set(terms)),
             topics=_topics(topics, order, hits),
+            unanimous=self.semantic is not None
+            and _unanimous(order, lexical, lex_top, sem_top, topics),
         )
 
     def contributions(self, query: Query, entry_ids: Sequence[str]) -> list[TermScore]:
@@ -219,6 +222,15 @@ def _topics(topics: TopicScores | None, order: np.ndarray, hits: tuple[Hit, ...]
     best = int(np.argmax(topics.entries))
     top = float(topics.entries[order[0]])
     return Topics(top, float(topics.entries[best]), topics.outside, best == int(order[0]))
+
+
+def _unanimous(
+    order: np.ndarray, lexical: np.ndarray, lex_top: int, sem_top: int, topics: TopicScores | None
+) -> bool:
+    """True when BM25 (with a match), the embedding and the topic head each rank order[0] first."""
+    if topics is None or not len(order) or lexical[lex_top] <= 0:
+        return False
+    return lex_top == sem_top == int(order[0]) == int(np.argmax(topics.entries))
 
 
 def _phrasings(entry: Entry) -> list[str]:

@@ -7,7 +7,9 @@ import hashlib
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+import yaml
 
 from faq.build import TOPIC_HEAD, build_engine, default_data_dir, load_rules
 from faq.corpus import default_entries_dir, load_corpus
@@ -15,9 +17,10 @@ from faq.decision import DecisionModel, Thresholds, decide, features
 from faq.engine import Engine
 from faq.maintain.evaluate import read_examples
 from faq.model import Status
-from faq.ranking import Ranking, Topics
+from faq.ranking import Fusion, Ranking, Topics
 from faq.render import to_text
 from faq.reply import DISCLAIMER, EMPTY_LEAD, FOREIGN_LEAD, OUT_OF_SCOPE_LEAD
+from faq.topics import TopicScores
 from tests.evaluation import EVAL
 
 SHIPPED_IDS = [entry.id for entry in load_corpus()]
@@ -660,6 +663,64 @@ def test_the_decision_leans_on_the_topic_head_and_its_twin_decides_without_it(
     assert model.for_ranking(unread) is model.without_topics
     assert given(None) == model.without_topics.probability(unread)
     assert len(features(unread)) == len(model.weights) > len(model.without_topics.weights)
+
+
+@FITTED_HEAD
+@pytest.mark.parametrize(("unanimous", "status"), [(True, Status.ANSWERED), (False, Status.UNSURE)])
+def test_a_ranking_every_reading_agrees_on_is_answered_at_the_lower_cut(
+    engine: Engine, unanimous: bool, status: Status
+) -> None:
+    model = engine.policy
+    assert isinstance(model, DecisionModel) and model.agreed_answer_at is not None
+    ranking = engine.ranker.rank(engine.analyse("when should i take it, morning or at night?"))
+    ranking = dataclasses.replace(ranking, unanimous=unanimous, exact=False)
+    p = model.probability(ranking)
+    # this ranking's probability between the two answer cuts, above the offer cut
+    moved = dataclasses.replace(
+        model, answer_at=p + 0.01, agreed_answer_at=p - 0.01, unsure_at=p - 0.1
+    )
+    assert ranking.terms >= 2
+    assert decide(ranking, moved) is status
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.95])
+def test_an_agreed_answer_cut_outside_the_other_two_is_refused(cut: float) -> None:
+    data = yaml.safe_load((default_data_dir() / "decision.yaml").read_text(encoding="utf-8"))
+    DecisionModel.from_data(data)  # the shipped cut loads
+    with pytest.raises(ValueError, match="between unsure_at and answer_at"):
+        DecisionModel.from_data({**data, "agreed_answer_at": cut})
+
+
+@pytest.mark.parametrize(
+    ("lexical_top", "semantic_top", "topic_top", "unanimous"),
+    [
+        (0, 0, 0, True),
+        (0, 0, 1, False),  # BM25 and the embedding agree; the head lifts another entry first
+        (0, 1, 0, False),
+        (1, 0, 0, False),
+        (None, 0, 0, False),  # no word of the message matched: BM25 ranks nothing first
+    ],
+)
+def test_a_ranking_is_unanimous_only_when_every_reading_ranks_its_top_entry_first(
+    engine: Engine,
+    lexical_top: int | None,
+    semantic_top: int,
+    topic_top: int,
+    unanimous: bool,
+) -> None:
+    size = len(engine.ranker.index.ids)
+    lexical, semantic, topics = np.zeros(size), np.full(size, 0.3), np.full(size, 0.01)
+    if lexical_top is not None:
+        lexical[lexical_top] = 0.6
+    semantic[semantic_top] = 0.7
+    topics[topic_top] = 0.9
+    scores = TopicScores(topics, 0.05)
+    fusion = Fusion(0.5, 5.0)  # the head's weight decides the fused top entry
+    query = engine.analyse("magnesium and metformin ok together?")
+    ranking = engine.ranker.ranking(query, lexical, semantic, scores, 5, fusion)
+
+    assert ranking.hits[0].entry_id == engine.ranker.index.ids[topic_top]
+    assert ranking.unanimous is unanimous
 
 
 @pytest.mark.parametrize(

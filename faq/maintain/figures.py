@@ -33,6 +33,7 @@ START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 #: triage tuning sets the rules are chosen on (fit_triage.TRIAGE_DEV_SETS): `magbot eval`
 #: scores them.
 SETS = (
+    ("heldout23.tsv", "locked held-out 23"),
     ("heldout22.tsv", "locked held-out 22"),
     ("heldout21.tsv", "locked held-out 21"),
     ("heldout20.tsv", "locked held-out 20"),

@@ -120,6 +120,7 @@ def main() -> int:
         head = default_data_dir() / TOPIC_HEAD
         head.write_text(_head_json(topics) + "\n", encoding="utf-8")
         print(f"wrote {target} and {head}")
+        print("next: python -m faq.maintain.recut --write (this refit has no agreed_answer_at)")
     return 0
 
 

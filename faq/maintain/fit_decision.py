@@ -29,9 +29,8 @@ WEIGHTS = [round(0.05 * i, 2) for i in range(21)]
 TOPIC_WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.5]
 CUTS = [round(0.02 * i, 2) for i in range(10, 50)]
 MAX_WRONG = 1 / 80  # stricter than the 1-in-60 target, so the held-out figure has room
-# utility: answered right +1, unsure with the right entry offered +0.6, answered wrong -3;
-# out of scope: declined +1, unsure -0.3, answered -1
 UTILITY_WRONG = -3.0
+UTILITY_OFFERED = 0.6
 UTILITY_OOS_UNSURE = -0.3
 
 
@@ -242,18 +241,32 @@ def _cuts(
     best: tuple[float, float, float] | None = None
     for answer_at in CUTS:
         answered = p >= answer_at
-        if (answered & ~right)[inside].sum() > MAX_WRONG * inside.sum():
-            continue
         for unsure_at in (c for c in CUTS if c <= answer_at):
-            unsure = (p >= unsure_at) & ~answered
-            total = (
-                (answered & right)[inside].sum()
-                + UTILITY_WRONG * (answered & ~right)[inside].sum()
-                + 0.6 * (unsure & offered)[inside].sum()
-                + (~answered & ~unsure)[~inside].sum()
-                + UTILITY_OOS_UNSURE * unsure[~inside].sum()
-                - answered[~inside].sum()
-            )
-            if best is None or total > best[0]:
-                best = (float(total), answer_at, unsure_at)
+            total = utility(answered, (p >= unsure_at) & ~answered, right, offered, inside)
+            if total is not None and (best is None or total > best[0]):
+                best = (total, answer_at, unsure_at)
     return (best[1], best[2]) if best else (CUTS[-1], CUTS[-1])
+
+
+def utility(
+    answered: np.ndarray,
+    unsure: np.ndarray,
+    right: np.ndarray,
+    offered: np.ndarray,
+    inside: np.ndarray,
+) -> float | None:
+    """Give what a set of decisions is worth (None: wrong answers over MAX_WRONG).
+
+    In scope: answered right +1, answered wrong -3, unsure with the right entry offered +0.6;
+    out of scope: declined +1, unsure -0.3, answered -1.
+    """
+    if (answered & ~right)[inside].sum() > MAX_WRONG * inside.sum():
+        return None
+    return float(
+        (answered & right)[inside].sum()
+        + UTILITY_WRONG * (answered & ~right)[inside].sum()
+        + UTILITY_OFFERED * (unsure & offered)[inside].sum()
+        + (~answered & ~unsure)[~inside].sum()
+        + UTILITY_OOS_UNSURE * unsure[~inside].sum()
+        - answered[~inside].sum()
+    )
