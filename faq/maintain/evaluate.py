@@ -93,6 +93,7 @@ class Report:
     red_flags: int
     red_flag_recall: float
     false_red_flags: float
+    answered_outside: float = 0.0  # out of scope or small talk, answered with an entry
     named_right: float = 0.0  # of the emergencies given the emergency reply, their own concern
     categorised: int = 0  # emergencies given the emergency reply whose label is a category
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
@@ -193,6 +194,7 @@ def score(outcomes: Sequence[Outcome], tiers: Mapping[str, str] | None = None) -
         answered_wrong=_rate([o for o in answered if o not in right], topical),
         out_of_scope=len(outside),
         declined=_rate([o for o in outside if o.status in DECLINED], outside),
+        answered_outside=_rate([o for o in outside if o.status is Status.ANSWERED], outside),
         red_flags=len(flagged),
         red_flag_recall=_rate([o for o in flagged if o.flagged], flagged),
         false_red_flags=_rate([o for o in safe if o.flagged], safe),
@@ -218,6 +220,7 @@ def format_report(report: Report) -> str:
         f"  answered, wrong entry   {report.answered_wrong:.3f}",
         f"out-of-scope questions    {report.out_of_scope}",
         f"  declined                {report.declined:.3f}",
+        f"  answered with an entry  {report.answered_outside:.3f}",
         f"red-flag questions        {report.red_flags}",
         f"  recall                  {report.red_flag_recall:.3f}",
         f"  concern named right     {shown(report.named_right, report.categorised)}",

@@ -97,7 +97,9 @@ LOCKED = frozenset(name for name, role in SETS if role.startswith("locked"))
 #: an engine's report on an evaluation set.
 Measure = Callable[[Engine, Path], evaluate.Report]
 #: a rate cell's column -> the column of the count it is a rate of (None: not shown, see SLACK).
-RATE_OF = {4: 3, 5: 3, 6: 3, 8: 7, 10: 9, 11: None, 12: 9}
+#: how many cells a row of the table has
+COLUMNS = 14
+RATE_OF = {4: 3, 5: 3, 6: 3, 8: 7, 9: 7, 11: 10, 12: None, 13: 10}
 #: how far a written false-alarm rate may sit from the measured one: the table does not show
 #: how many ordinary messages a set has, and every set has over a hundred.
 SLACK = 0.01
@@ -105,8 +107,9 @@ SLACK = 0.01
 POOLED = "Pooled over the"
 HEADER = (
     "| set | role | engine | in scope | hit@1 | answered right | answered wrong "
-    "| out of scope | declined | emergencies | recall | false alarms | concern named |\n"
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| out of scope | declined | answered out of scope "
+    "| emergencies | recall | false alarms | concern named |\n"
+    "| --- | --- | --- " + "| ---: " * (COLUMNS - 3) + "|"
 )
 
 
@@ -173,19 +176,19 @@ def pooled(table: str, fitted: frozenset[str]) -> str:
     ordinary_in: dict[str, int] = {}  # set -> its ordinary messages, read once for both engines
     for cells in (line.strip("| ").split(" | ") for line in table.splitlines()):
         name = cells[0]
-        if len(cells) != 13 or name not in LOCKED or not name.startswith("triage-"):
+        if len(cells) != COLUMNS or name not in LOCKED or not name.startswith("triage-"):
             continue
         if name not in ordinary_in:
             ordinary_in[name] = _ordinary(name, fitted)
         ordinary = ordinary_in[name]
-        emergencies = int(cells[9])
+        emergencies = int(cells[10])
         counts = sums.setdefault(cells[2], [0, 0, 0, 0, 0])
-        caught = round(float(cells[10]) * emergencies)
+        caught = round(float(cells[11]) * emergencies)
         counts[0] += caught
         counts[1] += emergencies
-        counts[2] += round(float(cells[11]) * ordinary)
+        counts[2] += round(float(cells[12]) * ordinary)
         counts[3] += ordinary
-        counts[4] += round(float(cells[12]) * caught) if caught else 0
+        counts[4] += round(float(cells[13]) * caught) if caught else 0
     parts = [
         f"{label} recall {c[0] / c[1]:.3f} ({c[0]:,} of {c[1]:,}), false alarms"
         f" {c[2] / c[3]:.1%} ({c[2]:,} of {c[3]:,}), concern named right"
@@ -224,6 +227,7 @@ def _row(name: str, role: str, label: str, report: evaluate.Report) -> str:
         name, role, label, str(inside), rate(report.hit_at_1, inside),
         rate(report.answered_right, inside), rate(report.answered_wrong, inside),
         str(report.out_of_scope), rate(report.declined, report.out_of_scope),
+        rate(report.answered_outside, report.out_of_scope),
         str(report.red_flags), rate(report.red_flag_recall, report.red_flags),
         f"{report.false_red_flags:.3f}", rate(report.named_right, report.categorised),
     ]  # fmt: skip
