@@ -56,9 +56,10 @@ class DecisionModel:
     The shipped model reads the topic head; its `without_topics` twin, fitted the same way
     without it, decides while the head does not fit the corpus (an entry added or removed
     since it was fitted), so a new entry costs the engine nothing but the head's help.
-    agreed_answer_at, when set, is where answering starts instead of answer_at when BM25, the
-    embedding and the topic head each rank the top entry first (faq.maintain.recut chooses it,
-    between the two other cuts, on read sets the model never saw).
+    agreed_answer_at, when set, is where answering starts instead of answer_at when the
+    ranking is unanimous (BM25, the embedding and the topic head each rank the top entry
+    first); faq.maintain.recut chooses it, between the two other cuts, on read sets the model
+    never saw.
     """
 
     weights: tuple[float, ...]

@@ -692,20 +692,25 @@ def test_an_agreed_answer_cut_outside_the_other_two_is_refused(cut: float) -> No
 
 
 @pytest.mark.parametrize(
-    ("lexical_top", "semantic_top", "topic_top", "unanimous"),
+    ("lexical_top", "semantic_top", "topic_top", "topic_weight", "outside", "unanimous"),
     [
-        (0, 0, 0, True),
-        (0, 0, 1, False),  # BM25 and the embedding agree; the head lifts another entry first
-        (0, 1, 0, False),
-        (1, 0, 0, False),
-        (None, 0, 0, False),  # no word of the message matched: BM25 ranks nothing first
+        (0, 0, 0, 0.2, 0.05, True),
+        (0, 0, 1, 0.2, 0.05, False),  # BM25 and the embedding put 0 first; the head prefers 1
+        (0, 0, 1, 5.0, 0.05, False),  # ... and its weight lifts 1 to the top
+        (0, 1, 0, 0.2, 0.05, False),
+        (1, 0, 0, 0.2, 0.05, False),
+        (None, 0, 0, 0.2, 0.05, False),  # no word of the message matched: BM25 ranks nothing
+        (0, 0, 0, 0.2, 0.95, True),  # the head's "outside" does not veto (faq/ranking.py)
+        (0, 0, None, 0.2, 0.05, False),  # no topic head that fits the corpus
     ],
 )
 def test_a_ranking_is_unanimous_only_when_every_reading_ranks_its_top_entry_first(
     engine: Engine,
     lexical_top: int | None,
     semantic_top: int,
-    topic_top: int,
+    topic_top: int | None,
+    topic_weight: float,
+    outside: float,
     unanimous: bool,
 ) -> None:
     size = len(engine.ranker.index.ids)
@@ -713,14 +718,13 @@ def test_a_ranking_is_unanimous_only_when_every_reading_ranks_its_top_entry_firs
     if lexical_top is not None:
         lexical[lexical_top] = 0.6
     semantic[semantic_top] = 0.7
-    topics[topic_top] = 0.9
-    scores = TopicScores(topics, 0.05)
-    fusion = Fusion(0.5, 5.0)  # the head's weight decides the fused top entry
+    if topic_top is not None:
+        topics[topic_top] = 0.9
+    scores = None if topic_top is None else TopicScores(topics, outside)
     query = engine.analyse("magnesium and metformin ok together?")
-    ranking = engine.ranker.ranking(query, lexical, semantic, scores, 5, fusion)
+    fusion = Fusion(0.5, topic_weight)
 
-    assert ranking.hits[0].entry_id == engine.ranker.index.ids[topic_top]
-    assert ranking.unanimous is unanimous
+    assert engine.ranker.ranking(query, lexical, semantic, scores, 5, fusion).unanimous is unanimous
 
 
 @pytest.mark.parametrize(

@@ -96,9 +96,9 @@ FITTED_SETS = (*TUNING_SETS, *DETECTOR_FAQ_SETS, *TRIAGE_TUNING_SETS)
 LOCKED = frozenset(name for name, role in SETS if role.startswith("locked"))
 #: an engine's report on an evaluation set.
 Measure = Callable[[Engine, Path], evaluate.Report]
-#: a rate cell's column -> the column of the count it is a rate of (None: not shown, see SLACK).
 #: how many cells a row of the table has
 COLUMNS = 14
+#: a rate cell's column -> the column of the count it is a rate of (None: not shown, see SLACK).
 RATE_OF = {4: 3, 5: 3, 6: 3, 8: 7, 9: 7, 11: 10, 12: None, 13: 10}
 #: how far a written false-alarm rate may sit from the measured one: the table does not show
 #: how many ordinary messages a set has, and every set has over a hundred.
