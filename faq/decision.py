@@ -154,7 +154,7 @@ def decide(ranking: Ranking, policy: Policy) -> Status:
         return Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
     if isinstance(policy, DecisionModel):
         model = policy.for_ranking(ranking)
-        status = _by_probability(policy.probability(ranking), model, ranking.unanimous)
+        status = _by_probability(model.probability(ranking), model, ranking.unanimous)
         # one word ("magnesium") names a subject, not a question: offer choices at most
         return Status.UNSURE if status is Status.ANSWERED and ranking.terms < 2 else status
     if ranking.confidence >= policy.answer_confidence and ranking.margin >= policy.answer_margin:

@@ -225,14 +225,20 @@ def _table(
     width = len(FEATURES) if any(pt.topics for pt in points) else len(BASE_FEATURES)
     for pt in points:
         ranking = engine.ranker.ranking(pt.query, pt.lexical, pt.semantic, pt.topics, 5, fusion)
-        ids = [hit.entry_id for hit in ranking.hits]
         rows.append(features(ranking)[:width])
-        right.append(pt.in_scope and ids[0] == pt.label)
-        offered.append(pt.in_scope and pt.label in ids[:3])
+        first, among = judged(pt, ranking)
+        right.append(first)
+        offered.append(among)
     table = np.array(rows, dtype=float)
     unknown = np.isnan(table)  # no topics: the feature's mean, as the decision counts it
     table[unknown] = np.take(np.nanmean(table, axis=0), np.nonzero(unknown)[1])
     return table, np.array(right), np.array(offered)
+
+
+def judged(point: Point, ranking: Ranking) -> tuple[bool, bool]:
+    """Give whether the point is in scope and ranked first, and in scope and among three."""
+    ids = [hit.entry_id for hit in ranking.hits]
+    return point.in_scope and ids[:1] == [point.label], point.in_scope and point.label in ids[:3]
 
 
 def _cuts(

@@ -27,7 +27,7 @@ from faq.corpus import load_corpus
 from faq.decision import DecisionModel, decide
 from faq.engine import Engine
 from faq.maintain import evaluate
-from faq.maintain.fit_decision import CUTS, Point, collect, utility
+from faq.maintain.fit_decision import CUTS, Point, collect, judged, utility
 from faq.maintain.fit_topics import ROOT
 from faq.model import Status
 from faq.ranking import Ranking
@@ -75,10 +75,10 @@ def score(engine: Engine, model: DecisionModel, points: list[Point], sets: list[
     for pt in points:
         topics = engine.ranker.topic_scores(pt.query)
         ranking = engine.ranker.ranking(pt.query, pt.lexical, pt.semantic, topics, 5, model.fusion)
-        ids = [hit.entry_id for hit in ranking.hits]
+        first, among = judged(pt, ranking)
         rankings.append(ranking)
-        right.append(pt.in_scope and ids[:1] == [pt.label])
-        offered.append(pt.in_scope and pt.label in ids[:3])
+        right.append(first)
+        offered.append(among)
     inside = np.array([pt.in_scope for pt in points])
     return Scored(rankings, np.array(sets), np.array(right), np.array(offered), inside)
 
