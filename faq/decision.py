@@ -148,20 +148,56 @@ def features(ranking: Ranking) -> tuple[float, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the decision stage made of a ranking, and why, in words for the trace."""
+
+    status: Status
+    why: str
+
+
 def decide(ranking: Ranking, policy: Policy) -> Status:
     """Give answered, unsure or out_of_scope for a ranking."""
-    if ranking.exact:
-        return Status.ANSWERED  # word for word a phrasing the maintainers wrote for it
+    return decision(ranking, policy).status
+
+
+def decision(ranking: Ranking, policy: Policy) -> Decision:
+    """Give a ranking's status with the figures and the cut that chose it."""
+    if ranking.exact:  # word for word a phrasing the maintainers wrote for it
+        return Decision(Status.ANSWERED, "the exact phrasing of an entry")
     if isinstance(policy, DecisionModel):
-        model = policy.for_ranking(ranking)
-        status = _by_probability(model.probability(ranking), model, ranking.unanimous)
-        # one word ("magnesium") names a subject, not a question: offer choices at most
-        return Status.UNSURE if status is Status.ANSWERED and ranking.terms < 2 else status
-    if ranking.confidence >= policy.answer_confidence and ranking.margin >= policy.answer_margin:
-        return Status.ANSWERED
-    if ranking.confidence >= policy.unsure_confidence:
-        return Status.UNSURE
-    return Status.OUT_OF_SCOPE
+        return _by_model(ranking, policy)
+    confidence, margin = ranking.confidence, ranking.margin
+    figures = f"BM25 confidence {confidence:.3f}, margin {margin:.3f}"
+    if confidence >= policy.answer_confidence and margin >= policy.answer_margin:
+        cuts = f"{policy.answer_confidence:.3f} and {policy.answer_margin:.3f}"
+        return Decision(Status.ANSWERED, f"{figures}, at or above {cuts}")
+    if confidence >= policy.unsure_confidence:
+        cut = f"{policy.unsure_confidence:.3f}"
+        return Decision(Status.UNSURE, f"{figures}: offered from {cut}, not answered")
+    return Decision(Status.OUT_OF_SCOPE, f"{figures}, under {policy.unsure_confidence:.3f}")
+
+
+def _by_model(ranking: Ranking, policy: DecisionModel) -> Decision:
+    """Give the decision model's verdict: answered from the answer cut (the agreed cut when
+    the ranking is unanimous), offered from the offer cut; one word is offered at most."""
+    model = policy.for_ranking(ranking)
+    probability = model.probability(ranking)
+    agreed = model.agreed_answer_at if ranking.unanimous else None
+    answer_at = agreed if agreed is not None else model.answer_at
+    unanimous = " (unanimous: BM25, the embedding and the topic head)" if agreed is not None else ""
+    cut = f"{answer_at:.2f}{unanimous}"
+    figures = f"probability {probability:.3f}; answer from {cut}, offer from {model.unsure_at:.2f}"
+    if model is not policy:
+        figures += "; the model without the topic head"
+    if probability < model.unsure_at:
+        return Decision(Status.OUT_OF_SCOPE, figures)
+    if probability < answer_at:
+        return Decision(Status.UNSURE, figures)
+    # one word ("magnesium") names a subject, not a question: offer choices at most
+    if ranking.terms < 2:
+        return Decision(Status.UNSURE, f"{figures}; one word is offered at most")
+    return Decision(Status.ANSWERED, figures)
 
 
 def _agreed_cut(data: dict[str, Any]) -> float | None:
@@ -172,13 +208,3 @@ def _agreed_cut(data: dict[str, Any]) -> float | None:
     if not float(data["unsure_at"]) <= cut <= float(data["answer_at"]):
         raise ValueError("agreed_answer_at must lie between unsure_at and answer_at")
     return cut
-
-
-def _by_probability(probability: float, model: DecisionModel, unanimous: bool) -> Status:
-    agreed = model.agreed_answer_at
-    answer_at = agreed if unanimous and agreed is not None else model.answer_at
-    if probability >= answer_at:
-        return Status.ANSWERED
-    if probability >= model.unsure_at:
-        return Status.UNSURE
-    return Status.OUT_OF_SCOPE

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq import reply
-from faq.decision import DecisionModel, Policy, Thresholds, decide
+from faq.decision import DecisionModel, Policy, Thresholds, decision
 from faq.index import TermScore
 from faq.model import Answer, Entry, Status, Step
 from faq.query import Query, analyse
@@ -115,9 +115,9 @@ class Engine:
             return self._flagged(query, assessment.flag, assessment.also, ranking, steps)
         if query.empty or verdict is not None:
             return self._declined(query, assessment, verdict, ranking, steps)
-        status = decide(ranking, self.policy)
-        decided = (*steps, Step("decision", status.value))
-        return self._noted(query, self._ranked(query, assessment, ranking, status, decided))
+        decided = decision(ranking, self.policy)
+        trace = (*steps, Step("decision", f"{decided.status.value}: {decided.why}"))
+        return self._noted(query, self._ranked(query, assessment, ranking, decided.status, trace))
 
     def urgent(self, text: str) -> Answer | None:
         """Give the emergency reply when triage finds one in the message, else None.

@@ -13,7 +13,7 @@ import yaml
 
 from faq.build import TOPIC_HEAD, build_engine, default_data_dir, load_rules
 from faq.corpus import default_entries_dir, load_corpus
-from faq.decision import DecisionModel, Thresholds, decide, features
+from faq.decision import DecisionModel, Thresholds, decide, decision, features
 from faq.engine import Engine
 from faq.maintain.evaluate import read_examples
 from faq.model import Status
@@ -681,6 +681,47 @@ def test_a_ranking_every_reading_agrees_on_is_answered_at_the_lower_cut(
     )
     assert ranking.terms >= 2
     assert decide(ranking, moved) is status
+
+
+@FITTED_HEAD
+@pytest.mark.parametrize(
+    ("unanimous", "words"),
+    [(True, "answer from 0.60 (unanimous: BM25, the embedding and the topic head)"),
+     (False, "answer from 0.80, offer from 0.40")],
+)  # fmt: skip
+def test_the_decision_step_names_the_probability_and_the_cut_that_applied(
+    engine: Engine, unanimous: bool, words: str
+) -> None:
+    model = engine.policy
+    assert isinstance(model, DecisionModel)
+    ranking = engine.ranker.rank(engine.analyse("when should i take it, morning or at night?"))
+    ranking = dataclasses.replace(ranking, unanimous=unanimous, exact=False)
+    moved = dataclasses.replace(model, answer_at=0.8, agreed_answer_at=0.6, unsure_at=0.4)
+
+    decided = decision(ranking, moved)
+
+    assert decided.status is decide(ranking, moved)
+    assert f"probability {model.probability(ranking):.3f}; " in decided.why
+    assert words in decided.why
+
+
+def test_the_trace_says_why_a_message_was_answered_offered_or_declined(
+    engine: Engine, lexical: Engine
+) -> None:
+    entry = engine.entries[0]
+
+    def why(answering: Engine, text: str) -> str:
+        return next(s.verdict for s in answering.answer(text).trace if s.stage == "decision")
+
+    assert why(engine, entry.question) == "answered: the exact phrasing of an entry"
+    assert re.fullmatch(
+        r"(answered|unsure|out_of_scope): probability 0\.\d{3}; answer from 0\.\d\d.*",
+        why(engine, "does mag spray do anything for calf cramps"),
+    )
+    assert re.fullmatch(
+        r"(answered|unsure|out_of_scope): BM25 confidence \d\.\d{3}, margin \d\.\d{3}.*",
+        why(lexical, "does mag spray do anything for calf cramps"),
+    )
 
 
 @pytest.mark.parametrize("cut", [0.3, 0.95])
