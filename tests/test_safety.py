@@ -143,6 +143,8 @@ EMERGENCIES = [
     ("self-harm", "I took my pills on purpose to not wake up"),
     ("crisis-signs", "I keep thinking about stepping out in front of a bus"),
     ("crisis-signs", "can you OD on quinine? I want to"),
+    ("crisis-plans", "tied a rope to the banister"),
+    ("crisis-plans", "I use a razor on my thighs when things get bad"),
 ]
 
 
