@@ -185,8 +185,8 @@ def _by_model(ranking: Ranking, policy: DecisionModel) -> Decision:
     probability = model.probability(ranking)
     agreed = model.agreed_answer_at if ranking.unanimous else None
     answer_at = agreed if agreed is not None else model.answer_at
-    unanimous = " (unanimous: BM25, the embedding and the topic head)" if agreed is not None else ""
-    cut = f"{answer_at:.2f}{unanimous}"
+    why_lower = " (unanimous: BM25, the embedding and the topic head)"
+    cut = f"{answer_at:.2f}{why_lower if agreed is not None else ''}"
     figures = f"probability {probability:.3f}; answer from {cut}, offer from {model.unsure_at:.2f}"
     if model is not policy:
         figures += "; the model without the topic head"
