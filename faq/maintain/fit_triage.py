@@ -54,7 +54,7 @@ TRIAGE_TUNING_SETS = [
 #: next refit (adding them here now would change the fitting rows). triage-dev14 and each set
 #: from dev17 on were kept unread until each judged a change, by a criterion fixed before
 #: (triage-dev65 and dev66, written in session 70, judged session 73's two red-flag changes;
-#: triage-dev67 is still unread).
+#: triage-dev67 and dev68 are still unread).
 #: Session 54's refit on triage-dev2 to 40 was not shipped (docs/evaluation-history.md); its
 #: out-of-fold scores were kept outside the repository and fit only its rows.
 TRIAGE_DEV_SETS = [
