@@ -45,8 +45,12 @@ class Thresholds:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Thresholds:
-        """Give the thresholds held in a thresholds.yaml mapping."""
-        return cls(**{key: float(data[key]) for key in cls.__dataclass_fields__})
+        """Give the thresholds held in a thresholds.yaml mapping, its offer cut no higher than
+        its answer cut."""
+        thresholds = cls(**{key: float(data[key]) for key in cls.__dataclass_fields__})
+        if thresholds.unsure_confidence > thresholds.answer_confidence:
+            raise ValueError("unsure_confidence must not lie above answer_confidence")
+        return thresholds
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class DecisionModel:
             raise ValueError("weights, mean and scale need one number per feature")
         bare = data.get("without_topics")
         twin = cls.from_data(bare, BASE_FEATURES) if names == FEATURES and bare else None
+        answer_at, unsure_at = _cuts(data)
         agreed = _agreed_cut(data)
         lexical = float(data["lexical_weight"])
         alone = twin.fusion.lexical if twin else lexical
@@ -90,8 +95,8 @@ class DecisionModel:
             float(data["bias"]),
             numbers["mean"],
             numbers["scale"],
-            float(data["answer_at"]),
-            float(data["unsure_at"]),
+            answer_at,
+            unsure_at,
             Fusion(lexical, float(data.get("topic_weight", 0.0)), alone),
             twin,
             agreed,
@@ -198,6 +203,16 @@ def _by_model(ranking: Ranking, policy: DecisionModel) -> Decision:
     if ranking.terms < 2:
         return Decision(Status.UNSURE, f"{figures}; one word is offered at most")
     return Decision(Status.ANSWERED, figures)
+
+
+def _cuts(data: dict[str, Any]) -> tuple[float, float]:
+    """Give a decision.yaml mapping's answer and offer cuts, checked to be probabilities with
+    the offer cut no higher than the answer cut (else nothing between them is ever offered,
+    and a message under the answer cut is answered as if it were over it)."""
+    answer_at, unsure_at = float(data["answer_at"]), float(data["unsure_at"])
+    if not 0.0 <= unsure_at <= answer_at <= 1.0:
+        raise ValueError("unsure_at and answer_at must be probabilities, unsure_at <= answer_at")
+    return answer_at, unsure_at
 
 
 def _agreed_cut(data: dict[str, Any]) -> float | None:

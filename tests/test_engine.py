@@ -733,6 +733,28 @@ def test_an_agreed_answer_cut_outside_the_other_two_is_refused(cut: float) -> No
 
 
 @pytest.mark.parametrize(
+    ("answer_at", "unsure_at"), [(0.5, 0.88), (1.2, 0.5), (0.88, -0.1)], ids=str
+)
+def test_answer_and_offer_cuts_out_of_order_or_range_are_refused(
+    answer_at: float, unsure_at: float
+) -> None:
+    data = yaml.safe_load((default_data_dir() / "decision.yaml").read_text(encoding="utf-8"))
+    data.pop("agreed_answer_at")
+    with pytest.raises(ValueError, match="unsure_at <= answer_at"):
+        DecisionModel.from_data({**data, "answer_at": answer_at, "unsure_at": unsure_at})
+    twin = {**data["without_topics"], "answer_at": answer_at, "unsure_at": unsure_at}
+    with pytest.raises(ValueError, match="unsure_at <= answer_at"):
+        DecisionModel.from_data({**data, "without_topics": twin})
+
+
+def test_a_lexical_offer_cut_above_the_answer_cut_is_refused() -> None:
+    data = yaml.safe_load((default_data_dir() / "thresholds.yaml").read_text(encoding="utf-8"))
+    Thresholds.from_data(data)  # the shipped thresholds load
+    with pytest.raises(ValueError, match="must not lie above answer_confidence"):
+        Thresholds.from_data({**data, "unsure_confidence": data["answer_confidence"] + 0.1})
+
+
+@pytest.mark.parametrize(
     ("lexical_top", "semantic_top", "topic_top", "topic_weight", "outside", "unanimous"),
     [
         (0, 0, 0, 0.2, 0.05, True),
