@@ -20,6 +20,15 @@ corpus phrasing, the tuning questions and the out-of-scope bank; never the locke
 3. with --write, fine-tune on every row, export, quantise, and write faq/data/triage/detector/
    (model.onnx and detector.json: classes, thresholds, checksums, how it was made, the CV
    figures).
+`--rows next` fits on the rows of the next refit (fit_triage.NEXT_TRIAGE_SETS and
+NEXT_FAQ_SETS beside the shipped rows: 54,815 in session 74). A run that saves its folds with
+`--scores FILE` resumes at the next fold when given the same file, and refuses a file of other
+rows (their fingerprint is saved with the scores); session 74's 3-fold, 1-epoch run of the next
+rows keeps its file in scripts/refit/:
+
+    HF_HUB_OFFLINE=1 PYTHONPATH=. /tmp/venv-torch/bin/python scripts/fit_detector.py \
+        --rows next --folds 3 --epochs 1 --scores scripts/refit/next-3fold-1epoch.npz
+
 About 230 s an epoch on four fifths of 14,642 rows on a free 2-core AVX2 machine (session 31);
 with the variants, about 530 s an epoch on two thirds of 15,900 rows (session 35), so about
 30 minutes a fold at 3 epochs and 2 hours for a 3-fold run: start it early.
@@ -28,6 +37,7 @@ with the variants, about 530 s an epoch on two thirds of 15,900 rows (session 35
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.metadata as metadata
 import json
 import platform
@@ -92,6 +102,13 @@ def main() -> None:
         " holds some folds of the same rows resumes the run at the next fold",
     )
     parser.add_argument("--reuse", action="store_true", help="load the CV scores, do not refit")
+    parser.add_argument(
+        "--rows",
+        choices=("shipped", "next"),
+        default="shipped",
+        help="the shipped detector's rows, or the next refit's (fit_triage.NEXT_TRIAGE_SETS and"
+        " NEXT_FAQ_SETS beside them)",
+    )
     parser.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(ROOT)}")
     parser.add_argument(
         "--keep-model",
@@ -109,8 +126,9 @@ def main() -> None:
     engine = engine_for(load_corpus(), load_rules(), semantic=True, detector=False)
     encoder = engine.encoder
     assert isinstance(encoder, Encoder)
-    rows = fit_triage.training_rows(engine, default_data_dir())
-    saved = Scores.load(args.scores, args.folds, len(rows.queries)) if args.scores else None
+    rows = fit_triage.training_rows(engine, default_data_dir(), following=args.rows == "next")
+    print(f"{len(rows.queries)} rows, fingerprint {fingerprint(rows)}", flush=True)
+    saved = Scores.load(args.scores, args.folds, fingerprint(rows)) if args.scores else None
     if saved is not None and saved.problem:
         parser.error(f"{args.scores}: {saved.problem}")
     if args.reuse and (saved is None or not saved.complete):
@@ -150,28 +168,44 @@ class Scores:
         """True when every fold has been scored."""
         return len(self.done) == self.folds
 
+    rows: str = ""  # the fingerprint of the rows scored (see fingerprint)
+
     @classmethod
-    def load(cls, path: Path, folds: int, count: int) -> Scores | None:
+    def load(cls, path: Path, folds: int, rows: str) -> Scores | None:
         """Give the scores saved at path (None if there are none), with a problem when they
-        belong to another run: another fold count or another number of rows."""
+        belong to another run: another fold count or other rows (their fingerprint; a file
+        saved before session 74 has none and is taken on its count of rows alone)."""
         if not path.exists():
             return None
         with np.load(path) as saved:
             chance, guess = saved["chance"], saved["guess"]
             held = int(saved["folds"]) if "folds" in saved else folds
             done = {int(k) for k in saved["done"]} if "done" in saved else set(range(held))
-        scores = cls(chance, guess, held, done)
+            scored = str(saved["rows"]) if "rows" in saved else ""
+        scores = cls(chance, guess, held, done, rows=scored or rows)
         if held != folds:
             scores.problem = f"holds {held}-fold scores, not {folds}-fold"
-        elif len(chance) != count:
-            scores.problem = f"holds scores of {len(chance)} rows, not of these {count}"
+        elif scored and scored != rows:
+            scores.problem = f"holds scores of other rows ({scored}), not of these ({rows})"
         return scores
 
     def save(self, path: Path) -> None:
-        """Write the scores and the folds done to path."""
+        """Write the scores, the folds done and the rows' fingerprint to path."""
         done = np.array(sorted(self.done), dtype=int)
         with path.open("wb") as file:  # np.savez given a name would add ".npz" to it
-            np.savez(file, chance=self.chance, guess=self.guess, folds=self.folds, done=done)
+            np.savez_compressed(
+                file, chance=self.chance, guess=self.guess, folds=self.folds, done=done,
+                rows=self.rows,
+            )  # fmt: skip
+
+
+def fingerprint(rows: fit_triage.Rows) -> str:
+    """Give a short checksum of the rows' texts and labels, in order: a saved run resumes only
+    on the same rows."""
+    joined = "\n".join(
+        f"{q.normalised}\t{label}" for q, label in zip(rows.queries, rows.labels, strict=True)
+    )
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
 def cross_validate(
@@ -191,6 +225,7 @@ def cross_validate(
         np.full(len(rows.queries), rows.classes.index(NONE)),
         fold_count,
         set(),
+        rows=fingerprint(rows),
     )
     texts = [q.normalised for q in rows.queries]  # a repeated text stays in one fold
     for number, (train_rows, test_rows) in enumerate(grouped_folds(texts, fold_count)):

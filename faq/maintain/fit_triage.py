@@ -84,6 +84,21 @@ DETECTOR_TOPIC_SETS = [
     for n in (*(f"dev{k}.tsv" for k in ("", "2", "3", "4", "5", "6", "7", "8")), "sample.tsv")
 ]
 DETECTOR_FAQ_SETS = [ROOT / "tests" / "eval" / "dev9.tsv"]
+#: What the next refit adds (scripts/fit_detector.py --rows next; session 74): every triage
+#: set read since the shipped detector was fitted (TRIAGE_DEV_SETS: triage-dev2 to 66, a
+#: review's messages and the crisis sets of jokes, idioms and indirect crises) and the FAQ
+#: sets read since (dev10 to dev25, the first version's sets, the per-entry set). Never a
+#: locked held-out set, nor an unread one (dev26, triage-dev67 and dev68).
+NEXT_TRIAGE_SETS = TRIAGE_DEV_SETS
+NEXT_FAQ_SETS = [
+    ROOT / "tests" / "eval" / n
+    for n in (
+        *(f"dev{k}.tsv" for k in range(10, 26)),
+        "questions.tsv",
+        "blind.tsv",
+        "new-entries.tsv",
+    )
+]
 
 
 @dataclass(frozen=True)
@@ -108,29 +123,30 @@ class Rows:
         return np.asarray(self.ruled | (self.to_confirm & (chance >= CONFIRM_AT)))
 
 
-def bank(folder: Path) -> list[tuple[str, str]]:
-    """Give the (text, label) rows of the exemplar bank and of the triage tuning sets."""
+def bank(folder: Path, following: bool = False) -> list[tuple[str, str]]:
+    """Give the (text, label) rows of the exemplar bank and of the triage tuning sets (with
+    `following`, those of the next refit too)."""
     lines = (folder / "triage" / "bank.tsv").read_text(encoding="utf-8").splitlines()[1:]
     rows = [(t, label) for t, label in (line.split("\t") for line in lines if line.strip())]
-    tuning = [(e.question, e.label) for path in TRIAGE_TUNING_SETS for e in read_examples(path)]
-    return rows + tuning
+    sets = [*TRIAGE_TUNING_SETS, *(NEXT_TRIAGE_SETS if following else ())]
+    return rows + [(e.question, e.label) for path in sets for e in read_examples(path)]
 
 
-def negatives(engine: Engine, folder: Path) -> list[str]:
-    """Give the ordinary messages: corpus phrasings, tuning questions, out-of-scope examples."""
+def negatives(engine: Engine, folder: Path, following: bool = False) -> list[str]:
+    """Give the ordinary messages: corpus phrasings, tuning questions, out-of-scope examples
+    (with `following`, the next refit's FAQ sets too)."""
+    sets = [*DETECTOR_FAQ_SETS, *(NEXT_FAQ_SETS if following else ())]
     extra = [
-        x.question
-        for path in DETECTOR_FAQ_SETS
-        for x in read_examples(path)
-        if x.label != evaluate.RED_FLAG
+        x.question for path in sets for x in read_examples(path) if x.label != evaluate.RED_FLAG
     ]
     return [text for text, _ in topic_rows(engine, folder, DETECTOR_TOPIC_SETS)] + extra
 
 
-def training_rows(engine: Engine, folder: Path) -> Rows:
-    """Give the bank and the ordinary messages, analysed by the engine (semantic layer on)."""
-    exemplars = bank(folder)
-    labelled = exemplars + [(t, NONE) for t in negatives(engine, folder)]
+def training_rows(engine: Engine, folder: Path, following: bool = False) -> Rows:
+    """Give the bank and the ordinary messages, analysed by the engine (semantic layer on);
+    with `following`, the rows of the next refit (NEXT_TRIAGE_SETS, NEXT_FAQ_SETS)."""
+    exemplars = bank(folder, following)
+    labelled = exemplars + [(t, NONE) for t in negatives(engine, folder, following)]
     queries = [analyse(text, engine.analyzer, engine.encoder) for text, _ in labelled]
     classes = (*engine.triage.categories.ids, NONE)
     labels = np.array([classes.index(label) for _, label in labelled])
