@@ -127,8 +127,9 @@ def main() -> None:
     encoder = engine.encoder
     assert isinstance(encoder, Encoder)
     rows = fit_triage.training_rows(engine, default_data_dir(), following=args.rows == "next")
-    print(f"{len(rows.queries)} rows, fingerprint {fingerprint(rows)}", flush=True)
-    saved = Scores.load(args.scores, args.folds, fingerprint(rows)) if args.scores else None
+    count, mark = len(rows.queries), fingerprint(rows)
+    print(f"{count} rows, fingerprint {mark}", flush=True)
+    saved = Scores.load(args.scores, args.folds, count, mark) if args.scores else None
     if saved is not None and saved.problem:
         parser.error(f"{args.scores}: {saved.problem}")
     if args.reuse and (saved is None or not saved.complete):
@@ -162,16 +163,15 @@ class Scores:
     folds: int
     done: set[int]
     problem: str = ""
+    rows: str = ""  # the fingerprint of the rows scored (see fingerprint)
 
     @property
     def complete(self) -> bool:
         """True when every fold has been scored."""
         return len(self.done) == self.folds
 
-    rows: str = ""  # the fingerprint of the rows scored (see fingerprint)
-
     @classmethod
-    def load(cls, path: Path, folds: int, rows: str) -> Scores | None:
+    def load(cls, path: Path, folds: int, count: int, rows: str) -> Scores | None:
         """Give the scores saved at path (None if there are none), with a problem when they
         belong to another run: another fold count or other rows (their fingerprint; a file
         saved before session 74 has none and is taken on its count of rows alone)."""
@@ -185,8 +185,8 @@ class Scores:
         scores = cls(chance, guess, held, done, rows=scored or rows)
         if held != folds:
             scores.problem = f"holds {held}-fold scores, not {folds}-fold"
-        elif scored and scored != rows:
-            scores.problem = f"holds scores of other rows ({scored}), not of these ({rows})"
+        elif len(chance) != count or (scored and scored != rows):
+            scores.problem = f"holds scores of other rows ({scored or len(chance)}), not these"
         return scores
 
     def save(self, path: Path) -> None:
