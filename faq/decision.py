@@ -87,7 +87,7 @@ class DecisionModel:
         bare = data.get("without_topics")
         twin = cls.from_data(bare, BASE_FEATURES) if names == FEATURES and bare else None
         answer_at, unsure_at = _cuts(data)
-        agreed = _agreed_cut(data)
+        agreed = _agreed_cut(data, answer_at, unsure_at)
         lexical = float(data["lexical_weight"])
         alone = twin.fusion.lexical if twin else lexical
         return cls(
@@ -215,11 +215,11 @@ def _cuts(data: dict[str, Any]) -> tuple[float, float]:
     return answer_at, unsure_at
 
 
-def _agreed_cut(data: dict[str, Any]) -> float | None:
+def _agreed_cut(data: dict[str, Any], answer_at: float, unsure_at: float) -> float | None:
     """Give a decision.yaml mapping's agreed_answer_at, checked to lie between the other cuts."""
     if "agreed_answer_at" not in data:
         return None
     cut = float(data["agreed_answer_at"])
-    if not float(data["unsure_at"]) <= cut <= float(data["answer_at"]):
+    if not unsure_at <= cut <= answer_at:
         raise ValueError("agreed_answer_at must lie between unsure_at and answer_at")
     return cut
